@@ -1,0 +1,56 @@
+# Davy. `make demo` and `make test` are the two commands a new user needs; each installs what it
+# needs (Node.js 22, npm packages, the control-plane binaries, Prometheus) on first use.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+export DAVY_CACHE ?= $(HOME)/.cache/davy
+NODE_DIR := $(shell hack/ensure-node.sh)
+export PATH := $(NODE_DIR):$(CURDIR)/node_modules/.bin:$(PATH)
+MOCHA := mocha
+
+.PHONY: help deps build lint typecheck test test-unit test-e2e cluster-up cluster-down certs bench demo clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-fund --no-audit --loglevel=error
+	@touch $@
+
+deps: node_modules/.installed ## install npm packages (with Node.js 22)
+
+build: deps ## compile TypeScript to dist/ (then `npx davy --help` works)
+	tsc -p tsconfig.build.json
+
+typecheck: deps
+	tsc -p tsconfig.json --noEmit
+
+lint: deps typecheck ## eslint (with the import-direction rules) and the type checker
+	eslint --max-warnings=0 .
+
+test-unit: deps ## unit and integration tests (no cluster)
+	$(MOCHA) 'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts'
+
+test-e2e: deps ## end-to-end tests on a local control plane and Prometheus, started and stopped here
+	hack/e2e.sh
+
+test: lint test-unit test-e2e ## everything CI runs
+
+cluster-up: deps ## start a local control plane and print its kubeconfig path
+	hack/cluster.sh up
+
+cluster-down: ## stop the local control plane started by cluster-up
+	hack/cluster.sh down
+
+certs: ## generate a CA and the webhook's serving certificate into certs/out
+	certs/generate.sh
+
+bench: build ## benchmarks; figures go to BENCHMARKS.md
+	hack/bench.sh
+
+demo: build ## the main job: a canary release and a rollback on a local control plane
+	hack/demo.sh
+
+clean:
+	rm -rf dist node_modules

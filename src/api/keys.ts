@@ -1,0 +1,29 @@
+// Every label, annotation and finalizer key Davy reads or writes, in one place.
+
+export const GROUP = 'flagger.app';
+export const VERSION = 'v1beta1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+/** The prefix the mutating webhook protects: only the stepper may change keys under it. */
+export const DAVY_PREFIX = 'davy.dev/';
+
+/** Label on a canaried workload naming its Canary; the mutating webhook's objectSelector. */
+export const LABEL_CANARY = 'davy.dev/canary';
+/** Annotation on the workload: the revision its pods run, recorded by the stepper. */
+export const ANNOTATION_STABLE_REVISION = 'davy.dev/stable-revision';
+/** Annotation on the workload: the held revision waiting for analysis, set by the webhook. */
+export const ANNOTATION_PENDING_REVISION = 'davy.dev/pending-revision';
+/** Annotation on a DaemonSet: its own updateStrategy, saved while Davy holds it with OnDelete. */
+export const ANNOTATION_SAVED_UPDATE_STRATEGY = 'davy.dev/saved-update-strategy';
+/** Annotation on the workload: set when the hold was placed by Davy (so a user's own pause is left alone). */
+export const ANNOTATION_HELD = 'davy.dev/held';
+/** Annotation on the Canary: the stepper's state (JSON). */
+export const ANNOTATION_STATE = 'davy.dev/state';
+/** Annotation on the Canary: an imperative action with a nonce, written by `davy promote|abort|...`. */
+export const ANNOTATION_ACTION = 'davy.dev/action';
+/** Label on every object Davy creates, naming the Canary that owns it. */
+export const LABEL_MANAGED_BY_CANARY = 'davy.dev/owned-by';
+/** Finalizer on a Canary: removes Davy's objects and releases the hold on deletion. */
+export const FINALIZER = 'davy.dev/finalizer';
+
+export const isDavyKey = (key: string): boolean => key.startsWith(DAVY_PREFIX);

@@ -1,0 +1,105 @@
+// The KubeClient port: the only way the rest of Davy reaches the API server. The adapter in
+// node-client.ts implements it with @kubernetes/client-node; tests may use their own doubles.
+
+export interface ObjectMeta {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  ownerReferences?: OwnerReference[];
+  [key: string]: unknown;
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  [key: string]: unknown;
+}
+
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+export interface ListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+export interface ObjectList<T extends KubeObject = KubeObject> {
+  items: T[];
+  resourceVersion: string;
+}
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  fieldManager?: string;
+}
+
+export type JsonPatchOperation =
+  | { op: 'add' | 'replace' | 'test'; path: string; value: unknown }
+  | { op: 'remove'; path: string }
+  | { op: 'move' | 'copy'; from: string; path: string };
+
+export type Patch =
+  | { type: 'json'; ops: JsonPatchOperation[] }
+  | { type: 'merge'; body: unknown }
+  | { type: 'apply'; body: KubeObject; force?: boolean };
+
+export interface KubeClient {
+  /** The object, or undefined when it does not exist. */
+  get<T extends KubeObject = KubeObject>(ref: ObjectRef): Promise<T | undefined>;
+  /** Every object of a kind, in one namespace or (namespace undefined) in all of them. */
+  list<T extends KubeObject = KubeObject>(apiVersion: string, kind: string, namespace?: string, options?: ListOptions): Promise<ObjectList<T>>;
+  create<T extends KubeObject>(object: T, options?: WriteOptions): Promise<T>;
+  /** A full update guarded by metadata.resourceVersion when it is set: ConflictError on a stale read. */
+  replace<T extends KubeObject>(object: T, options?: WriteOptions): Promise<T>;
+  /** Replaces the status subresource, guarded by metadata.resourceVersion. */
+  replaceStatus<T extends KubeObject>(object: T, options?: WriteOptions): Promise<T>;
+  patch<T extends KubeObject = KubeObject>(ref: ObjectRef, patch: Patch, options?: WriteOptions): Promise<T>;
+  /** Deletes; resolves false when the object was already gone. */
+  delete(ref: ObjectRef, options?: { propagationPolicy?: 'Foreground' | 'Background' | 'Orphan'; dryRun?: boolean }): Promise<boolean>;
+}
+
+/** An error answered by the API server, with its HTTP status and Kubernetes reason. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly reason: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export class NotFoundError extends ApiError {
+  override name = 'NotFoundError';
+}
+/** 409: the object changed since it was read (or already exists on create). */
+export class ConflictError extends ApiError {
+  override name = 'ConflictError';
+}
+/** 429: throttled by API priority and fairness. */
+export class TooManyRequestsError extends ApiError {
+  override name = 'TooManyRequestsError';
+}
