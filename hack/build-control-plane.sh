@@ -23,7 +23,6 @@ log() { printf '[build-control-plane] %s\n' "$*" >&2; }
 build_k8s() {
   local out=$1 work
   work=$(mktemp -d)
-  trap 'rm -rf "$work"' RETURN
   local minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
   local staging=v0.${K8S_VERSION#v1.}
   (
@@ -50,13 +49,13 @@ build_k8s() {
       k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
       k8s.io/kubernetes/cmd/kube-scheduler
   )
+  rm -rf "$work"
   mv "$out.tmp" "$out"
 }
 
 build_etcd() {
   local out=$1 work
   work=$(mktemp -d)
-  trap 'rm -rf "$work"' RETURN
   (
     cd "$work"
     "$GO" mod init local/etcdbin >/dev/null 2>&1
@@ -65,6 +64,7 @@ build_etcd() {
     mkdir -p "$out.tmp"
     "$GO" build -trimpath -ldflags="-s -w" -o "$out.tmp/etcd" go.etcd.io/etcd/server/v3
   )
+  rm -rf "$work"
   mv "$out.tmp" "$out"
 }
 
@@ -80,7 +80,7 @@ ensure() {
   local name=$1 dir=$2 builder=$3 start
   if [ ! -d "$dir" ]; then
     rm -rf "$dir.tmp"
-    log "building $name into $dir (cold builds of Kubernetes take 10-25 min on 2 cores)"
+    log "building $name into $dir"
     start=$(date +%s)
     "$builder" "$dir"
     log "built $name in $(( $(date +%s) - start ))s"

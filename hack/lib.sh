@@ -1,0 +1,26 @@
+# Shared helpers for the hack/ scripts (sourced, not run).
+
+# The kubectl to use: the versioned binary that matches the 1.34 control plane within the
+# supported skew (Google's dispatcher has no 1.34 build), else whatever kubectl is on PATH.
+davy_kubectl() {
+  local v
+  for v in /usr/lib/google-cloud-sdk/bin/kubectl.1.34 /usr/lib/google-cloud-sdk/bin/kubectl.1.33; do
+    [ -x "$v" ] && { echo "$v"; return; }
+  done
+  command -v kubectl || { echo "no kubectl found" >&2; return 1; }
+}
+
+# A free TCP port on 127.0.0.1 (bind to port 0, read it, close), as envtest's addr.Suggest does.
+davy_free_port() {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+# wait_for SECONDS DESCRIPTION COMMAND...: retries COMMAND every 0.25 s until it succeeds.
+davy_wait_for() {
+  local secs=$1 what=$2; shift 2
+  local deadline=$(( $(date +%s) + secs ))
+  until "$@" >/dev/null 2>&1; do
+    if [ "$(date +%s)" -ge "$deadline" ]; then echo "timed out after ${secs}s waiting for $what" >&2; return 1; fi
+    sleep 0.25
+  done
+}

@@ -1,0 +1,222 @@
+// The KubeClient adapter. @kubernetes/client-node supplies what it is good at (kubeconfig loading,
+// in-cluster service-account credentials, TLS and auth options); the requests themselves are
+// plain HTTPS on a keep-alive agent, so every verb (status subresource, apply patches, dry-run)
+// is available, each request is counted, and API errors map to the typed errors of the port.
+import https from 'node:https';
+import { KubeConfig } from '@kubernetes/client-node';
+import {
+  ApiError, ConflictError, NotFoundError, TooManyRequestsError,
+  type KubeClient, type KubeObject, type ListOptions, type ObjectList, type ObjectRef, type Patch, type WriteOptions,
+} from './client.js';
+import { knownResource, resourceFromDiscovery, resourcePath, apiBase, type Resource } from './resources.js';
+
+export interface NodeKubeClientOptions {
+  /** A kubeconfig file; in-cluster credentials or ~/.kube/config when absent. */
+  kubeconfig?: string;
+  /** Called once per API request, e.g. to count requests in a metric. */
+  onRequest?: (verb: string, kind: string) => void;
+  /** Per-request timeout (default 30 s). */
+  timeoutMs?: number;
+}
+
+interface Connection {
+  server: URL;
+  options: https.RequestOptions;
+  expires: number;
+}
+
+const CREDENTIAL_TTL_MS = 60_000; // re-read token files (projected service-account tokens rotate)
+
+export function loadKubeConfig(path?: string): KubeConfig {
+  const config = new KubeConfig();
+  if (path) config.loadFromFile(path);
+  else config.loadFromDefault();
+  return config;
+}
+
+export class NodeKubeClient implements KubeClient {
+  private readonly agent = new https.Agent({ keepAlive: true, maxSockets: 16 });
+  private connection?: Connection;
+  private readonly discovered = new Map<string, Promise<Resource>>();
+
+  constructor(private readonly config: KubeConfig, private readonly options: NodeKubeClientOptions = {}) {}
+
+  static fromKubeconfig(options: NodeKubeClientOptions = {}): NodeKubeClient {
+    return new NodeKubeClient(loadKubeConfig(options.kubeconfig), options);
+  }
+
+  /** Closes idle keep-alive sockets so a short-lived process can exit promptly. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  async get<T extends KubeObject = KubeObject>(ref: ObjectRef): Promise<T | undefined> {
+    const resource = await this.resource(ref.apiVersion, ref.kind);
+    try {
+      return await this.request<T>('GET', ref.kind, resourcePath(resource, ref.namespace, ref.name));
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  async list<T extends KubeObject = KubeObject>(apiVersion: string, kind: string, namespace?: string, options: ListOptions = {}): Promise<ObjectList<T>> {
+    const resource = await this.resource(apiVersion, kind);
+    const query = new URLSearchParams();
+    if (options.labelSelector) query.set('labelSelector', options.labelSelector);
+    if (options.fieldSelector) query.set('fieldSelector', options.fieldSelector);
+    const body = await this.request<{ items?: T[]; metadata?: { resourceVersion?: string } }>(
+      'LIST', kind, resourcePath(resource, namespace), query);
+    // List items carry no apiVersion/kind; restore them so callers can pass items back as refs.
+    const items = (body.items ?? []).map((item) => ({ ...item, apiVersion, kind }));
+    return { items, resourceVersion: body.metadata?.resourceVersion ?? '' };
+  }
+
+  async create<T extends KubeObject>(object: T, options: WriteOptions = {}): Promise<T> {
+    const resource = await this.resource(object.apiVersion, object.kind);
+    return this.request<T>('POST', object.kind, resourcePath(resource, object.metadata.namespace), writeQuery(options), object);
+  }
+
+  async replace<T extends KubeObject>(object: T, options: WriteOptions = {}): Promise<T> {
+    const resource = await this.resource(object.apiVersion, object.kind);
+    const path = resourcePath(resource, object.metadata.namespace, requireName(object));
+    return this.request<T>('PUT', object.kind, path, writeQuery(options), object);
+  }
+
+  async replaceStatus<T extends KubeObject>(object: T, options: WriteOptions = {}): Promise<T> {
+    const resource = await this.resource(object.apiVersion, object.kind);
+    const path = resourcePath(resource, object.metadata.namespace, requireName(object), 'status');
+    return this.request<T>('PUT', object.kind, path, writeQuery(options), object);
+  }
+
+  async patch<T extends KubeObject = KubeObject>(ref: ObjectRef, patch: Patch, options: WriteOptions = {}): Promise<T> {
+    const resource = await this.resource(ref.apiVersion, ref.kind);
+    const query = writeQuery(options);
+    let body: unknown;
+    let contentType: string;
+    switch (patch.type) {
+      case 'json': body = patch.ops; contentType = 'application/json-patch+json'; break;
+      case 'merge': body = patch.body; contentType = 'application/merge-patch+json'; break;
+      case 'apply':
+        body = patch.body; contentType = 'application/apply-patch+yaml';
+        if (!query.has('fieldManager')) query.set('fieldManager', 'davy');
+        if (patch.force) query.set('force', 'true');
+        break;
+    }
+    return this.request<T>('PATCH', ref.kind, resourcePath(resource, ref.namespace, ref.name), query, body, contentType);
+  }
+
+  async delete(ref: ObjectRef, options: { propagationPolicy?: 'Foreground' | 'Background' | 'Orphan'; dryRun?: boolean } = {}): Promise<boolean> {
+    const resource = await this.resource(ref.apiVersion, ref.kind);
+    const query = new URLSearchParams();
+    if (options.dryRun) query.set('dryRun', 'All');
+    if (options.propagationPolicy) query.set('propagationPolicy', options.propagationPolicy);
+    try {
+      await this.request('DELETE', ref.kind, resourcePath(resource, ref.namespace, ref.name), query);
+      return true;
+    } catch (error) {
+      if (error instanceof NotFoundError) return false;
+      throw error;
+    }
+  }
+
+  private resource(apiVersion: string, kind: string): Promise<Resource> {
+    const known = knownResource(apiVersion, kind);
+    if (known) return Promise.resolve(known);
+    const key = `${apiVersion}/${kind}`;
+    let pending = this.discovered.get(key);
+    if (!pending) {
+      pending = this.request('GET', 'discovery', apiBase(apiVersion)).then((doc) => {
+        const found = resourceFromDiscovery(apiVersion, kind, doc);
+        if (!found) throw new NotFoundError(`the server has no resource for kind ${kind} in ${apiVersion}`, 404, 'NotFound');
+        return found;
+      });
+      pending.catch(() => this.discovered.delete(key));
+      this.discovered.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async connect(): Promise<Connection> {
+    if (this.connection && this.connection.expires > Date.now()) return this.connection;
+    const cluster = this.config.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    const options: https.RequestOptions = {};
+    await this.config.applyToHTTPSOptions(options);
+    this.connection = { server: new URL(cluster.server), options, expires: Date.now() + CREDENTIAL_TTL_MS };
+    return this.connection;
+  }
+
+  private async request<T>(verb: string, kind: string, path: string, query?: URLSearchParams, body?: unknown, contentType = 'application/json'): Promise<T> {
+    const { server, options } = await this.connect();
+    const method = verb === 'LIST' ? 'GET' : verb;
+    const search = query && [...query.keys()].length ? `?${query.toString()}` : '';
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    this.options.onRequest?.(verb, kind);
+    return new Promise<T>((resolve, reject) => {
+      const req = https.request({
+        ...options,
+        agent: this.agent,
+        protocol: server.protocol,
+        hostname: server.hostname,
+        port: server.port,
+        method,
+        path: `${server.pathname.replace(/\/$/, '')}${path}${search}`,
+        timeout: this.options.timeoutMs ?? 30_000,
+        headers: {
+          ...(options.headers as Record<string, string> | undefined),
+          accept: 'application/json',
+          ...(payload === undefined ? {} : { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) }),
+        },
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) {
+            try {
+              resolve((text ? JSON.parse(text) : {}) as T);
+            } catch (error) {
+              reject(new ApiError(`invalid JSON from the API server for ${method} ${path}: ${String(error)}`, status, 'InvalidResponse'));
+            }
+          } else {
+            reject(apiError(status, text, `${method} ${path}`));
+          }
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)));
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+}
+
+function writeQuery(options: WriteOptions): URLSearchParams {
+  const query = new URLSearchParams();
+  if (options.dryRun) query.set('dryRun', 'All');
+  if (options.fieldManager) query.set('fieldManager', options.fieldManager);
+  return query;
+}
+
+function requireName(object: KubeObject): string {
+  if (!object.metadata.name) throw new Error(`${object.kind} has no metadata.name`);
+  return object.metadata.name;
+}
+
+/** Maps an error answer (a metav1.Status body, usually) to the typed errors of the port. */
+export function apiError(status: number, text: string, what: string): ApiError {
+  let parsed: { message?: string; reason?: string; details?: unknown } = {};
+  try {
+    parsed = JSON.parse(text) as typeof parsed;
+  } catch {
+    // not a Status: keep the raw text as the message
+  }
+  const message = parsed.message ?? (text.trim() || `${what} failed with HTTP ${status}`);
+  const reason = parsed.reason ?? String(status);
+  if (status === 404) return new NotFoundError(message, status, reason, parsed.details);
+  if (status === 409) return new ConflictError(message, status, reason, parsed.details);
+  if (status === 429) return new TooManyRequestsError(message, status, reason, parsed.details);
+  return new ApiError(message, status, reason, parsed.details);
+}

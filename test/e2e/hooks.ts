@@ -1,0 +1,44 @@
+// Mocha root hooks for the e2e run: one metrics exporter and one Prometheus for all tests (the
+// control plane is started by hack/e2e.sh), stopped at the end whatever happened.
+import path from 'node:path';
+import os from 'node:os';
+import fs from 'node:fs';
+import { MetricsExporter } from '../harness/exporter.js';
+import { startPrometheus, type PrometheusServer } from '../harness/prometheus.js';
+import { Cluster } from '../harness/cluster.js';
+
+export interface E2eEnv {
+  cluster: Cluster;
+  exporter: MetricsExporter;
+  prometheus: PrometheusServer;
+  stateDir: string;
+}
+
+let env: E2eEnv | undefined;
+
+/** The shared e2e environment, available inside tests and their hooks. */
+export function e2e(): E2eEnv {
+  if (!env) throw new Error('the e2e environment is not started (run through `make test-e2e`)');
+  return env;
+}
+
+export const mochaHooks = {
+  async beforeAll(this: Mocha.Context): Promise<void> {
+    this.timeout(120_000);
+    const stateDir = process.env.DAVY_E2E_STATE ?? fs.mkdtempSync(path.join(os.tmpdir(), 'davy-e2e-'));
+    const cluster = Cluster.fromEnv();
+    const exporter = new MetricsExporter();
+    const exporterPort = await exporter.listen();
+    const binary = process.env.DAVY_E2E_PROMETHEUS ?? 'prometheus';
+    const prometheus = await startPrometheus(binary, path.join(stateDir, 'prometheus'), [`127.0.0.1:${exporterPort}`]);
+    env = { cluster, exporter, prometheus, stateDir };
+  },
+  async afterAll(this: Mocha.Context): Promise<void> {
+    this.timeout(60_000);
+    if (!env) return;
+    await env.prometheus.stop();
+    await env.exporter.close();
+    env.cluster.close();
+    env = undefined;
+  },
+};

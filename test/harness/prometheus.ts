@@ -1,0 +1,50 @@
+// A real Prometheus (Debian's package), started on a free port with a generated scrape config.
+import fs from 'node:fs';
+import path from 'node:path';
+import { startProcess, freePort, eventually, type Managed } from './process.js';
+
+export interface PrometheusServer {
+  url: string;
+  process: Managed;
+  stop(): Promise<void>;
+}
+
+export async function startPrometheus(binary: string, dir: string, targets: string[], scrapeIntervalSeconds = 1): Promise<PrometheusServer> {
+  fs.mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const config = [
+    'global:',
+    `  scrape_interval: ${scrapeIntervalSeconds}s`,
+    `  evaluation_interval: ${scrapeIntervalSeconds}s`,
+    'scrape_configs:',
+    '  - job_name: davy-e2e',
+    '    static_configs:',
+    `      - targets: [${targets.map((t) => JSON.stringify(t)).join(', ')}]`,
+    '',
+  ].join('\n');
+  const configFile = path.join(dir, 'prometheus.yml');
+  fs.writeFileSync(configFile, config);
+  const proc = startProcess(binary, [
+    `--config.file=${configFile}`,
+    `--storage.tsdb.path=${path.join(dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--storage.tsdb.retention.time=1h',
+    '--log.level=warn',
+  ], path.join(dir, 'prometheus.log'));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await eventually('Prometheus to be ready', async () => ((await fetch(`${url}/-/ready`)).ok ? true : undefined), 30_000);
+  } catch (error) {
+    await proc.stop();
+    throw new Error(`${(error as Error).message}\n${proc.tail()}`);
+  }
+  return { url, process: proc, stop: () => proc.stop() };
+}
+
+/** An instant query; the raw `data.result` of the HTTP API. */
+export async function promQuery(url: string, query: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+  const response = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query }).toString()}`);
+  const body = (await response.json()) as { status: string; error?: string; data?: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+  if (body.status !== 'success') throw new Error(`query ${query} failed: ${body.error ?? response.status}`);
+  return body.data?.result ?? [];
+}
