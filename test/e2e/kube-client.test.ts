@@ -1,0 +1,64 @@
+// The KubeClient adapter against the real API server: the error mapping and verbs the stepper's
+// crash and concurrency safety rely on (404 as undefined, 409 on a stale write, status, apply).
+import { expect } from 'chai';
+import { e2e } from './hooks.js';
+import { testNamespace } from '../harness/cluster.js';
+import { ConflictError, type KubeObject } from '../../src/kube/client.js';
+
+describe('KubeClient adapter against the real API server', () => {
+  const ns = testNamespace('kube');
+  const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'cm' };
+
+  before(async () => e2e().cluster.createNamespace(ns));
+  after(async () => e2e().cluster.deleteNamespace(ns));
+
+  it('when an object does not exist, then get resolves undefined and delete resolves false', async () => {
+    const { kube } = e2e().cluster;
+    expect(await kube.get(ref)).to.equal(undefined);
+    expect(await kube.delete(ref)).to.equal(false);
+  });
+
+  it('when a replace carries a stale resourceVersion, then it fails with ConflictError and the object keeps the newer write', async () => {
+    const { kube } = e2e().cluster;
+    const created = await kube.create<KubeObject>({ ...ref, metadata: { name: 'cm', namespace: ns }, data: { a: '1' } });
+    await kube.replace({ ...created, data: { a: '2' } });
+    const stale = kube.replace({ ...created, data: { a: '3' } });
+    await stale.then(() => expect.fail('a stale replace succeeded'), (error: unknown) => expect(error).to.be.instanceOf(ConflictError));
+    expect((await kube.get<KubeObject>(ref))?.data).to.deep.equal({ a: '2' });
+  });
+
+  it('when a dry-run create is sent, then nothing is stored', async () => {
+    const { kube } = e2e().cluster;
+    const dry = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dry', namespace: ns }, data: { x: 'y' } };
+    const answer = await kube.create(dry, { dryRun: true });
+    expect(answer.metadata.name).to.equal('dry');
+    expect(await kube.get({ ...ref, name: 'dry' })).to.equal(undefined);
+  });
+
+  it('when json, merge and server-side apply patches are sent, then each takes effect', async () => {
+    const { kube } = e2e().cluster;
+    await kube.patch(ref, { type: 'json', ops: [{ op: 'add', path: '/data/b', value: 'json' }] });
+    await kube.patch(ref, { type: 'merge', body: { data: { c: 'merge' } } });
+    await kube.patch(ref, { type: 'apply', body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: ns }, data: { d: 'apply' } } }, { fieldManager: 'e2e' });
+    expect((await kube.get<KubeObject>(ref))?.data).to.include({ a: '2', b: 'json', c: 'merge', d: 'apply' });
+  });
+
+  it('when a list is asked for by label, then only matching items come back, with apiVersion and kind set', async () => {
+    const { kube } = e2e().cluster;
+    await kube.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'labelled', namespace: ns, labels: { pick: 'me' } } });
+    const list = await kube.list('v1', 'ConfigMap', ns, { labelSelector: 'pick=me' });
+    expect(list.items.map((i) => [i.apiVersion, i.kind, i.metadata.name])).to.deep.equal([['v1', 'ConfigMap', 'labelled']]);
+    expect(list.resourceVersion).to.match(/^\d+$/);
+  });
+
+  it('when the status subresource is replaced, then the status changes and the spec does not', async () => {
+    const { kube } = e2e().cluster;
+    const deployment = await kube.create<KubeObject>({
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'st', namespace: ns },
+      spec: { replicas: 0, selector: { matchLabels: { app: 'st' } }, template: { metadata: { labels: { app: 'st' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } },
+    });
+    const updated = await kube.replaceStatus({ ...deployment, spec: { ...(deployment.spec as object), replicas: 5 }, status: { observedGeneration: 42 } });
+    expect((updated.status as { observedGeneration: number }).observedGeneration).to.equal(42);
+    expect((updated.spec as { replicas: number }).replicas).to.equal(0);
+  });
+});
