@@ -1,0 +1,39 @@
+// Minimal RFC 6902 patches from a current value to a desired one, for the few places the mutating
+// webhook writes: string maps (labels, annotations) and single spec fields.
+import { canonicalJson } from '../api/revision.js';
+import type { JsonPatchOperation } from './review.js';
+
+/** RFC 6901: `~` becomes `~0`, `/` becomes `~1` (so `davy.dev/held` is `davy.dev~1held`). */
+export const escapePointerToken = (token: string): string => token.replace(/~/g, '~0').replace(/\//g, '~1');
+
+const same = (a: unknown, b: unknown): boolean => a === b || (a !== undefined && b !== undefined && canonicalJson(a) === canonicalJson(b));
+
+/**
+ * Operations turning the map at `base` (absent when `current` is undefined) into `desired`, in
+ * key order. An absent map is added whole; a present one is edited key by key, so concurrent
+ * keys owned by others are never rewritten.
+ */
+export function mapPatch(base: string, current: Readonly<Record<string, string>> | undefined, desired: Readonly<Record<string, string>>): JsonPatchOperation[] {
+  if (current === undefined) {
+    return Object.keys(desired).length === 0 ? [] : [{ op: 'add', path: base, value: { ...desired } }];
+  }
+  const ops: JsonPatchOperation[] = [];
+  const keys = [...new Set([...Object.keys(current), ...Object.keys(desired)])].sort();
+  for (const key of keys) {
+    const path = `${base}/${escapePointerToken(key)}`;
+    const want = desired[key];
+    if (want === undefined) {
+      if (current[key] !== undefined) ops.push({ op: 'remove', path });
+    } else if (current[key] !== want) {
+      ops.push({ op: 'add', path, value: want });
+    }
+  }
+  return ops;
+}
+
+/** The operation setting one field (whose parent exists) to `desired`; none when it already is. */
+export function fieldPatch(pointer: string, current: unknown, desired: unknown): JsonPatchOperation[] {
+  if (same(current, desired)) return [];
+  if (desired === undefined) return [{ op: 'remove', path: pointer }];
+  return [{ op: 'add', path: pointer, value: desired }];
+}
