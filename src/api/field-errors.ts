@@ -1,13 +1,13 @@
 // Field errors in the style of Kubernetes' own validation (k8s.io/apimachinery field.Error), so a
 // denial reads like any other: `spec.analysis.stepWeight: Invalid value: 60: must not exceed maxWeight (50)`.
 
-export type FieldErrorType = 'Required' | 'Invalid' | 'NotSupported' | 'Forbidden' | 'Duplicate' | 'TooLong';
+export type FieldErrorType = 'Required' | 'Invalid' | 'NotSupported' | 'Forbidden' | 'Duplicate' | 'TooLong' | 'NotFound';
 
 export interface FieldError {
   /** The field path, e.g. `spec.analysis.metrics[1].thresholdRange.min`. */
   path: string;
   type: FieldErrorType;
-  /** The offending value (Invalid, NotSupported, Duplicate). */
+  /** The offending value (Invalid, NotSupported, Duplicate, NotFound). */
   value?: unknown;
   /** Why; for NotSupported, the supported values are listed by the formatter. */
   detail: string;
@@ -61,5 +61,7 @@ export function formatFieldError(error: FieldError): string {
     }
     case 'Invalid':
       return `${error.path}: Invalid value: ${show(error.value)}: ${error.detail}`;
+    case 'NotFound':
+      return `${error.path}: Not found: ${show(error.value)}${error.detail ? `: ${error.detail}` : ''}`;
   }
 }
