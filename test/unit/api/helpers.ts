@@ -1,0 +1,35 @@
+// Shared test helpers: repository paths, YAML fixtures (cloned per use), the shared examples.
+
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse, parseAllDocuments } from 'yaml';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const examplesDir = path.resolve(repoRoot, '../shared/examples');
+export const fixturesDir = path.join(repoRoot, 'test/fixtures/api');
+
+/** A fresh copy of a YAML fixture under test/fixtures/api. */
+export function fixture<T = Record<string, any>>(name: string): T {
+  return parse(readFileSync(path.join(fixturesDir, name), 'utf8')) as T;
+}
+
+export interface ExampleDoc {
+  file: string;
+  doc: Record<string, any>;
+}
+
+/** Every document of every shared example manifest. */
+export function exampleDocs(): ExampleDoc[] {
+  return readdirSync(examplesDir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .flatMap((file) =>
+      parseAllDocuments(readFileSync(path.join(examplesDir, file), 'utf8'))
+        .map((d) => d.toJS() as Record<string, any>)
+        .filter((doc) => doc !== null)
+        .map((doc) => ({ file, doc })),
+    );
+}
+
+export const flaggerExamples = (): ExampleDoc[] => exampleDocs().filter((e) => e.doc.apiVersion === 'flagger.app/v1beta1');
