@@ -1,4 +1,5 @@
 // Shared test helpers: repository paths, YAML fixtures (cloned per use), the shared examples.
+/* eslint-disable @typescript-eslint/no-explicit-any -- tests mutate fixture documents freely */
 
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -10,13 +11,16 @@ export const examplesDir = path.resolve(repoRoot, '../shared/examples');
 export const fixturesDir = path.join(repoRoot, 'test/fixtures/api');
 
 /** A fresh copy of a YAML fixture under test/fixtures/api. */
-export function fixture<T = Record<string, any>>(name: string): T {
+/** A parsed manifest, mutated freely by tests. */
+export type Doc = Record<string, any>;
+
+export function fixture<T = Doc>(name: string): T {
   return parse(readFileSync(path.join(fixturesDir, name), 'utf8')) as T;
 }
 
 export interface ExampleDoc {
   file: string;
-  doc: Record<string, any>;
+  doc: Doc;
 }
 
 /** Every document of every shared example manifest. */
@@ -26,7 +30,7 @@ export function exampleDocs(): ExampleDoc[] {
     .sort()
     .flatMap((file) =>
       parseAllDocuments(readFileSync(path.join(examplesDir, file), 'utf8'))
-        .map((d) => d.toJS() as Record<string, any>)
+        .map((d) => d.toJS() as Doc)
         .filter((doc) => doc !== null)
         .map((doc) => ({ file, doc })),
     );
