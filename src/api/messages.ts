@@ -83,8 +83,8 @@ export const MESSAGES = {
   metricProviderAddress: 'the {type} provider needs an address',
 
   // cluster checks
-  notFound: '{kind} {name} does not exist in namespace {namespace}',
-  targetTaken: '{kind} {name} is already the target of Canary {other}',
+  notFound: 'no {kind} of that name in namespace {namespace}',
+  targetTaken: 'Canary {other} already targets {kind} {name}: two canaries on one workload would fight over it',
   nameCollision: '{kind} {name} already exists and is not managed by this Canary: Davy creates it for {purpose}',
 } as const;
 
