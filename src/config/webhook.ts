@@ -1,0 +1,102 @@
+// The configuration of `davy webhook`, parsed once from argv and the environment. This is the
+// only place the command reads environment variables; flags win over them.
+import { parseArgs } from 'node:util';
+import type { LogLevel } from '../telemetry/logger.js';
+
+export const DEFAULT_STEPPER_IDENTITY = 'system:serviceaccount:davy-system:davy-stepper';
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+export interface WebhookConfig {
+  port: number;
+  metricsPort: number;
+  /** Both listeners bind here; all interfaces when undefined. */
+  bindAddress?: string;
+  tlsCert: string;
+  tlsKey: string;
+  /** Usernames, or `group:NAME` for groups, whose updates pass as sent (the stepper's). */
+  stepperIdentities: string[];
+  logLevel: LogLevel;
+  drainTimeoutSeconds: number;
+}
+
+export type WebhookConfigResult = { ok: true; config: WebhookConfig } | { ok: false; help: true } | { ok: false; help: false; error: string };
+
+export const WEBHOOK_USAGE = `Usage: davy webhook --tls-cert FILE --tls-key FILE [flags]
+
+Serves POST /mutate and POST /validate over HTTPS (TLS 1.2+), GET /healthz and GET /readyz, and
+Prometheus metrics at /metrics on a plain-HTTP port. Certificates are reloaded when their files
+change. SIGTERM or SIGINT: stop accepting, finish in-flight reviews, exit 0.
+
+Flags:
+  --port P                 HTTPS port (default 8443; 0 picks a free one)
+  --tls-cert FILE          serving certificate (PEM), required
+  --tls-key FILE           its private key (PEM), required
+  --metrics-port M         plain-HTTP metrics port (default 8080; 0 picks a free one)
+  --bind-address ADDR      address both ports bind to (default: all interfaces)
+  --stepper-identity NAME  a username, or group:NAME, allowed to set and release holds; repeatable
+                           (env DAVY_STEPPER_IDENTITY, a comma list; default ${DEFAULT_STEPPER_IDENTITY})
+  --log-level L            debug, info, warn or error (env DAVY_LOG_LEVEL; default info)
+  --drain-timeout S        seconds shutdown waits for in-flight reviews (default 25)
+  -h, --help               this text
+`;
+
+const fail = (error: string): WebhookConfigResult => ({ ok: false, help: false, error });
+
+function integer(name: string, text: string | undefined, fallback: number, max: number): number | string {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text) || Number(text) > max) return `--${name}: must be an integer from 0 to ${max}, got ${JSON.stringify(text)}`;
+  return Number(text);
+}
+
+const list = (text: string | undefined): string[] => (text ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+
+export function parseWebhookConfig(argv: readonly string[], env: NodeJS.ProcessEnv): WebhookConfigResult {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        'metrics-port': { type: 'string' },
+        'bind-address': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'stepper-identity': { type: 'string', multiple: true },
+        'log-level': { type: 'string' },
+        'drain-timeout': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error));
+  }
+  if (values.help) return { ok: false, help: true };
+
+  const port = integer('port', values.port, 8443, 65535);
+  const metricsPort = integer('metrics-port', values['metrics-port'], 8080, 65535);
+  const drain = integer('drain-timeout', values['drain-timeout'], 25, 3600);
+  for (const parsed of [port, metricsPort, drain]) if (typeof parsed === 'string') return fail(parsed);
+  const tlsCert = values['tls-cert'];
+  const tlsKey = values['tls-key'];
+  if (!tlsCert || !tlsKey) return fail('--tls-cert and --tls-key are required');
+  const logLevel = values['log-level'] ?? env.DAVY_LOG_LEVEL ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel as LogLevel)) return fail(`--log-level: must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
+  const flagged = (values['stepper-identity'] ?? []).flatMap(list);
+  const fromEnv = list(env.DAVY_STEPPER_IDENTITY);
+  const stepperIdentities = flagged.length > 0 ? flagged : fromEnv.length > 0 ? fromEnv : [DEFAULT_STEPPER_IDENTITY];
+  if (stepperIdentities.some((id) => id === 'group:')) return fail('--stepper-identity: "group:" needs a group name');
+
+  const config: WebhookConfig = {
+    port: port as number,
+    metricsPort: metricsPort as number,
+    tlsCert,
+    tlsKey,
+    stepperIdentities,
+    logLevel: logLevel as LogLevel,
+    drainTimeoutSeconds: drain as number,
+  };
+  if (values['bind-address']) config.bindAddress = values['bind-address'];
+  return { ok: true, config };
+}
