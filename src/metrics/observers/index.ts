@@ -1,0 +1,32 @@
+// The builtin observers, keyed by src/api's BuiltinObserver: every observer has an entry, so a new
+// one fails to compile until Davy decides what it does. `null` marks the meshes and ingresses whose
+// routers Davy does not have yet; the validator refuses their providers, and a check that still
+// reaches one fails with observerMissing()'s message.
+
+import type { BuiltinObserver } from '../../api/providers.js';
+import { httpObserver } from './http.js';
+import { istioObserver } from './istio.js';
+import { linkerdObserver } from './linkerd.js';
+import type { Observer } from './observer.js';
+import { osmObserver } from './osm.js';
+
+export type { BuiltinQuery, Observer } from './observer.js';
+
+export const OBSERVERS: Readonly<Record<BuiltinObserver, Observer | null>> = {
+  istio: istioObserver,
+  linkerd: linkerdObserver,
+  osm: osmObserver,
+  http: httpObserver,
+  appmesh: null,
+  contour: null,
+  gloo: null,
+  nginx: null,
+  skipper: null,
+  traefik: null,
+  kuma: null,
+  apisix: null,
+  knative: null,
+};
+
+export const observerMissing = (observer: BuiltinObserver): string =>
+  `the builtin metrics of ${observer} are not supported yet by Davy; use a prometheus MetricTemplate`;

@@ -1,0 +1,39 @@
+// The provider and observer registries: every name has an entry, and the ones Davy does not
+// support yet answer a clear error instead of falling back to something else.
+import { expect } from 'chai';
+import { BUILTIN_OBSERVERS, DAVY_PROVIDERS, PROVIDER_OBSERVER } from '../../../src/api/providers.js';
+import { DAVY_METRIC_PROVIDER_TYPES, METRIC_PROVIDER_TYPES } from '../../../src/api/types.js';
+import { OBSERVERS } from '../../../src/metrics/observers/index.js';
+import { METRIC_PROVIDERS } from '../../../src/metrics/providers/index.js';
+
+describe('metric provider registry', () => {
+  const unsupported = METRIC_PROVIDER_TYPES.filter((t) => !(DAVY_METRIC_PROVIDER_TYPES as readonly string[]).includes(t));
+
+  it('when a provider type is not prometheus, then its queries fail with "not supported yet by Davy"', async () => {
+    expect(unsupported).to.have.length(10);
+    for (const type of unsupported) {
+      const provider = METRIC_PROVIDERS[type]({ address: 'http://example.invalid' });
+      const result = await provider.query('up');
+      expect(result, type).to.deep.equal({ kind: 'error', message: `metric provider ${type} is not supported yet by Davy; use a prometheus MetricTemplate` });
+      expect(await provider.isOnline(), type).to.have.property('online', false);
+    }
+  });
+});
+
+describe('observer registry', () => {
+  it('when a provider is one Davy routes, then its builtin observer has queries', () => {
+    for (const provider of DAVY_PROVIDERS) {
+      expect(OBSERVERS[PROVIDER_OBSERVER[provider]], provider).not.to.equal(null);
+    }
+  });
+
+  it('when an observer has queries, then both builtins select {{ target }} over {{ interval }}', () => {
+    for (const name of BUILTIN_OBSERVERS) {
+      const observer = OBSERVERS[name];
+      if (!observer) continue;
+      for (const query of Object.values(observer)) {
+        expect(query.template, name).to.include('{{ target }}').and.include('[{{ interval }}]').and.include('{{ namespace }}');
+      }
+    }
+  });
+});
