@@ -2,7 +2,7 @@
 // for every routing field the canary's provider does not read.
 
 import { FieldPath } from './field-errors.js';
-import { isPortName } from './names.js';
+import { isPortName, looksLikeDns1123Subdomain } from './names.js';
 import type { ProviderName } from './providers.js';
 import { checkDuration, checkLabel, checkServiceName, checkStringMatch, checkStringMatchMap } from './validate-common.js';
 import { asArray, asInteger, asRecord, asString, isSet, type CanaryContext, type Json, type Report } from './validate-context.js';
@@ -66,7 +66,8 @@ export function checkService(ctx: CanaryContext): void {
   const explicitName = asString(service.name);
   const targetName = asString(asRecord(spec.targetRef)?.name);
   if (explicitName) checkServiceName(explicitName, SERVICE.child('name'), report, false);
-  else if (targetName) checkServiceName(targetName, FieldPath.root('spec').child('targetRef').child('name'), report, true);
+  // An invalid target name is reported once, by the targetRef check.
+  else if (targetName && looksLikeDns1123Subdomain(targetName)) checkServiceName(targetName, FieldPath.root('spec').child('targetRef').child('name'), report, true);
   checkDuration(service.timeout, SERVICE.child('timeout'), report);
   checkDuration(service.backendTimeout, SERVICE.child('backendTimeout'), report);
   checkDuration(asRecord(service.retries)?.perTryTimeout, SERVICE.child('retries').child('perTryTimeout'), report);

@@ -37,3 +37,16 @@ export function exampleDocs(): ExampleDoc[] {
 }
 
 export const flaggerExamples = (): ExampleDoc[] => exampleDocs().filter((e) => e.doc.apiVersion === 'flagger.app/v1beta1');
+
+/** One invalid spec: a valid fixture, a mutation, and the exact formatted errors expected. */
+export interface InvalidCase {
+  /** The rule (a MESSAGES key or a schema rule) the case exercises. */
+  rule: string;
+  when: string;
+  fixture: string;
+  mutate: (doc: Doc) => void;
+  errors: string[];
+}
+
+export const long = (n: number, c = 'a'): string => c.repeat(n);
+export const DAVY_PROVIDER_LIST = '"kubernetes", "istio", "osm", "linkerd", "smi:v1alpha1", "smi:v1alpha2", "smi:v1alpha3"';
