@@ -369,35 +369,45 @@ export const canaryCases: InvalidCase[] = [
     rule: 'emptyQuery',
     when: 'an inline query is blank',
     fixture: ISTIO,
-    mutate: (d) => analysis(d).metrics.push({ name: 'blank', query: '  ', thresholdRange: { max: 1 } }),
+    mutate: (d) => {
+      analysis(d).metrics.push({ name: 'blank', query: '  ', thresholdRange: { max: 1 } });
+    },
     errors: ['spec.analysis.metrics[3].query: Invalid value: "  ": must not be empty'],
   },
   {
     rule: 'templateUnknownVariable',
     when: 'an inline query uses {{ targt }}',
     fixture: ISTIO,
-    mutate: (d) => analysis(d).metrics.push({ name: 'custom', query: 'rate(x{app="{{ targt }}"}[1m])', thresholdRange: { max: 1 } }),
+    mutate: (d) => {
+      analysis(d).metrics.push({ name: 'custom', query: 'rate(x{app="{{ targt }}"}[1m])', thresholdRange: { max: 1 } });
+    },
     errors: ['spec.analysis.metrics[3].query: Invalid value: "rate(x{app=\\"{{ targt }}\\"}[1m])": uses unknown template variable "targt" (known: name, namespace, target, service, ingress, route, interval, variables)'],
   },
   {
     rule: 'templateUnclosed',
     when: 'an inline query leaves {{ open',
     fixture: ISTIO,
-    mutate: (d) => analysis(d).metrics.push({ name: 'custom', query: 'x{{ target', thresholdRange: { max: 1 } }),
+    mutate: (d) => {
+      analysis(d).metrics.push({ name: 'custom', query: 'x{{ target', thresholdRange: { max: 1 } });
+    },
     errors: ['spec.analysis.metrics[3].query: Invalid value: "x{{ target": has an unclosed action "{{": every "{{" needs a matching "}}"'],
   },
   {
     rule: 'templateEmptyAction',
     when: 'an inline query has an empty action',
     fixture: ISTIO,
-    mutate: (d) => analysis(d).metrics.push({ name: 'custom', query: 'x{{ }}', thresholdRange: { max: 1 } }),
+    mutate: (d) => {
+      analysis(d).metrics.push({ name: 'custom', query: 'x{{ }}', thresholdRange: { max: 1 } });
+    },
     errors: ['spec.analysis.metrics[3].query: Invalid value: "x{{ }}": has an empty action "{{}}"'],
   },
   {
     rule: 'templateMissingVariable',
     when: 'an inline query uses a variable templateVariables lacks',
     fixture: ISTIO,
-    mutate: (d) => analysis(d).metrics.push({ name: 'custom', query: 'x{dir="{{ variables.dir }}"}', thresholdRange: { max: 1 } }),
+    mutate: (d) => {
+      analysis(d).metrics.push({ name: 'custom', query: 'x{dir="{{ variables.dir }}"}', thresholdRange: { max: 1 } });
+    },
     errors: ['spec.analysis.metrics[3].query: Invalid value: "x{dir=\\"{{ variables.dir }}\\"}": uses variables.dir, which templateVariables does not define'],
   },
   { rule: 'dns1123Subdomain', when: 'a templateRef name has an underscore', fixture: ISTIO, mutate: (d) => (analysis(d).metrics[2].templateRef.name = 'error_rate'), errors: [`spec.analysis.metrics[2].templateRef.name: Invalid value: "error_rate": ${SUBDOMAIN}`] },
@@ -418,7 +428,9 @@ export const canaryCases: InvalidCase[] = [
     rule: 'duplicate alert',
     when: 'two alerts share a name',
     fixture: ISTIO,
-    mutate: (d) => analysis(d).alerts.push({ name: 'on-call', severity: 'info', providerRef: { name: 'slack' } }),
+    mutate: (d) => {
+      analysis(d).alerts.push({ name: 'on-call', severity: 'info', providerRef: { name: 'slack' } });
+    },
     errors: ['spec.analysis.alerts[1].name: Duplicate value: "on-call"'],
   },
 

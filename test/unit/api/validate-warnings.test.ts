@@ -69,7 +69,9 @@ const cases: WarningCase[] = [
   {
     when: 'a metric uses the legacy threshold and an inline query',
     fixture: ISTIO,
-    mutate: (d) => a(d).metrics.push({ name: '404s', threshold: 3, query: 'sum(rate(x[1m]))' }),
+    mutate: (d) => {
+      a(d).metrics.push({ name: '404s', threshold: 3, query: 'sum(rate(x[1m]))' });
+    },
     warnings: [
       'spec.analysis.metrics[3].threshold: deprecated, use thresholdRange (a minimum for request-success-rate, a maximum otherwise)',
       'spec.analysis.metrics[3].query: deprecated, use a MetricTemplate and templateRef; Davy runs it against metricsServer',
