@@ -152,5 +152,6 @@ export function withAdoptionRecord<T>(metadata: ObjectMeta, record: AdoptionReco
 
 export function withoutAdoptionRecord(metadata: ObjectMeta): ObjectMeta {
   const { [ANNOTATION_ADOPTED]: _record, ...annotations } = metadata.annotations ?? {};
-  return { ...metadata, annotations };
+  const { annotations: _all, ...rest } = metadata;
+  return Object.keys(annotations).length ? { ...rest, annotations } : rest;
 }

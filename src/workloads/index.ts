@@ -1,0 +1,9 @@
+// The pure builders: from a Canary and the user's objects to the objects Davy wants in the cluster.
+export * from './result.js';
+export * from './types.js';
+export * from './keys.js';
+export { SELECTOR_LABELS, selectorLabel, sideSelector, ownershipOf, type SelectorLabel, type Ownership } from './meta.js';
+export * from './canary-copy.js';
+export * from './services.js';
+export * from './autoscalers.js';
+export * from './config-tracking.js';
