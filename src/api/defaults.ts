@@ -5,7 +5,7 @@
 import { parseDuration } from './durations.js';
 import { PROVIDER_OBSERVER, resolveProvider, type BuiltinObserver, type ProviderName } from './providers.js';
 import { strategyOf, type Strategy } from './strategy.js';
-import type { AlertSeverity, CanaryMetric, CanarySpec, CanaryWebhook, OnNoData, WebhookType } from './types.js';
+import type { AlertSeverity, CanaryAlert, CanaryMetric, CanarySpec, CanaryWebhook, OnNoData, WebhookType } from './types.js';
 
 export const DEFAULT_INTERVAL_MS = 60_000;
 /** Flagger steps no faster than every 10s; so does Davy (shorter intervals are warned about). */
@@ -121,6 +121,10 @@ export interface DefaultsOptions {
   namespace?: string;
 }
 
+/** The object members of a list that should hold objects; anything else yields []. */
+const objects = <T>(value: unknown): T[] =>
+  Array.isArray(value) ? value.filter((item): item is T => item !== null && typeof item === 'object' && !Array.isArray(item)) : [];
+
 const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 const positive = (value: unknown): number | undefined => {
   const n = num(value);
@@ -218,10 +222,11 @@ function effectiveIterations(spec: CanarySpec, provider: ProviderName, strategy:
   return iterations;
 }
 
-export function effectiveAnalysis(spec: CanarySpec, options: DefaultsOptions = {}): EffectiveAnalysis {
+export function effectiveAnalysis(input: CanarySpec, options: DefaultsOptions = {}): EffectiveAnalysis {
+  const spec = (input !== null && typeof input === 'object' ? input : {}) as CanarySpec;
   const provider = resolveProvider(spec.provider, options.meshProvider);
   const strategy = strategyOf(spec, options.meshProvider);
-  const analysis = spec.analysis ?? {};
+  const analysis = spec.analysis !== null && typeof spec.analysis === 'object' ? spec.analysis : {};
   const namespace = options.namespace ?? '';
   const weights = strategy === 'canary' ? weightLadder(analysis.stepWeight, analysis.stepWeights, analysis.maxWeight) : [];
   const maxWeight = weights.at(-1) ?? Math.min(positive(analysis.maxWeight) ?? DEFAULT_MAX_WEIGHT, TOTAL_WEIGHT);
@@ -246,9 +251,9 @@ export function effectiveAnalysis(spec: CanarySpec, options: DefaultsOptions = {
     suspend: spec.suspend === true,
     rewriteQueries: analysis.rewriteQueries !== false,
     metricsServer: spec.metricsServer || options.metricsServer || DEFAULT_METRICS_SERVER,
-    metrics: (analysis.metrics ?? []).map((m) => effectiveMetric(m, namespace)),
-    webhooks: (analysis.webhooks ?? []).map(effectiveWebhook),
-    alerts: (analysis.alerts ?? []).map((a) => ({
+    metrics: objects<CanaryMetric>(analysis.metrics).map((m) => effectiveMetric(m, namespace)),
+    webhooks: objects<CanaryWebhook>(analysis.webhooks).map(effectiveWebhook),
+    alerts: objects<CanaryAlert>(analysis.alerts).map((a) => ({
       name: a.name,
       severity: a.severity || 'info',
       providerRef: { name: a.providerRef?.name ?? '', namespace: a.providerRef?.namespace ?? namespace },

@@ -28,13 +28,15 @@ export class FieldPath {
     return new FieldPath(name);
   }
   child(name: string): FieldPath {
+    // An empty field name would vanish from the path; show it as a quoted key instead.
+    if (name === '') return new FieldPath(`${this.text}[""]`);
     return new FieldPath(this.text ? `${this.text}.${name}` : name);
   }
   index(i: number): FieldPath {
     return new FieldPath(`${this.text}[${i}]`);
   }
   key(k: string): FieldPath {
-    return new FieldPath(`${this.text}[${k}]`);
+    return new FieldPath(`${this.text}[${k === '' ? '""' : k}]`);
   }
   toString(): string {
     return this.text;

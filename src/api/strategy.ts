@@ -13,8 +13,8 @@ export type Strategy = 'canary' | 'ab-testing' | 'blue-green';
  * warns about weights).
  */
 export function strategyOf(spec: CanarySpec, meshProvider?: ProviderName): Strategy {
-  if (resolveProvider(spec.provider, meshProvider) === 'kubernetes') return 'blue-green';
-  const analysis = spec.analysis;
+  if (resolveProvider(spec?.provider, meshProvider) === 'kubernetes') return 'blue-green';
+  const analysis = spec?.analysis;
   const iterations = typeof analysis?.iterations === 'number' ? analysis.iterations : 0;
   if (iterations > 0) {
     return Array.isArray(analysis?.match) && analysis.match.length > 0 ? 'ab-testing' : 'blue-green';

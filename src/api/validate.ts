@@ -84,7 +84,7 @@ function checkEnvelope(obj: unknown, report: Report, expectedKind: FlaggerKind |
   const kinds = expectedKind ? [expectedKind] : FLAGGER_KINDS;
   if (!isSet(kind)) report.required(FieldPath.root('kind'));
   else if (!(kinds as readonly string[]).includes(kind as string)) report.notSupported(FieldPath.root('kind'), kind, kinds);
-  for (const key of Object.keys(record)) if (!TOP_LEVEL.has(key)) report.forbidden(FieldPath.root(key), 'unknownField');
+  for (const key of Object.keys(record)) if (!TOP_LEVEL.has(key)) report.forbidden(FieldPath.root('').child(key), 'unknownField');
   return record;
 }
 

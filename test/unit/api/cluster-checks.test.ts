@@ -1,0 +1,173 @@
+// Cluster-aware checks against an in-memory lookup.
+
+import { expect } from 'chai';
+import {
+  checkAlertProviderAgainstCluster,
+  checkCanaryAgainstCluster,
+  checkMetricTemplateAgainstCluster,
+  checkResourceAgainstCluster,
+  overlayLookup,
+  type ClusterLookup,
+  type ClusterObject,
+} from '../../../src/api/cluster-checks.js';
+import { formatFieldError } from '../../../src/api/field-errors.js';
+import { LABEL_MANAGED_BY_CANARY } from '../../../src/api/keys.js';
+import type { KubeClient } from '../../../src/kube/client.js';
+import { fixture, type Doc } from './helpers.js';
+
+/** The KubeClient port must satisfy ClusterLookup as it is (checked by the compiler). */
+export const kubeClientIsALookup = (client: KubeClient): ClusterLookup => client;
+
+const obj = (apiVersion: string, kind: string, name: string, extra: Partial<ClusterObject> & { labels?: Record<string, string> } = {}, namespace = 'test'): ClusterObject => ({
+  apiVersion,
+  kind,
+  metadata: { name, namespace, ...(extra.labels ? { labels: extra.labels } : {}) },
+  ...(extra.spec ? { spec: extra.spec } : {}),
+});
+
+class MemoryLookup implements ClusterLookup {
+  calls = 0;
+  constructor(readonly objects: ClusterObject[]) {}
+  get(ref: { apiVersion: string; kind: string; name: string; namespace?: string }): Promise<ClusterObject | undefined> {
+    this.calls++;
+    return Promise.resolve(
+      this.objects.find((o) => o.apiVersion === ref.apiVersion && o.kind === ref.kind && o.metadata?.name === ref.name && o.metadata.namespace === ref.namespace),
+    );
+  }
+  list(apiVersion: string, kind: string, namespace?: string): Promise<{ items: ClusterObject[] }> {
+    this.calls++;
+    return Promise.resolve({ items: this.objects.filter((o) => o.apiVersion === apiVersion && o.kind === kind && (!namespace || o.metadata?.namespace === namespace)) });
+  }
+}
+
+/** Everything the Istio fixture refers to. */
+const world = (): ClusterObject[] => [
+  obj('apps/v1', 'Deployment', 'podinfo'),
+  obj('autoscaling/v2', 'HorizontalPodAutoscaler', 'podinfo'),
+  obj('flagger.app/v1beta1', 'MetricTemplate', 'error-rate', {}, 'istio-system'),
+  obj('flagger.app/v1beta1', 'AlertProvider', 'on-call', {}, 'flagger'),
+  obj('v1', 'Service', 'podinfo'),
+];
+
+const check = async (canary: Doc, objects: ClusterObject[]): Promise<string[]> =>
+  (await checkCanaryAgainstCluster(canary, new MemoryLookup(objects))).errors.map(formatFieldError);
+
+describe('checkCanaryAgainstCluster', () => {
+  it('when everything referenced exists and the apex Service is the user\'s, then there is no error', async () => {
+    expect(await check(fixture('canary-istio.yaml'), world())).to.deep.equal([]);
+  });
+
+  it('when the target, autoscaler, template and alert provider are missing, then each is reported where it is named', async () => {
+    expect(await check(fixture('canary-istio.yaml'), [])).to.have.members([
+      'spec.targetRef.name: Not found: "podinfo": no Deployment of that name in namespace test',
+      'spec.autoscalerRef.name: Not found: "podinfo": no HorizontalPodAutoscaler of that name in namespace test',
+      'spec.analysis.metrics[2].templateRef.name: Not found: "error-rate": no MetricTemplate of that name in namespace istio-system',
+      'spec.analysis.alerts[0].providerRef.name: Not found: "on-call": no AlertProvider of that name in namespace flagger',
+    ]);
+  });
+
+  it('when a templateRef names no namespace, then it is looked up in the Canary\'s', async () => {
+    const canary = fixture('canary-istio.yaml');
+    delete canary.spec.analysis.metrics[2].templateRef.namespace;
+    expect(await check(canary, world())).to.deep.equal([
+      'spec.analysis.metrics[2].templateRef.name: Not found: "error-rate": no MetricTemplate of that name in namespace test',
+    ]);
+  });
+
+  it('when another Canary targets the same Deployment, then the target is refused', async () => {
+    const other = obj('flagger.app/v1beta1', 'Canary', 'podinfo-old', { spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' } } });
+    expect(await check(fixture('canary-istio.yaml'), [...world(), other])).to.deep.equal([
+      'spec.targetRef: Forbidden: Canary "podinfo-old" already targets Deployment "podinfo": two canaries on one workload would fight over it',
+    ]);
+  });
+
+  it('when the Canary itself is already stored (an UPDATE), then it does not count as another Canary', async () => {
+    const canary = fixture('canary-istio.yaml');
+    const stored = obj('flagger.app/v1beta1', 'Canary', 'podinfo', { spec: canary.spec });
+    expect(await check(canary, [...world(), stored])).to.deep.equal([]);
+  });
+
+  it('when a Canary targets a DaemonSet of the same name, then it is not the same target', async () => {
+    const other = obj('flagger.app/v1beta1', 'Canary', 'ds', { spec: { targetRef: { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'podinfo' } } });
+    expect(await check(fixture('canary-istio.yaml'), [...world(), other])).to.deep.equal([]);
+  });
+
+  it('when objects Davy will create exist and are not Davy\'s, then each collision is reported', async () => {
+    const taken = [obj('apps/v1', 'Deployment', 'podinfo-canary'), obj('v1', 'Service', 'podinfo-primary'), obj('v1', 'Service', 'podinfo-canary', { labels: { [LABEL_MANAGED_BY_CANARY]: 'other' } })];
+    expect(await check(fixture('canary-istio.yaml'), [...world(), ...taken])).to.have.members([
+      'spec.targetRef.name: Forbidden: Deployment "podinfo-canary" already exists and is not managed by this Canary: Davy creates it for the canary copy',
+      'spec.targetRef.name: Forbidden: Service "podinfo-primary" already exists and is not managed by this Canary: Davy creates it for the primary service',
+      'spec.targetRef.name: Forbidden: Service "podinfo-canary" already exists and is not managed by this Canary: Davy creates it for the canary service',
+    ]);
+  });
+
+  it('when the objects Davy will create are already labelled with this Canary, then they are its own', async () => {
+    const own = { labels: { [LABEL_MANAGED_BY_CANARY]: 'podinfo' } };
+    const mine = [obj('apps/v1', 'Deployment', 'podinfo-canary', own), obj('v1', 'Service', 'podinfo-primary', own), obj('v1', 'Service', 'podinfo-canary', own)];
+    expect(await check(fixture('canary-istio.yaml'), [...world(), ...mine])).to.deep.equal([]);
+  });
+
+  it('when service.name is set, then the service collisions are reported on it', async () => {
+    const canary = fixture('canary-istio.yaml');
+    canary.spec.service.name = 'web';
+    expect(await check(canary, [...world(), obj('v1', 'Service', 'web-primary')])).to.deep.equal([
+      'spec.service.name: Forbidden: Service "web-primary" already exists and is not managed by this Canary: Davy creates it for the primary service',
+    ]);
+  });
+
+  it('when the Canary has no namespace, then the option (or default) namespace is used', async () => {
+    const canary = fixture('canary-istio.yaml');
+    delete canary.metadata.namespace;
+    const result = await checkCanaryAgainstCluster(canary, new MemoryLookup(world()), { namespace: 'test' });
+    expect(result.errors).to.deep.equal([]);
+  });
+
+  it('when the input is not a Canary object, then nothing is looked up', async () => {
+    const lookup = new MemoryLookup([]);
+    expect(await checkCanaryAgainstCluster('nonsense', lookup)).to.deep.equal({ errors: [], warnings: [] });
+    expect(lookup.calls).to.equal(0);
+  });
+
+  it('when the lookup fails, then the promise rejects with its error', async () => {
+    const failing: ClusterLookup = { get: () => Promise.reject(new Error('connection refused')), list: () => Promise.reject(new Error('connection refused')) };
+    let caught: unknown;
+    await checkCanaryAgainstCluster(fixture('canary-istio.yaml'), failing).catch((e: unknown) => (caught = e));
+    expect((caught as Error).message).to.equal('connection refused');
+  });
+});
+
+describe('secretRef checks and dispatch', () => {
+  it('when a MetricTemplate\'s Secret is missing, then it is reported in the template\'s namespace', async () => {
+    const template = fixture('metrictemplate.yaml');
+    template.spec.provider.secretRef = { name: 'prom-auth' };
+    const result = await checkMetricTemplateAgainstCluster(template, new MemoryLookup([]));
+    expect(result.errors.map(formatFieldError)).to.deep.equal(['spec.provider.secretRef.name: Not found: "prom-auth": no Secret of that name in namespace istio-system']);
+  });
+
+  it('when an AlertProvider\'s Secret exists, then there is no error', async () => {
+    const provider = fixture('alertprovider.yaml');
+    delete provider.spec.address;
+    provider.spec.secretRef = { name: 'slack-url' };
+    const lookup = new MemoryLookup([obj('v1', 'Secret', 'slack-url', {}, 'flagger')]);
+    expect((await checkAlertProviderAgainstCluster(provider, lookup)).errors).to.deep.equal([]);
+    expect((await checkResourceAgainstCluster(provider, new MemoryLookup([]))).errors).to.have.length(1);
+  });
+
+  it('when the object is of another kind, then there is nothing to check', async () => {
+    expect(await checkResourceAgainstCluster(obj('apps/v1', 'Deployment', 'x'), new MemoryLookup([]))).to.deep.equal({ errors: [], warnings: [] });
+  });
+});
+
+describe('overlayLookup', () => {
+  it('when a Deployment is given alongside the Canary, then it counts as existing', async () => {
+    const lookup = overlayLookup(new MemoryLookup(world().slice(1)), [obj('apps/v1', 'Deployment', 'podinfo')]);
+    expect((await checkCanaryAgainstCluster(fixture('canary-istio.yaml'), lookup)).errors).to.deep.equal([]);
+  });
+
+  it('when the input holds a newer version of a stored Canary, then list returns the input\'s only', async () => {
+    const stored = obj('flagger.app/v1beta1', 'Canary', 'a', { spec: { old: true } });
+    const given = obj('flagger.app/v1beta1', 'Canary', 'a', { spec: { old: false } });
+    const { items } = await overlayLookup(new MemoryLookup([stored]), [given]).list('flagger.app/v1beta1', 'Canary', 'test');
+    expect(items).to.deep.equal([given]);
+  });
+});
