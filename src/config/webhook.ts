@@ -17,6 +17,10 @@ export interface WebhookConfig {
   stepperIdentities: string[];
   logLevel: LogLevel;
   drainTimeoutSeconds: number;
+  /** Add the cluster-aware checks (references exist, names are free) to /validate. */
+  clusterChecks: boolean;
+  /** Kubeconfig for those checks; in-cluster credentials or ~/.kube/config when undefined. */
+  kubeconfig?: string;
 }
 
 export type WebhookConfigResult = { ok: true; config: WebhookConfig } | { ok: false; help: true } | { ok: false; help: false; error: string };
@@ -37,6 +41,8 @@ Flags:
                            (env DAVY_STEPPER_IDENTITY, a comma list; default ${DEFAULT_STEPPER_IDENTITY})
   --log-level L            debug, info, warn or error (env DAVY_LOG_LEVEL; default info)
   --drain-timeout S        seconds shutdown waits for in-flight reviews (default 25)
+  --cluster-checks         /validate also checks references against the cluster (read-only)
+  --kubeconfig FILE        kubeconfig for those checks (default: in-cluster, then ~/.kube/config)
   -h, --help               this text
 `;
 
@@ -66,6 +72,8 @@ export function parseWebhookConfig(argv: readonly string[], env: NodeJS.ProcessE
         'stepper-identity': { type: 'string', multiple: true },
         'log-level': { type: 'string' },
         'drain-timeout': { type: 'string' },
+        'cluster-checks': { type: 'boolean' },
+        kubeconfig: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -96,7 +104,9 @@ export function parseWebhookConfig(argv: readonly string[], env: NodeJS.ProcessE
     stepperIdentities,
     logLevel: logLevel as LogLevel,
     drainTimeoutSeconds: drain as number,
+    clusterChecks: values['cluster-checks'] ?? false,
   };
   if (values['bind-address']) config.bindAddress = values['bind-address'];
+  if (values.kubeconfig) config.kubeconfig = values.kubeconfig;
   return { ok: true, config };
 }

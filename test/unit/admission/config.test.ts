@@ -20,11 +20,12 @@ describe('webhook config', () => {
       stepperIdentities: [DEFAULT_STEPPER_IDENTITY],
       logLevel: 'info',
       drainTimeoutSeconds: 25,
+      clusterChecks: false,
     });
   });
 
   it('when every flag is given, then each is read', () => {
-    const argv = [...TLS, '--port', '0', '--metrics-port=9090', '--bind-address', '127.0.0.1', '--stepper-identity', 'a', '--stepper-identity', 'group:ops', '--log-level', 'debug', '--drain-timeout', '5'];
+    const argv = [...TLS, '--port', '0', '--metrics-port=9090', '--bind-address', '127.0.0.1', '--stepper-identity', 'a', '--stepper-identity', 'group:ops', '--log-level', 'debug', '--drain-timeout', '5', '--cluster-checks', '--kubeconfig', 'kc'];
     expect(config(parseWebhookConfig(argv, {}))).to.deep.equal({
       port: 0,
       metricsPort: 9090,
@@ -34,6 +35,8 @@ describe('webhook config', () => {
       stepperIdentities: ['a', 'group:ops'],
       logLevel: 'debug',
       drainTimeoutSeconds: 5,
+      clusterChecks: true,
+      kubeconfig: 'kc',
     });
   });
 

@@ -1,0 +1,140 @@
+// Serving the webhook: HTTPS (TLS 1.2+) for the reviews, plain HTTP for /metrics, certificate
+// hot reload, and a graceful shutdown that stops accepting, lets in-flight reviews finish, then
+// closes. The composition root (src/cli/webhook.ts) owns configuration and signals.
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../telemetry/logger.js';
+import { WebhookMetrics } from '../telemetry/webhook-metrics.js';
+import { createApp, type AppDeps } from './app.js';
+import { stepperIdentity } from './mutate.js';
+import { CertificateReloader, loadKeyPair, TLS_MIN_VERSION } from './tls-reload.js';
+import type { ValidateFn } from './validate-handler.js';
+
+export interface ServerOptions {
+  port: number;
+  metricsPort: number;
+  /** Address to bind both listeners to; all interfaces when undefined. */
+  bindAddress?: string;
+  tlsCert: string;
+  tlsKey: string;
+  stepperIdentities: readonly string[];
+  /** How long shutdown waits for in-flight reviews before closing their connections. */
+  drainTimeoutMs: number;
+  certDebounceMs?: number;
+}
+
+export interface ServerDeps {
+  logger: Logger;
+  validate: ValidateFn;
+  metrics?: WebhookMetrics;
+  mutate?: AppDeps['mutate'];
+}
+
+export interface RunningWebhook {
+  port: number;
+  metricsPort: number;
+  metrics: WebhookMetrics;
+  /** The SHA-256 fingerprint of the certificate being served. */
+  fingerprint(): string;
+  ready(): boolean;
+  /** Stops accepting, waits for in-flight reviews; resolves true if it had to cut connections. */
+  shutdown(reason: string): Promise<boolean>;
+}
+
+const listen = (server: HttpServer | HttpsServer, port: number, host: string | undefined): Promise<number> =>
+  new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+
+function metricsServer(metrics: WebhookMetrics, logger: Logger): HttpServer {
+  return createHttpServer((req, res) => {
+    if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"code":"NotFound","message":"GET /metrics"}}');
+      return;
+    }
+    metrics.expose().then(
+      ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
+      (error: unknown) => {
+        logger.error('metrics exposition failed', { error });
+        res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"code":"Internal","message":"metrics exposition failed"}}');
+      },
+    );
+  });
+}
+
+/** Closes a server: new connections refused at once, idle keep-alive ones closed as they go idle. */
+function drain(server: HttpServer | HttpsServer, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    let forced = false;
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    const deadline = setTimeout(() => {
+      forced = true;
+      server.closeAllConnections();
+    }, timeoutMs);
+    server.close(() => {
+      clearInterval(sweep);
+      clearTimeout(deadline);
+      resolve(forced);
+    });
+    server.closeIdleConnections();
+  });
+}
+
+export async function startWebhookServer(options: ServerOptions, deps: ServerDeps): Promise<RunningWebhook> {
+  const { logger } = deps;
+  const metrics = deps.metrics ?? new WebhookMetrics();
+  const files = { certFile: options.tlsCert, keyFile: options.tlsKey };
+  const pair = await loadKeyPair(files);
+  let shuttingDown = false;
+  let certificateLoaded = false;
+
+  const app = createApp({
+    logger,
+    metrics,
+    validate: deps.validate,
+    mutate: deps.mutate,
+    stepperIdentity: stepperIdentity(options.stepperIdentities),
+    isReady: () => certificateLoaded && !shuttingDown,
+  });
+  const https = createHttpsServer({ cert: pair.cert, key: pair.key, minVersion: TLS_MIN_VERSION }, app);
+  // The apiserver gives up after timeoutSeconds (at most 30): slow or stalled clients are cut sooner.
+  https.requestTimeout = 30_000;
+  https.headersTimeout = 10_000;
+  https.on('tlsClientError', (error) => logger.debug('TLS handshake failed', { error }));
+  const plain = metricsServer(metrics, logger);
+
+  const reloader = new CertificateReloader({ files, target: https, current: pair, logger, metrics, debounceMs: options.certDebounceMs });
+  const port = await listen(https, options.port, options.bindAddress);
+  let metricsPort: number;
+  try {
+    metricsPort = await listen(plain, options.metricsPort, options.bindAddress);
+  } catch (error) {
+    https.close();
+    throw error;
+  }
+  reloader.start();
+  certificateLoaded = true;
+  logger.info('webhook listening', { port, metricsPort, fingerprint: pair.fingerprint, subject: pair.subject, validTo: pair.validTo, stepperIdentities: options.stepperIdentities });
+
+  let stopping: Promise<boolean> | undefined;
+  const shutdown = (reason: string): Promise<boolean> => {
+    stopping ??= (async () => {
+      shuttingDown = true;
+      logger.info('webhook shutting down: finishing in-flight reviews', { reason });
+      reloader.close();
+      const forced = await drain(https, options.drainTimeoutMs);
+      await drain(plain, 0);
+      if (forced) logger.warn('in-flight reviews did not finish in time; connections closed', { drainTimeoutMs: options.drainTimeoutMs });
+      logger.info('webhook stopped', { reason });
+      return forced;
+    })();
+    return stopping;
+  };
+
+  return { port, metricsPort, metrics, fingerprint: () => reloader.fingerprint, ready: () => certificateLoaded && !shuttingDown, shutdown };
+}
