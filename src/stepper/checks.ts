@@ -1,0 +1,70 @@
+// The two-phase contract between the runner and the stepper. plan() says which webhooks and
+// metrics this tick may consult; the runner runs them and passes the answers in
+// Observations.results; step() reads them. Both run the same decision code against a Checker:
+// plan() with a probe that answers "carry on" to everything and records what was asked, step() with
+// the runner's answers. A tick stops at its first failure, so the probe's path asks for a superset
+// of what any real tick reads, and a result step() needs but did not get counts as a failure.
+
+import type { EffectiveMetric, EffectiveWebhook } from '../api/defaults.js';
+import type { WebhookType } from '../api/types.js';
+import type { CheckResults, HookResult, MetricResult } from './observations.js';
+import type { Phase } from './state.js';
+
+/** The gate webhooks plan() may ask for; post-rollout and event hooks are actions instead. */
+export type GateHookType = Exclude<WebhookType, 'post-rollout' | 'event'>;
+
+export interface HookCheck {
+  /** The webhook's name: the key of its result in CheckResults.hooks. */
+  name: string;
+  type: GateHookType;
+  /** The phase to send in the payload. */
+  phase: Phase;
+  /** The payload's checksum (revision and tracked configs), so receivers can tell runs apart. */
+  checksum: string;
+}
+
+export interface MetricCheck {
+  /** The metric's name: the key of its result in CheckResults.metrics. */
+  name: string;
+  metric: EffectiveMetric;
+}
+
+/** What the runner must run before calling step(): call the hooks in order, then query the metrics. */
+export interface Checks {
+  hooks: HookCheck[];
+  metrics: MetricCheck[];
+}
+
+export interface Checker {
+  hook(hook: EffectiveWebhook, phase: Phase, checksum: string): HookResult;
+  /** 'pass' from the probe: carry on without judging. */
+  metric(metric: EffectiveMetric): MetricResult | 'pass' | undefined;
+}
+
+const NOT_RUN = 'no result: the runner did not run this check';
+
+/** step()'s checker: the runner's answers; a missing hook answer is a failed hook. */
+export function resultsChecker(results: CheckResults | undefined): Checker {
+  return {
+    hook: (hook) => results?.hooks?.[hook.name] ?? { ok: false, message: NOT_RUN },
+    metric: (metric) => results?.metrics?.[metric.name],
+  };
+}
+
+/** plan()'s checker: records each request once and answers so that the tick carries on. */
+export function probeChecker(): { checker: Checker; checks: () => Checks } {
+  const hooks = new Map<string, HookCheck>();
+  const metrics = new Map<string, MetricCheck>();
+  const checker: Checker = {
+    hook: (hook, phase, checksum) => {
+      if (!hooks.has(hook.name)) hooks.set(hook.name, { name: hook.name, type: hook.type as GateHookType, phase, checksum });
+      // A rollback hook that answers 2xx asks for a rollback: carrying on means "not signaling".
+      return hook.type === 'rollback' ? { ok: false, message: 'probe' } : { ok: true };
+    },
+    metric: (metric) => {
+      if (!metrics.has(metric.name)) metrics.set(metric.name, { name: metric.name, metric });
+      return 'pass';
+    },
+  };
+  return { checker, checks: () => ({ hooks: [...hooks.values()], metrics: [...metrics.values()] }) };
+}

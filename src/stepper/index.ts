@@ -1,0 +1,23 @@
+// The stepper's public surface: the pure core the runner, `davy simulate` and `davy status` use.
+export { step, plan, type StepResult } from './step.js';
+export { intent, targets, type Action, type ActionKind, type TargetAction } from './actions.js';
+export type { Checks, HookCheck, MetricCheck, GateHookType } from './checks.js';
+export * from './observations.js';
+export {
+  parseState,
+  serializeState,
+  freshState,
+  projectStatus,
+  isAllowedTransition,
+  ALLOWED_TRANSITIONS,
+  STATE_VERSION,
+  type State,
+  type Phase,
+  type Routes,
+  type Reason,
+  type ParsedState,
+  type CheckRecord,
+  type TransitionRecord,
+  type WaitKind,
+} from './state.js';
+export type { StepOptions } from './tick.js';

@@ -1,0 +1,167 @@
+// Decoding the state annotation from untrusted JSON. The core fields must be right or the whole
+// state is refused (a fresh state is safer than a half-understood one); history, records and
+// other optional fields that do not fit are dropped one by one, never guessed.
+// (state.ts and this module import each other; nothing here reads state.ts at load time.)
+
+import { ALERT_SEVERITIES, type AlertSeverity } from '../api/types.js';
+import {
+  PHASES,
+  STATE_VERSION,
+  type ActionRecord,
+  type CheckRecord,
+  type OutboxEntry,
+  type Phase,
+  type Reason,
+  type Routes,
+  type State,
+  type TransitionRecord,
+  type Wait,
+  type WaitKind,
+  WAIT_KINDS,
+} from './state.js';
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const count = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined);
+const finite = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const isPhase = (v: unknown): v is Phase => typeof v === 'string' && (PHASES as readonly string[]).includes(v);
+const percent = (v: unknown): number | undefined => {
+  const n = finite(v);
+  return n !== undefined && n >= 0 && n <= 100 ? n : undefined;
+};
+
+function stringMap(v: unknown): Record<string, string> | undefined {
+  if (!isObject(v)) return undefined;
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(v)) {
+    if (typeof value !== 'string') return undefined;
+    out[key] = value;
+  }
+  return out;
+}
+
+function routes(v: unknown): Routes | undefined {
+  if (!isObject(v)) return undefined;
+  const primary = percent(v.primary);
+  const canary = percent(v.canary);
+  if (primary === undefined || canary === undefined || typeof v.mirror !== 'boolean') return undefined;
+  return { primary, canary, mirror: v.mirror };
+}
+
+function wait(v: unknown): Wait | undefined {
+  if (!isObject(v)) return undefined;
+  const kind = v.kind;
+  const since = str(v.since);
+  const deadline = str(v.deadline);
+  const message = str(v.message);
+  if (!WAIT_KINDS.includes(kind as WaitKind) || since === undefined || deadline === undefined || message === undefined) return undefined;
+  return { kind: kind as WaitKind, since, deadline, message };
+}
+
+function check(v: unknown): CheckRecord | undefined {
+  if (!isObject(v)) return undefined;
+  const at = str(v.at);
+  const name = str(v.name);
+  const verdict = v.verdict;
+  if (at === undefined || name === undefined || (v.kind !== 'metric' && v.kind !== 'hook')) return undefined;
+  if (verdict !== 'ok' && verdict !== 'failed' && verdict !== 'noData' && verdict !== 'error') return undefined;
+  const record: CheckRecord = { at, kind: v.kind, name, verdict };
+  for (const key of ['hookType', 'query', 'message', 'revision'] as const) {
+    const text = str(v[key]);
+    if (text !== undefined) record[key] = text;
+  }
+  for (const key of ['value', 'min', 'max'] as const) {
+    const n = finite(v[key]);
+    if (n !== undefined) record[key] = n;
+  }
+  return record;
+}
+
+function transition(v: unknown): TransitionRecord | undefined {
+  if (!isObject(v)) return undefined;
+  const at = str(v.at);
+  const reason = str(v.reason);
+  if (at === undefined || reason === undefined || !isPhase(v.from) || !isPhase(v.to)) return undefined;
+  const message = str(v.message);
+  return { at, from: v.from, to: v.to, reason: reason as Reason, ...(message === undefined ? {} : { message }) };
+}
+
+function actionRecord(v: unknown): ActionRecord | undefined {
+  if (!isObject(v)) return undefined;
+  const [nonce, action, at, message] = [str(v.nonce), str(v.action), str(v.at), str(v.message)];
+  if (nonce === undefined || action === undefined || at === undefined || message === undefined) return undefined;
+  if (v.outcome !== 'done' && v.outcome !== 'ignored') return undefined;
+  const by = str(v.by);
+  return { nonce, action, at, outcome: v.outcome, message, ...(by === undefined ? {} : { by }) };
+}
+
+function outboxEntry(v: unknown): OutboxEntry | undefined {
+  if (!isObject(v)) return undefined;
+  const id = str(v.id);
+  if (id === undefined || !isPhase(v.phase)) return undefined;
+  const revision = str(v.revision);
+  if (v.kind === 'hook') {
+    const hook = str(v.hook);
+    const checksum = str(v.checksum);
+    if (hook === undefined || revision === undefined || checksum === undefined || v.type !== 'post-rollout') return undefined;
+    return { id, kind: 'hook', hook, type: 'post-rollout', phase: v.phase, revision, checksum };
+  }
+  const message = str(v.message);
+  if (v.kind !== 'alert' || message === undefined || !ALERT_SEVERITIES.includes(v.severity as AlertSeverity)) return undefined;
+  return { id, kind: 'alert', severity: v.severity as AlertSeverity, message, phase: v.phase, ...(revision === undefined ? {} : { revision }) };
+}
+
+function list<T>(v: unknown, item: (x: unknown) => T | undefined): T[] {
+  if (!Array.isArray(v)) return [];
+  return v.map(item).filter((x): x is T => x !== undefined);
+}
+
+/** A State, or the reason the JSON is not one. */
+export function decodeState(raw: unknown): State | string {
+  if (!isObject(raw)) return 'not a JSON object';
+  if (raw.version !== STATE_VERSION) return `unknown schema version ${JSON.stringify(raw.version) ?? 'undefined'} (this stepper reads ${STATE_VERSION})`;
+  if (!isPhase(raw.phase)) return `unknown phase ${JSON.stringify(raw.phase) ?? 'undefined'}`;
+  const r = routes(raw.routes);
+  if (r === undefined) return 'routes missing or out of range';
+  const [run, iterations, failedChecks, seq] = [count(raw.run), count(raw.iterations), count(raw.failedChecks), count(raw.seq)];
+  if (run === undefined || iterations === undefined || failedChecks === undefined) return 'run, iterations or failedChecks is not a count';
+  if (raw.copy !== 'zero' && raw.copy !== 'up') return 'copy must be "zero" or "up"';
+  const state: State = {
+    version: STATE_VERSION,
+    phase: raw.phase,
+    run,
+    trackedConfigs: stringMap(raw.trackedConfigs) ?? {},
+    stableConfigs: stringMap(raw.stableConfigs) ?? {},
+    routes: r,
+    copy: raw.copy,
+    iterations,
+    failedChecks,
+    analysisStarted: raw.analysisStarted === true,
+    rolledOut: raw.rolledOut === true,
+    outbox: list(raw.outbox, outboxEntry),
+    seq: seq ?? 0,
+    checks: list(raw.checks, check),
+    transitions: list(raw.transitions, transition),
+  };
+  for (const key of ['phaseSince', 'message', 'revision', 'stableRevision', 'lastStepAt', 'updatedAt', 'specChecksum'] as const) {
+    const text = str(raw[key]);
+    if (text !== undefined) state[key] = text;
+  }
+  const reason = str(raw.reason);
+  if (reason !== undefined) state.reason = reason as Reason;
+  const w = wait(raw.wait);
+  if (w) state.wait = w;
+  if (isObject(raw.paused) && str(raw.paused.at) !== undefined) {
+    const by = str(raw.paused.by);
+    state.paused = { at: str(raw.paused.at) ?? '', ...(by === undefined ? {} : { by }) };
+  }
+  if (raw.suspended === true) state.suspended = true;
+  const last = actionRecord(raw.lastAction);
+  if (last) state.lastAction = last;
+  if (isObject(raw.lastPromotion) && str(raw.lastPromotion.revision) !== undefined && str(raw.lastPromotion.at) !== undefined) {
+    state.lastPromotion = { revision: str(raw.lastPromotion.revision) ?? '', at: str(raw.lastPromotion.at) ?? '' };
+  }
+  return state;
+}

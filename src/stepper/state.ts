@@ -1,0 +1,242 @@
+// The stepper's persisted state: one JSON document in the Canary's `davy.dev/state` annotation.
+// Nothing about a canary lives anywhere else between steps, so everything step() needs to decide
+// the next step, and everything intent() needs to re-apply the cluster targets, is in here.
+//
+// Compatibility rule for the schema: add optional fields freely; anything else bumps
+// STATE_VERSION, and parseState() treats an unknown version as corrupt (a fresh state that
+// re-initialises from the cluster, where the stable revision is also recorded).
+
+import type { AlertSeverity, CanaryPhase } from '../api/types.js';
+import { decodeState } from './state-decode.js';
+
+export { projectStatus } from './status.js';
+
+export const STATE_VERSION = 1;
+/** Bounds that keep the annotation far below the 256 KiB limit on all annotations of an object. */
+export const CHECK_HISTORY_LIMIT = 50;
+export const TRANSITION_HISTORY_LIMIT = 30;
+export const OUTBOX_LIMIT = 20;
+export const MAX_TEXT = 1000;
+
+/** Flagger's phases; '' is a canary never stepped. `Terminated` is never written (Flagger neither). */
+export type Phase = Exclude<CanaryPhase, 'Terminated'>;
+export const PHASES: readonly Phase[] = [
+  '', 'Initializing', 'Initialized', 'Waiting', 'Progressing', 'WaitingPromotion', 'Promoting', 'Finalising', 'Succeeded',
+  'Failed', 'Terminating',
+];
+
+/** Phases in which nothing moves until something new appears (a revision, an action, a deletion). */
+export const RESTING_PHASES: ReadonlySet<Phase> = new Set(['Initialized', 'Succeeded', 'Failed']);
+
+/** Absolute traffic targets: percentages of all traffic, plus whether the canary gets a mirror. */
+export interface Routes {
+  primary: number;
+  canary: number;
+  mirror: boolean;
+}
+export const STABLE_ROUTES: Routes = { primary: 100, canary: 0, mirror: false };
+
+/** Why a phase was entered: machine-readable, recorded with every transition. */
+export type Reason =
+  | 'Bootstrap' | 'Initialized' | 'BootstrapDeadline'
+  | 'NewRevision' | 'Restarted' | 'Retry' | 'Reverted'
+  | 'AwaitingApproval' | 'ApprovalTimeout' | 'AwaitingPromotionApproval'
+  | 'AnalysisPassed' | 'SkipAnalysis' | 'PromoteAction'
+  | 'RolloutComplete' | 'PromotionComplete' | 'PromotionFailed'
+  | 'FailedChecksThreshold' | 'RollbackHook' | 'Aborted' | 'CanaryNotReady' | 'NoDataDeadline'
+  | 'ProgressDeadline' | 'PauseTimeout'
+  | 'Deleted';
+
+/**
+ * What the canary is waiting for. Waits on the cluster expire after progressDeadlineSeconds; waits
+ * on people (approval gates, a pause) after the stepper's humanWaitTimeoutMs.
+ */
+export type WaitKind =
+  | 'bootstrap' | 'target' | 'copyReady' | 'noData' | 'targetRollout' | 'finalize'
+  | 'approval' | 'trafficApproval' | 'promotionApproval' | 'paused';
+export const WAIT_KINDS: readonly WaitKind[] = [
+  'bootstrap', 'target', 'copyReady', 'noData', 'targetRollout', 'finalize', 'approval', 'trafficApproval', 'promotionApproval', 'paused',
+];
+export const HUMAN_WAITS: ReadonlySet<WaitKind> = new Set(['approval', 'trafficApproval', 'promotionApproval', 'paused']);
+
+export interface Wait {
+  kind: WaitKind;
+  since: string;
+  /** When the wait ends the run (recomputed each step from the spec). */
+  deadline: string;
+  /** The last message emitted for this wait: the same message is not emitted twice. */
+  message: string;
+}
+
+export type CheckVerdict = 'ok' | 'failed' | 'noData' | 'error';
+
+/** One recorded check: a metric with its query, value and bounds, or a webhook with its outcome. */
+export interface CheckRecord {
+  at: string;
+  kind: 'metric' | 'hook';
+  name: string;
+  /** Webhook type for hooks. */
+  hookType?: string;
+  query?: string;
+  value?: number;
+  min?: number;
+  max?: number;
+  verdict: CheckVerdict;
+  message?: string;
+  revision?: string;
+}
+
+export interface TransitionRecord {
+  at: string;
+  from: Phase;
+  to: Phase;
+  reason: Reason;
+  message?: string;
+}
+
+export type ImperativeVerb = 'promote' | 'abort' | 'retry' | 'pause' | 'resume';
+
+/** The last imperative action handled: its nonce is never executed again. */
+export interface ActionRecord {
+  nonce: string;
+  action: string;
+  by?: string;
+  at: string;
+  outcome: 'done' | 'ignored';
+  message: string;
+}
+
+/**
+ * Calls with outside effects that must happen at least once. An entry stays here, and in
+ * intent(), until the runner reports it delivered (Observations.delivered).
+ */
+export type OutboxEntry =
+  | { id: string; kind: 'hook'; hook: string; type: 'post-rollout'; phase: Phase; revision: string; checksum: string }
+  | { id: string; kind: 'alert'; severity: AlertSeverity; message: string; phase: Phase; revision?: string };
+
+export interface State {
+  version: typeof STATE_VERSION;
+  phase: Phase;
+  phaseSince?: string;
+  /** Why the current phase was entered, and a sentence for people. */
+  reason?: Reason;
+  message?: string;
+  /** Counts runs (analyses started); names outbox entries so receivers can de-duplicate. */
+  run: number;
+  /** The revision under analysis, waiting, or last analysed (Flagger's lastAppliedSpec). */
+  revision?: string;
+  /** Checksums of the tracked ConfigMaps/Secrets that go with `revision`. */
+  trackedConfigs: Record<string, string>;
+  /** The revision the stable pods run (Flagger's lastPromotedSpec), also on the workload. */
+  stableRevision?: string;
+  stableConfigs: Record<string, string>;
+  /** Router target. */
+  routes: Routes;
+  /** Canary copy target: 'up' matches the workload's replicas and runs `revision`. */
+  copy: 'zero' | 'up';
+  iterations: number;
+  /** Failed checks in this run: cumulative, reset when a run starts. */
+  failedChecks: number;
+  /** The pre-rollout hooks passed in this run, so later ticks run rollout hooks and metrics. */
+  analysisStarted: boolean;
+  /** Promoting: the user's workload finished rolling out `revision`, now the stable revision. */
+  rolledOut: boolean;
+  /** The last periodic step: the next is due an analysis interval later. */
+  lastStepAt?: string;
+  /** The last change visible in the status (phase, weight, iterations, failed checks). */
+  updatedAt?: string;
+  wait?: Wait;
+  /** `davy pause`: weights and iterations hold until `davy resume`; analysis goes on. */
+  paused?: { by?: string; at: string };
+  suspended?: boolean;
+  lastAction?: ActionRecord;
+  lastPromotion?: { revision: string; at: string };
+  outbox: OutboxEntry[];
+  /** Sequence for outbox ids. */
+  seq: number;
+  /** Checksum of the Canary spec last stepped with: a change is stepped at once. */
+  specChecksum?: string;
+  checks: CheckRecord[];
+  transitions: TransitionRecord[];
+  /** Set when the annotation was unreadable; the next step reports it and clears it. */
+  recoveredFrom?: string;
+}
+
+export function freshState(recoveredFrom?: string): State {
+  return {
+    version: STATE_VERSION,
+    phase: '',
+    run: 0,
+    trackedConfigs: {},
+    stableConfigs: {},
+    routes: { ...STABLE_ROUTES },
+    copy: 'zero',
+    iterations: 0,
+    failedChecks: 0,
+    analysisStarted: false,
+    rolledOut: false,
+    outbox: [],
+    seq: 0,
+    checks: [],
+    transitions: [],
+    ...(recoveredFrom === undefined ? {} : { recoveredFrom }),
+  };
+}
+
+export type ParsedState =
+  | { kind: 'ok'; state: State }
+  | { kind: 'empty'; state: State }
+  | { kind: 'corrupt'; state: State; reason: string };
+
+/**
+ * Reads the annotation. Never throws: no annotation gives a fresh state; garbage, a wrong shape or
+ * an unknown schema version gives a fresh state carrying the reason (the runner logs it, the next
+ * step emits it as a Warning event and re-initialises from the cluster).
+ */
+export function parseState(text: string | undefined | null): ParsedState {
+  if (text === undefined || text === null || text.trim() === '') return { kind: 'empty', state: freshState() };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    const reason = `not JSON: ${error instanceof Error ? error.message : String(error)}`;
+    return { kind: 'corrupt', state: freshState(reason), reason };
+  }
+  const decoded = decodeState(raw);
+  if (typeof decoded === 'string') return { kind: 'corrupt', state: freshState(decoded), reason: decoded };
+  return { kind: 'ok', state: decoded };
+}
+
+/** The annotation's value. Stable key order (the object's), no whitespace. */
+export function serializeState(state: State): string {
+  return JSON.stringify(state);
+}
+
+/** Appends with a bound, dropping the oldest. */
+export function bounded<T>(list: readonly T[], item: T, limit: number): T[] {
+  const next = [...list, item];
+  return next.length > limit ? next.slice(next.length - limit) : next;
+}
+
+export const clip = (text: string): string => (text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text);
+
+/**
+ * The transitions step() may make. Every non-terminal phase can end in a terminal one (deadlines,
+ * rollback) and every phase can be deleted. Progressing -> Progressing is a restart, and so is
+ * Promoting -> Promoting (a newer revision while promoting without analysis).
+ */
+export const ALLOWED_TRANSITIONS: Readonly<Record<Phase, readonly Phase[]>> = {
+  '': ['Initializing', 'Terminating'],
+  Initializing: ['Initialized', 'Failed', 'Terminating'],
+  Initialized: ['Waiting', 'Progressing', 'Promoting', 'Terminating'],
+  Waiting: ['Progressing', 'Promoting', 'Failed', 'Initialized', 'Succeeded', 'Terminating'],
+  Progressing: ['Progressing', 'WaitingPromotion', 'Promoting', 'Failed', 'Initialized', 'Succeeded', 'Terminating'],
+  WaitingPromotion: ['Progressing', 'Promoting', 'Failed', 'Initialized', 'Succeeded', 'Terminating'],
+  Promoting: ['Progressing', 'Promoting', 'Finalising', 'Failed', 'Initialized', 'Succeeded', 'Terminating'],
+  Finalising: ['Succeeded', 'Terminating'],
+  Succeeded: ['Waiting', 'Progressing', 'Promoting', 'Terminating'],
+  Failed: ['Waiting', 'Progressing', 'Promoting', 'Initialized', 'Succeeded', 'Terminating'],
+  Terminating: [],
+};
+
+export const isAllowedTransition = (from: Phase, to: Phase): boolean => ALLOWED_TRANSITIONS[from].includes(to);
