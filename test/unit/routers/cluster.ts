@@ -1,0 +1,39 @@
+// A MemoryKube holding an example's objects, and small assertions over end states.
+import { expect } from 'chai';
+import type { Canary } from '../../../src/api/types.js';
+import type { KubeObject } from '../../../src/kube/client.js';
+import type { Result } from '../../../src/workloads/result.js';
+import { canary as loadCanary, load, type FixtureFile } from '../../fixtures/routers/index.js';
+import { MemoryKube } from '../../support/memory-kube.js';
+
+export interface Example {
+  kube: MemoryKube;
+  canary: Canary;
+}
+
+/** The Canary of `canaryFile` and every non-Canary object of `files`, stored in a fresh MemoryKube. */
+export function example(canaryFile: FixtureFile, ...files: FixtureFile[]): Example {
+  const canary = loadCanary(canaryFile);
+  const objects = files.flatMap((f) => load(f)).filter((o) => o.kind !== 'Canary');
+  const kube = new MemoryKube().seed(canary as unknown as KubeObject, ...objects);
+  return { kube, canary };
+}
+
+export async function value<T>(pending: Promise<Result<T>>): Promise<T> {
+  const result = await pending;
+  if (!result.ok) expect.fail(`${result.error.code}: ${result.error.message}`);
+  return result.value;
+}
+
+export async function problem<T>(pending: Promise<Result<T>>): Promise<string> {
+  const result = await pending;
+  if (result.ok) expect.fail('expected a problem, got a value');
+  return result.error.code;
+}
+
+/** kind/name -> resourceVersion of every stored object: equal snapshots mean nothing was written. */
+export function versions(kube: MemoryKube): Record<string, string> {
+  return Object.fromEntries(kube.objects().map((o) => [`${o.kind}/${o.metadata.name ?? ''}`, o.metadata.resourceVersion ?? '']));
+}
+
+export const names = (kube: MemoryKube, kind: string): string[] => kube.objects(kind).map((o) => o.metadata.name ?? '').sort();
