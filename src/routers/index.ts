@@ -1,0 +1,23 @@
+// The router registry: one factory per provider Davy routes. The Record type makes a provider
+// added to DAVY_PROVIDERS without a router here a compile error.
+import type { DavyProvider } from '../api/providers.js';
+import { istioRouter } from './istio.js';
+import { kubernetesRouter } from './kubernetes.js';
+import type { Router, RouterDeps, RouterFactory } from './router.js';
+import { trafficSplitRouter } from './traffic-split.js';
+
+export const ROUTERS: Readonly<Record<DavyProvider, RouterFactory>> = {
+  kubernetes: kubernetesRouter,
+  istio: istioRouter,
+  osm: trafficSplitRouter('osm'),
+  linkerd: trafficSplitRouter('linkerd'),
+  'smi:v1alpha1': trafficSplitRouter('smi:v1alpha1'),
+  'smi:v1alpha2': trafficSplitRouter('smi:v1alpha2'),
+  'smi:v1alpha3': trafficSplitRouter('smi:v1alpha3'),
+};
+
+export function createRouter(provider: DavyProvider, deps: RouterDeps): Router {
+  return ROUTERS[provider](deps);
+}
+
+export { STABLE_ROUTES, checkRoutes, type Router, type RouterDeps, type RouterFactory, type Routes } from './router.js';

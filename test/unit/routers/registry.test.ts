@@ -1,0 +1,49 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { DAVY_PROVIDERS, PROVIDER_CAPABILITIES, type DavyProvider } from '../../../src/api/providers.js';
+import { ROUTERS, createRouter, type Routes } from '../../../src/routers/index.js';
+import { example, value, versions } from './cluster.js';
+
+function cluster(provider: DavyProvider) {
+  const ex = provider === 'istio' ? example('reviews-canary-istio', 'reviews-deployment') : example('podinfo-canary-osm', 'podinfo-deployment');
+  ex.canary.spec.provider = provider;
+  return { ...ex, router: createRouter(provider, { kube: ex.kube }) };
+}
+
+/** Routes a provider can express: any split with a weights router, mirroring only where supported. */
+const routesFor = (provider: DavyProvider): fc.Arbitrary<Routes> => {
+  const capabilities = PROVIDER_CAPABILITIES[provider];
+  if (!capabilities.weights) {
+    return fc.constantFrom<Routes>({ primary: 100, canary: 0, mirror: false }, { primary: 0, canary: 100, mirror: false });
+  }
+  return fc.record({ canary: fc.integer({ min: 0, max: 100 }), mirror: capabilities.mirror ? fc.boolean() : fc.constant(false) })
+    .map(({ canary, mirror }) => ({ primary: 100 - canary, canary, mirror }));
+};
+
+describe('router registry', () => {
+  it('when the registry is read, then every provider Davy routes has a router', () => {
+    expect(Object.keys(ROUTERS).sort()).to.deep.equal([...DAVY_PROVIDERS].sort());
+  });
+
+  for (const provider of DAVY_PROVIDERS) {
+    it(`when ${provider} routes are set to any valid split, then getRoutes reads the same split back and setting it again writes nothing`, async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(routesFor(provider), { minLength: 1, maxLength: 3 }), async (sequence) => {
+          const { kube, canary, router } = cluster(provider);
+          await value(router.reconcile(canary));
+          for (const routes of sequence) {
+            await value(router.setRoutes(canary, routes));
+            expect(await value(router.getRoutes(canary))).to.deep.equal(routes);
+            const before = versions(kube);
+            await value(router.setRoutes(canary, routes));
+            await value(router.reconcile(canary));
+            expect(versions(kube)).to.deep.equal(before);
+          }
+          await value(router.finalize(canary));
+          expect(kube.objects('Service').map((s) => s.metadata.name)).to.have.length(1);
+        }),
+        { numRuns: 15 },
+      );
+    });
+  }
+});
