@@ -4,9 +4,9 @@
 //
 // Unlike Flagger (whose kubernetes provider never switches: users reach the new version only
 // through the primary's rolling update), "canary 100" really routes the apex to the copy.
+import { effectiveService } from '../api/defaults.js';
 import type { Canary } from '../api/types.js';
 import { selectorLabel } from '../workloads/meta.js';
-import { effectiveService } from '../api/defaults.js';
 import { fail, failed, ok, type Result } from '../workloads/result.js';
 import { apexSide, type ApexSide } from '../workloads/services.js';
 import type { Service } from '../workloads/types.js';

@@ -72,12 +72,12 @@ function copyTemplate(template: PodTemplate | undefined, label: SelectorLabel, o
   const withoutDavy = (map: Record<string, string> | undefined) => Object.fromEntries(Object.entries(map ?? {}).filter(([key]) => !isDavyKey(key)));
   const annotations = withoutDavy(copy.metadata?.annotations);
   if (options.configChecksum) annotations[ANNOTATION_CONFIG_CHECKSUM] = options.configChecksum;
+  const { labels, annotations: _annotations, ...metadata } = copy.metadata ?? {};
   copy.metadata = {
-    ...(copy.metadata ?? {}),
-    labels: { ...withoutDavy(copy.metadata?.labels), [label.key]: label.canaryValue },
+    ...metadata,
+    labels: { ...withoutDavy(labels), [label.key]: label.canaryValue },
     ...(Object.keys(annotations).length ? { annotations } : {}),
   };
-  if (!copy.metadata.annotations) delete copy.metadata.annotations;
   return copy;
 }
 

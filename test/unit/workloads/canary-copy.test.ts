@@ -82,6 +82,12 @@ describe('buildCanaryWorkload', () => {
     expect(copy.spec?.template?.metadata?.annotations).to.not.have.property('davy.dev/x');
   });
 
+  it('when the template\'s only annotations are davy.dev/*, then the copy\'s template has no annotations', () => {
+    const target = podinfo();
+    target.spec!.template!.metadata!.annotations = { 'davy.dev/x': 'y' };
+    expect(copyOf(target).spec?.template?.metadata).to.not.have.property('annotations');
+  });
+
   it('when a config checksum is given, then it is a pod-template annotation (a config change rolls the copy)', () => {
     const copy = copyOf(podinfo(), 1, '0123456789abcdef');
     expect(copy.spec?.template?.metadata?.annotations?.[ANNOTATION_CONFIG_CHECKSUM]).to.equal('0123456789abcdef');
