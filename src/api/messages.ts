@@ -23,7 +23,6 @@ export const MESSAGES = {
 
   // the Canary's provider and target
   notSupportedYet: 'not supported yet by Davy',
-  apiVersionForKind: 'must be {expected} for kind {kind}',
   daemonSetAutoscaler: 'a DaemonSet target cannot have an autoscaler',
   scaledObjectOnly: 'applies only to an autoscalerRef of kind ScaledObject',
   minAboveMax: 'must not exceed {maxField} ({max})',
