@@ -107,8 +107,7 @@ const full = (replicas: number, generation = 1): WorkloadReadiness => ({
 function targetReadiness(cluster: SimCluster): WorkloadReadiness {
   const { target, now } = cluster;
   if (target.rollout && (target.rollout.stuck || now < target.rollout.doneAt)) {
-    const half = Math.floor(target.replicas / 2);
-    return { ...full(target.replicas), current: target.replicas + 1, updated: half, available: target.replicas - 1, ready: target.replicas - 1 };
+    return { ...full(target.replicas), available: target.replicas - 1, ready: target.replicas - 1 };
   }
   return { ...full(target.replicas), updated: target.pods === target.template ? target.replicas : 0 };
 }
