@@ -13,7 +13,7 @@ import { effectiveAnalysis, effectiveService, type EffectiveService } from '../a
 import type { Canary, CorsPolicy, HTTPMatchRequest, StringMatch } from '../api/types.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
 import {
-  adoptionRecord, mergeMetadata, ownedMetadata, ownershipOf, releasedMetadata, withAdoptionRecord, withoutAdoptionRecord,
+  adoptionRecord, converged, ownedMetadata, ownershipOf, releasedMetadata, withAdoptionRecord, withoutAdoptionRecord,
 } from '../workloads/meta.js';
 import { fail, failed, ok, type Result } from '../workloads/result.js';
 import { conflictOf, deleteIfOurs, namespacedRef, write } from './objects.js';
@@ -105,22 +105,27 @@ async function converge(kube: KubeClient, canary: Canary, routes: Routes | undef
 }
 
 function destinationRule(canary: Canary, name: string, existing: KubeObject | undefined): KubeObject {
-  const metadata = ownedMetadata(canary, name);
   const trafficPolicy = canary.spec.service.trafficPolicy;
-  const spec = { host: name, ...(trafficPolicy ? { trafficPolicy: structuredClone(trafficPolicy) } : {}) };
-  if (!existing) return { apiVersion: ISTIO_API_VERSION, kind: 'DestinationRule', metadata, spec };
-  return { ...existing, metadata: mergeMetadata(existing.metadata, metadata), spec };
+  const desired: KubeObject = {
+    apiVersion: ISTIO_API_VERSION,
+    kind: 'DestinationRule',
+    metadata: ownedMetadata(canary, name),
+    spec: { host: name, ...(trafficPolicy ? { trafficPolicy: structuredClone(trafficPolicy) } : {}) },
+  };
+  return existing ? converged(existing, desired) : desired;
 }
 
 function virtualService(canary: Canary, existing: VirtualService | undefined, routes: Routes): Result<VirtualService> {
   const svc = effectiveService(canary.spec, 'istio');
   const spec = virtualServiceSpec(canary, svc, routes);
   if (!spec.ok) return failed(spec);
-  const metadata = ownedMetadata(canary, svc.name, canary.spec.service.apex);
-  if (!existing) return ok({ apiVersion: ISTIO_API_VERSION, kind: 'VirtualService', metadata, spec: spec.value });
+  const desired: VirtualService = {
+    apiVersion: ISTIO_API_VERSION, kind: 'VirtualService', metadata: ownedMetadata(canary, svc.name, canary.spec.service.apex), spec: spec.value,
+  };
+  if (!existing) return ok(desired);
   const owner = ownershipOf(existing, canary);
   if (owner.kind === 'foreign') return conflictOf(canary, existing) ?? fail('ObjectConflict', 'VirtualService is not Davy\'s');
-  if (owner.kind === 'ours') return ok({ ...existing, metadata: mergeMetadata(existing.metadata, metadata), spec: spec.value });
+  if (owner.kind === 'ours') return ok(converged(existing, desired));
   const original = adoptionRecord<{ spec: VirtualServiceSpec }>(existing)?.original ?? { spec: existing.spec ?? {} };
   const record = { canary: canary.metadata.name ?? '', original };
   return ok({ ...existing, metadata: withAdoptionRecord(existing.metadata, record), spec: spec.value });

@@ -14,7 +14,7 @@ import { effectiveService, type EffectiveService } from '../api/defaults.js';
 import type { TrafficSplitProvider } from '../api/providers.js';
 import type { Canary } from '../api/types.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
-import { adoptionRecord, mergeMetadata, ownedMetadata, ownershipOf, withAdoptionRecord, withoutAdoptionRecord } from '../workloads/meta.js';
+import { adoptionRecord, converged, ownedMetadata, ownershipOf, withAdoptionRecord, withoutAdoptionRecord } from '../workloads/meta.js';
 import { fail, failed, ok, type Result } from '../workloads/result.js';
 import { conflictOf, namespacedRef, write } from './objects.js';
 import { STABLE_ROUTES, checkRoutes, type RouterFactory, type Routes } from './router.js';
@@ -100,9 +100,9 @@ export function trafficSplitRouter(provider: TrafficSplitProvider): RouterFactor
 }
 
 function trafficSplit(canary: Canary, apiVersion: string, name: string, spec: TrafficSplitSpec, existing: TrafficSplit | undefined): TrafficSplit {
-  const metadata = ownedMetadata(canary, name);
-  if (!existing) return { apiVersion, kind: 'TrafficSplit', metadata, spec };
-  if (ownershipOf(existing, canary).kind === 'ours') return { ...existing, metadata: mergeMetadata(existing.metadata, metadata), spec };
+  const desired: TrafficSplit = { apiVersion, kind: 'TrafficSplit', metadata: ownedMetadata(canary, name), spec };
+  if (!existing) return desired;
+  if (ownershipOf(existing, canary).kind === 'ours') return converged(existing, desired);
   const original = adoptionRecord<{ spec: TrafficSplitSpec | undefined }>(existing)?.original ?? { spec: existing.spec };
   return { ...existing, metadata: withAdoptionRecord(existing.metadata, { canary: canary.metadata.name ?? '', original }), spec };
 }

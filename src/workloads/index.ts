@@ -2,7 +2,7 @@
 export * from './result.js';
 export * from './types.js';
 export * from './keys.js';
-export { SELECTOR_LABELS, selectorLabel, sideSelector, ownershipOf, type SelectorLabel, type Ownership } from './meta.js';
+export { SELECTOR_LABELS, converged, ownershipOf, selectorLabel, sideSelector, type Ownership, type SelectorLabel } from './meta.js';
 export * from './canary-copy.js';
 export * from './services.js';
 export * from './autoscalers.js';

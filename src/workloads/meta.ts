@@ -121,6 +121,16 @@ export function mergeMetadata(existing: ObjectMeta, desired: ObjectMeta, unmanag
   };
 }
 
+/**
+ * The stored object brought to `desired` (an object Davy owns): desired spec and Davy's metadata,
+ * with what the API server and other controllers keep on it (uid, resourceVersion, their own
+ * labels and annotations, status). Writing it when nothing changed is then a no-op.
+ */
+export function converged<T extends KubeObject>(existing: T, desired: T, unmanaged?: { labels?: string[]; annotations?: string[] }): T {
+  const { metadata: _metadata, status: _status, ...content } = desired;
+  return { ...existing, ...content, metadata: mergeMetadata(existing.metadata, desired.metadata, unmanaged) };
+}
+
 /** Metadata of an object Davy owned, handed back to the user: Davy's label, annotations and ownership removed. */
 export function releasedMetadata(existing: ObjectMeta, canary: Canary): ObjectMeta {
   const { ownerReferences, labels, annotations, ...rest } = existing;

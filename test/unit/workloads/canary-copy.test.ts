@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { ANNOTATION_PENDING_REVISION, ANNOTATION_SAVED_UPDATE_STRATEGY, ANNOTATION_STABLE_REVISION, LABEL_CANARY, LABEL_MANAGED_BY_CANARY } from '../../../src/api/keys.js';
 import { buildCanaryWorkload } from '../../../src/workloads/canary-copy.js';
+import { converged } from '../../../src/workloads/meta.js';
 import { ANNOTATION_CONFIG_CHECKSUM, ANNOTATION_LAST_APPLIED, LABEL_SCALE_TO_ZERO } from '../../../src/workloads/keys.js';
 import type { DaemonSet, Deployment, Workload } from '../../../src/workloads/types.js';
 import { canary, fixture } from '../../fixtures/routers/index.js';
@@ -135,6 +136,19 @@ describe('buildCanaryWorkload', () => {
     target.spec!.selector = { matchLabels: { app: 'x'.repeat(60) } };
     const result = buildCanaryWorkload(osm(), target, { replicas: 0 });
     expect(!result.ok && result.error.code).to.equal('NameTooLong');
+  });
+
+  it('when the stored copy carries controller annotations and status, then converging the same copy onto it changes nothing', () => {
+    const desired = copyOf(podinfo(), 1);
+    const stored = {
+      ...structuredClone(desired),
+      metadata: { ...structuredClone(desired.metadata), uid: 'u', resourceVersion: '9', annotations: { ...desired.metadata.annotations, 'deployment.kubernetes.io/revision': '3' } },
+      status: { readyReplicas: 1 },
+    };
+    expect(converged(stored, desired)).to.deep.equal(stored);
+    const rescaled = converged(stored, copyOf(podinfo(), 0)) as Deployment;
+    expect(rescaled.spec?.replicas).to.equal(0);
+    expect(rescaled.metadata.annotations).to.include({ 'deployment.kubernetes.io/revision': '3' });
   });
 
   describe('DaemonSet', () => {
