@@ -428,6 +428,8 @@ export interface CanaryStatus {
   lastAppliedSpec?: string;
   /** Revision the stable pods run. */
   lastPromotedSpec?: string;
+  /** Flagger's change fence of the target; in the schema so it is not pruned, unused by Davy. */
+  lastTrackedRevision?: string;
   lastTransitionTime?: string;
   sessionAffinityCookie?: string;
   primarySessionAffinityCookie?: string;
