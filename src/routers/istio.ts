@@ -13,10 +13,10 @@ import { effectiveAnalysis, effectiveService, type EffectiveService } from '../a
 import type { Canary, CorsPolicy, HTTPMatchRequest, StringMatch } from '../api/types.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
 import {
-  adoptionRecord, converged, ownedMetadata, ownershipOf, releasedMetadata, withAdoptionRecord, withoutAdoptionRecord,
+  adoptionRecord, conflictOf, converged, ownedMetadata, ownershipOf, releasedMetadata, withAdoptionRecord, withoutAdoptionRecord,
 } from '../workloads/meta.js';
 import { fail, failed, ok, type Result } from '../workloads/result.js';
-import { conflictOf, deleteIfOurs, namespacedRef, write } from './objects.js';
+import { deleteIfOurs, namespacedRef, write } from './objects.js';
 import { STABLE_ROUTES, checkRoutes, type RouterFactory, type Routes } from './router.js';
 import { finalizeServices, reconcileServices } from './services.js';
 

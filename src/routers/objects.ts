@@ -40,14 +40,6 @@ export async function deleteIfOurs(kube: KubeClient, canary: Canary, ref: Object
   if (existing && ownershipOf(existing, canary).kind === 'ours') await kube.delete(ref);
 }
 
-/** The object's ownership as a conflict problem when someone else controls it. */
-export function conflictOf(canary: Canary, object: KubeObject | undefined): Result<never> | undefined {
-  if (!object) return undefined;
-  const owner = ownershipOf(object, canary);
-  if (owner.kind !== 'foreign') return undefined;
-  return fail('ObjectConflict', `${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name ?? ''} is controlled by ${owner.owner}`);
-}
-
 /** The Canary's target workload (a Deployment or DaemonSet). */
 export async function readTarget(kube: KubeClient, canary: Canary): Promise<Result<Workload>> {
   const { apiVersion, kind, name } = canary.spec.targetRef;

@@ -14,9 +14,9 @@ import { effectiveService, type EffectiveService } from '../api/defaults.js';
 import type { TrafficSplitProvider } from '../api/providers.js';
 import type { Canary } from '../api/types.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
-import { adoptionRecord, converged, ownedMetadata, ownershipOf, withAdoptionRecord, withoutAdoptionRecord } from '../workloads/meta.js';
+import { adoptionRecord, conflictOf, converged, ownedMetadata, ownershipOf, withAdoptionRecord, withoutAdoptionRecord } from '../workloads/meta.js';
 import { fail, failed, ok, type Result } from '../workloads/result.js';
-import { conflictOf, namespacedRef, write } from './objects.js';
+import { namespacedRef, write } from './objects.js';
 import { STABLE_ROUTES, checkRoutes, type RouterFactory, type Routes } from './router.js';
 import { finalizeServices, reconcileServices } from './services.js';
 

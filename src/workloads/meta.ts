@@ -101,6 +101,14 @@ export function ownershipOf(object: KubeObject, canary: Canary): Ownership {
   return { kind: 'unowned' };
 }
 
+/** An ObjectConflict problem when someone else controls `object`; undefined when Davy may write it. */
+export function conflictOf(canary: Canary, object: KubeObject | undefined): Result<never> | undefined {
+  if (!object) return undefined;
+  const owner = ownershipOf(object, canary);
+  if (owner.kind !== 'foreign') return undefined;
+  return fail('ObjectConflict', `${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name ?? ''} is controlled by ${owner.owner}`);
+}
+
 /**
  * `existing` metadata brought to `desired`: desired labels and annotations are set (except keys the
  * Canary lists as unmanaged), keys other controllers added stay, and the Canary becomes the controller.

@@ -11,7 +11,7 @@ import { effectiveService, type EffectiveService } from '../api/defaults.js';
 import type { ProviderName } from '../api/providers.js';
 import type { Canary, CanaryService } from '../api/types.js';
 import {
-  adoptionRecord, mergeMetadata, ownedMetadata, ownershipOf, releasedMetadata, selectorLabel, sideSelector,
+  adoptionRecord, conflictOf, mergeMetadata, ownedMetadata, ownershipOf, releasedMetadata, selectorLabel, sideSelector,
   withAdoptionRecord, withoutAdoptionRecord, type SelectorLabel,
 } from './meta.js';
 import { fail, failed, ok, type Result } from './result.js';
@@ -67,16 +67,14 @@ export function buildServices(canary: Canary, target: Workload, existing: Existi
   const build = (name: string, selector: Record<string, string>, side: 'apex' | 'primary' | 'canary', current: Service | undefined) =>
     ownedService(canary, { name, selector, ports, spec, label, custom: spec[side] }, current);
 
-  const conflicts = [existing.primary, existing.canary].map((s) => s && conflict(canary, s)).filter((c) => c !== undefined);
-  if (conflicts[0]) return conflicts[0];
+  const conflict = conflictOf(canary, existing.primary) ?? conflictOf(canary, existing.canary) ?? conflictOf(canary, existing.apex);
+  if (conflict) return conflict;
   const primary = build(svc.primaryName, stable, 'primary', existing.primary);
   const canaryService = build(svc.canaryName, copy, 'canary', existing.canary);
   const side = options.apexSide ?? (existing.apex && apexSide(existing.apex, label)) ?? 'primary';
   const apexSelector = side === 'canary' ? copy : stable;
   if (!existing.apex) return ok({ apex: build(svc.name, apexSelector, 'apex', undefined), primary, canary: canaryService });
-  const owner = ownershipOf(existing.apex, canary);
-  if (owner.kind === 'foreign') return conflict(canary, existing.apex) ?? fail('ObjectConflict', 'apex Service is not Davy\'s');
-  if (owner.kind === 'ours') return ok({ apex: build(svc.name, apexSelector, 'apex', existing.apex), primary, canary: canaryService });
+  if (ownershipOf(existing.apex, canary).kind === 'ours') return ok({ apex: build(svc.name, apexSelector, 'apex', existing.apex), primary, canary: canaryService });
   const adopted = adoptApex(canary, existing.apex, label, side === 'canary' ? label.canaryValue : label.value, ports);
   if (!adopted.ok) return failed(adopted);
   return ok({ apex: { object: adopted.value, recreate: false }, primary, canary: canaryService });
@@ -109,12 +107,6 @@ export function finalApex(canary: Canary, apex: Service, stableSelector: Record<
     metadata: releasedMetadata(apex.metadata, canary),
     spec: { ...apex.spec, ...(stableSelector ? { selector: stableSelector } : {}) },
   };
-}
-
-function conflict(canary: Canary, service: Service): Result<never> | undefined {
-  const owner = ownershipOf(service, canary);
-  if (owner.kind !== 'foreign') return undefined;
-  return fail('ObjectConflict', `Service ${service.metadata.namespace ?? ''}/${service.metadata.name ?? ''} is controlled by ${owner.owner}`);
 }
 
 interface OwnedServiceInput {
