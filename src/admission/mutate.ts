@@ -13,7 +13,7 @@ import {
 } from '../api/keys.js';
 import { templateRevision } from '../api/revision.js';
 import { currentSpecValue, heldSpecField, holdAnnotations, releasedSpecField, WORKLOAD_KINDS, type SpecField, type WorkloadKind } from './hold.js';
-import { fieldPatch, mapPatch } from './json-patch.js';
+import { fieldPatch, jsonEqual, mapPatch } from './json-patch.js';
 import { allowedWithPatch, type AdmissionRequest, type GroupVersionKind, type JsonObject, type JsonPatchOperation, type Outcome, type UserInfo } from './review.js';
 
 /** Who may write holds and davy.dev/* metadata: the stepper's usernames and groups. */
@@ -145,7 +145,8 @@ function decideForUser(request: AdmissionRequest, kind: WorkloadKind, prev: Side
       if (released.warning) warnings.push(released.warning);
     }
     for (const key of [ANNOTATION_PENDING_REVISION, ANNOTATION_HELD, ANNOTATION_SAVED_UPDATE_STRATEGY]) delete annotations.map[key];
-  } else if (revision !== templateRevision(prev.spec.template)) {
+  } else if (!jsonEqual(next.spec.template ?? {}, prev.spec.template ?? {})) {
+    // The template changed. Equal JSON is an equal revision, so this needs no second hash.
     rule = 4;
     reason = 'new-revision';
     annotations.map[ANNOTATION_PENDING_REVISION] = revision;
