@@ -18,7 +18,29 @@ export const runSubject = (s: State): Subject | undefined =>
 /** Davy's objects are in place: the copy exists, the workload is labelled and records its stable revision, the router answers. */
 function bootstrapped(t: Tick): boolean {
   const { obs } = t.ctx;
-  return obs.copy.exists && obs.target.labeled && obs.target.stableRevision === t.state.stableRevision && obs.routes !== undefined;
+  const stable = t.state.stableRevision;
+  return stable !== undefined && obs.copy.exists && obs.target.labeled && obs.target.stableRevision === stable && obs.routes !== undefined;
+}
+
+/**
+ * Once the workload exists, its stable revision is the one it records (a lost state recovers
+ * from there) or else its current template.
+ */
+function adoptStable(t: Tick): void {
+  const { obs } = t.ctx;
+  const { state } = t;
+  if (state.stableRevision !== undefined || !obs.target.exists || obs.target.templateRevision === undefined) return;
+  state.stableRevision = obs.target.stableRevision ?? obs.target.templateRevision;
+  state.stableConfigs = { ...obs.trackedConfigs };
+  state.revision = state.stableRevision;
+  state.trackedConfigs = { ...obs.trackedConfigs };
+}
+
+function initializeDone(t: Tick): void {
+  const { names } = t.ctx;
+  transition(t, 'Initialized', 'Initialized');
+  emit(t, ev.initialized(names.c));
+  alert(t, 'info', ev.alerts.initialized(names.kind));
 }
 
 /** The first step of a canary: record the stable revision and ask for Davy's objects. */
@@ -31,29 +53,15 @@ export function bootstrapTick(t: Tick): void {
   initializingTick(t);
 }
 
-/**
- * Initializing: once the workload exists, its stable revision is the one it records (a lost state
- * recovers from there) or else its current template; Initialized when the objects are observed.
- */
+/** Initializing: Initialized once Davy's objects are observed; the progress deadline applies. */
 export function initializingTick(t: Tick): void {
   const { obs, names } = t.ctx;
-  const { state } = t;
   if (!obs.target.exists || obs.target.templateRevision === undefined) {
     if (waitFor(t, 'target', names.t, ev.waitingTarget) === 'expired') failBootstrap(t, `${names.t} does not exist`);
     return;
   }
-  if (state.stableRevision === undefined) {
-    state.stableRevision = obs.target.stableRevision ?? obs.target.templateRevision;
-    state.stableConfigs = { ...obs.trackedConfigs };
-    state.revision = state.stableRevision;
-    state.trackedConfigs = { ...obs.trackedConfigs };
-  }
-  if (bootstrapped(t)) {
-    transition(t, 'Initialized', 'Initialized');
-    emit(t, ev.initialized(names.c));
-    alert(t, 'info', ev.alerts.initialized(names.kind));
-    return;
-  }
+  adoptStable(t);
+  if (bootstrapped(t)) return initializeDone(t);
   if (waitFor(t, 'bootstrap', `waiting for Davy's objects for ${names.t}`) === 'expired') {
     failBootstrap(t, `Davy's objects for ${names.t} were not observed in time`);
   }
@@ -69,7 +77,9 @@ function failBootstrap(t: Tick, why: string): void {
 export function restingTick(t: Tick): void {
   const { state } = t;
   if (state.reason === 'BootstrapDeadline') {
-    if (bootstrapped(t)) transition(t, 'Initialized', 'Initialized');
+    // Failed to initialize: intent keeps asking for the objects; initialized when they show up.
+    adoptStable(t);
+    if (bootstrapped(t)) initializeDone(t);
     return;
   }
   const subject = observedSubject(t.ctx.obs);
