@@ -4,6 +4,19 @@
 // and nothing here is trusted: the validator checks an `unknown` before anything is cast to these.
 
 import type { ProviderName } from './providers.js';
+import type {
+  CorsPolicy,
+  CustomMetadata,
+  GatewayParentReference,
+  HTTPMatchRequest,
+  HTTPRequestMirrorFilter,
+  HTTPRetry,
+  HTTPRewrite,
+  IstioHeaders,
+  IstioTrafficPolicy,
+} from './types-routing.js';
+
+export type * from './types-routing.js';
 
 export interface ApiObjectMeta {
   name?: string;
@@ -133,150 +146,6 @@ export interface CanaryService {
   primary?: CustomMetadata;
   canary?: CustomMetadata;
   unmanagedMetadata?: { annotations?: string[]; labels?: string[] };
-}
-
-export interface CustomMetadata {
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
-
-export interface GatewayParentReference {
-  group?: string;
-  kind?: string;
-  namespace?: string;
-  name: string;
-  sectionName?: string;
-  port?: number;
-}
-
-export interface HTTPRequestMirrorFilter {
-  backendRef: { group?: string; kind?: string; name: string; namespace?: string; port?: number };
-}
-
-/** Istio StringMatch: exactly one of the members. */
-export interface StringMatch {
-  exact?: string;
-  prefix?: string;
-  suffix?: string;
-  regex?: string;
-}
-
-/** Istio HTTPMatchRequest. `analysis.match` keeps only headers, queryParams and sourceLabels. */
-export interface HTTPMatchRequest {
-  name?: string;
-  uri?: StringMatch;
-  scheme?: StringMatch;
-  method?: StringMatch;
-  authority?: StringMatch;
-  headers?: Record<string, StringMatch>;
-  port?: number;
-  sourceLabels?: Record<string, string>;
-  gateways?: string[];
-  queryParams?: Record<string, StringMatch>;
-  ignoreUriCase?: boolean;
-  withoutHeaders?: Record<string, StringMatch>;
-  sourceNamespace?: string;
-}
-
-export interface HTTPRewrite {
-  uri?: string;
-  authority?: string;
-  type?: 'ReplaceFullPath' | 'ReplacePrefixMatch';
-}
-
-export interface HTTPRetry {
-  attempts?: number;
-  perTryTimeout?: string;
-  retryOn?: string;
-}
-
-export interface HeaderOperations {
-  set?: Record<string, string>;
-  add?: Record<string, string>;
-  remove?: string[];
-}
-
-export interface IstioHeaders {
-  request?: HeaderOperations;
-  response?: HeaderOperations;
-}
-
-export interface CorsPolicy {
-  allowOrigin?: string[];
-  allowOrigins?: StringMatch[];
-  allowMethods?: string[];
-  allowHeaders?: string[];
-  exposeHeaders?: string[];
-  maxAge?: string;
-  allowCredentials?: boolean;
-}
-
-export interface IstioTrafficPolicy {
-  connectionPool?: IstioConnectionPool;
-  loadBalancer?: IstioLoadBalancer;
-  outlierDetection?: IstioOutlierDetection;
-  tls?: IstioClientTLS;
-  portLevelSettings?: IstioPortTrafficPolicy[];
-}
-
-export interface IstioConnectionPool {
-  tcp?: { maxConnections?: number; connectTimeout?: string };
-  http?: {
-    h2UpgradePolicy?: 'DEFAULT' | 'DO_NOT_UPGRADE' | 'UPGRADE';
-    http1MaxPendingRequests?: number;
-    http2MaxRequests?: number;
-    maxRequestsPerConnection?: number;
-    maxRetries?: number;
-    idleTimeout?: string;
-  };
-}
-
-export interface IstioLoadBalancer {
-  simple?: 'ROUND_ROBIN' | 'LEAST_CONN' | 'RANDOM' | 'PASSTHROUGH' | 'LEAST_REQUEST';
-  consistentHash?: {
-    httpHeaderName?: string;
-    httpCookie?: { name: string; path?: string; ttl?: string };
-    useSourceIp?: boolean;
-    httpQueryParameterName?: string;
-    minimumRingSize?: number;
-  };
-  localityLbSetting?: {
-    enabled?: boolean;
-    distribute?: { from?: string; to?: Record<string, number> }[];
-    failover?: { from?: string; to?: string }[];
-    failoverPriority?: string[];
-  };
-  warmupDurationSecs?: string;
-}
-
-export interface IstioOutlierDetection {
-  consecutiveErrors?: number;
-  consecutiveGatewayErrors?: number;
-  consecutive5xxErrors?: number;
-  splitExternalLocalOriginErrors?: boolean;
-  consecutiveLocalOriginFailures?: number;
-  interval?: string;
-  baseEjectionTime?: string;
-  maxEjectionPercent?: number;
-  minHealthPercent?: number;
-}
-
-export interface IstioClientTLS {
-  mode?: 'DISABLE' | 'SIMPLE' | 'MUTUAL' | 'ISTIO_MUTUAL';
-  clientCertificate?: string;
-  privateKey?: string;
-  caCertificates?: string;
-  credentialName?: string;
-  subjectAltNames?: string[];
-  sni?: string;
-}
-
-export interface IstioPortTrafficPolicy {
-  port?: { number?: number };
-  connectionPool?: IstioConnectionPool;
-  loadBalancer?: IstioLoadBalancer;
-  outlierDetection?: IstioOutlierDetection;
-  tls?: IstioClientTLS;
 }
 
 export interface CanaryAnalysis {
