@@ -97,7 +97,7 @@ export interface Finalize {
   kind: 'finalize';
 }
 
-/** Remove `davy.dev/finalizer` from the Canary (the apiserver then deletes it). */
+/** Remove `davy.dev/finalizer` from the Canary (the apiserver then deletes it). After finalize. */
 export interface RemoveFinalizer {
   kind: 'removeFinalizer';
 }
@@ -158,7 +158,7 @@ export type Action =
 export type ActionKind = Action['kind'];
 
 /** Actions that state a cluster target (the rest are one-shot or at-least-once calls). */
-export type TargetAction = AddFinalizer | Bootstrap | RecordStableRevision | SyncCopy | ScaleCopy | SetRoutes | ReleaseHold | Finalize;
+export type TargetAction = AddFinalizer | Bootstrap | RecordStableRevision | SyncCopy | ScaleCopy | SetRoutes | ReleaseHold | Finalize | RemoveFinalizer;
 
 /**
  * The absolute targets the state implies, in the order to apply them (copy up before traffic
@@ -166,7 +166,8 @@ export type TargetAction = AddFinalizer | Bootstrap | RecordStableRevision | Syn
  * the undelivered outbox. The runner re-applies this on every pass in which it does not step the
  * canary. A suspended canary is left alone (Flagger: suspend stops all reconciliation). For a
  * Canary with a deletionTimestamp the runner applies only what step() returns: step() moves it to
- * Terminating (whose intent is finalize) or, without Davy's finalizer, asks for nothing.
+ * Terminating (whose intent is finalize, then removeFinalizer) or, without Davy's finalizer, asks
+ * for nothing.
  */
 export function intent(state: State, spec: CanarySpec): Action[] {
   return [...targets(state, spec), ...outboxActions(state)];
@@ -174,7 +175,7 @@ export function intent(state: State, spec: CanarySpec): Action[] {
 
 export function targets(state: State, spec: CanarySpec): TargetAction[] {
   if (state.phase === '') return [];
-  if (state.phase === 'Terminating') return [{ kind: 'finalize' }];
+  if (state.phase === 'Terminating') return [{ kind: 'finalize' }, ...(state.finalized ? [{ kind: 'removeFinalizer' as const }] : [])];
   if (spec.suspend === true) return [];
   const list: TargetAction[] = [{ kind: 'addFinalizer' }, { kind: 'bootstrap' }];
   if (state.stableRevision !== undefined) list.push({ kind: 'recordStableRevision', revision: state.stableRevision });

@@ -17,7 +17,7 @@ function finalized(t: Tick): boolean {
 
 /**
  * Deletion: Terminating, then the finalize target (intent) until the cluster shows Davy's objects
- * gone, then the finalizer is removed. The deadline keeps a Canary from being undeletable.
+ * gone, then the removeFinalizer target. The deadline keeps a Canary from being undeletable.
  * Returns true when deletion owns this step (also when the object goes without Davy's finalizer).
  */
 export function deletionTick(t: Tick): boolean {
@@ -30,11 +30,12 @@ export function deletionTick(t: Tick): boolean {
     const pending = obs.target.templateRevision;
     if (obs.target.held && pending !== undefined) emit(t, ev.holdReleasedOnDeletion(names.t, pending));
   }
+  if (t.state.finalized) return true;
   if (finalized(t)) {
-    t.effects.push({ kind: 'removeFinalizer' });
+    t.state.finalized = true;
     emit(t, ev.terminated(names.c));
   } else if (waitFor(t, 'finalize', `removing Davy's objects for ${names.t}`) === 'expired') {
-    t.effects.push({ kind: 'removeFinalizer' });
+    t.state.finalized = true;
     emit(t, ev.finalizeTimedOut(names.c));
   }
   return true;

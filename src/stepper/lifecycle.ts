@@ -127,7 +127,6 @@ export function startRun(t: Tick, subject: Subject, reason: Reason, skip: boolea
   state.trackedConfigs = { ...subject.configs };
   resetRun(state);
   state.routes = { ...STABLE_ROUTES };
-  state.lastStepAt = t.ctx.at;
   if (!obs.target.held && subject.revision !== state.stableRevision) emit(t, ev.notHeld(names.t, subject.revision));
   if (skip) {
     state.copy = 'zero';

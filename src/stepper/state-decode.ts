@@ -158,6 +158,7 @@ export function decodeState(raw: unknown): State | string {
     state.paused = { at: str(raw.paused.at) ?? '', ...(by === undefined ? {} : { by }) };
   }
   if (raw.suspended === true) state.suspended = true;
+  if (raw.finalized === true) state.finalized = true;
   const last = actionRecord(raw.lastAction);
   if (last) state.lastAction = last;
   if (isObject(raw.lastPromotion) && str(raw.lastPromotion.revision) !== undefined && str(raw.lastPromotion.at) !== undefined) {

@@ -141,6 +141,8 @@ export interface State {
   analysisStarted: boolean;
   /** Promoting: the user's workload finished rolling out `revision`, now the stable revision. */
   rolledOut: boolean;
+  /** Terminating: Davy's objects are gone (or the deadline passed); the finalizer goes next. */
+  finalized?: boolean;
   /** The last periodic step: the next is due an analysis interval later. */
   lastStepAt?: string;
   /** The last change visible in the status (phase, weight, iterations, failed checks). */

@@ -52,16 +52,26 @@ function run(state: State, spec: CanarySpec, obs: Observations, now: Date, optio
   if (!periodic && !somethingNew(state, ctx)) return idle;
   const t: Tick = { ctx, checker, periodic, state: cloneState(state), effects: [] };
   decide(t);
+  // What the tick led to may have something new to take in (Initialized with a revision already
+  // pending, say): take it now, so a replayed tick finds nothing left to do.
+  for (let round = 0; round < MAX_ROUNDS; round += 1) {
+    t.state.specChecksum = specChecksum(spec);
+    if (!somethingNew(t.state, ctx)) break;
+    decide({ ...t, periodic: false });
+  }
   settle(t, state);
   return { state: t.state, actions: [...targets(t.state, spec), ...t.effects, ...outboxActions(t.state)], due: dueAt(t.state, ctx) };
 }
 
+/** Follow-up rounds in one step; each consumes what triggered it, so two are plenty. */
+const MAX_ROUNDS = 3;
+
 function decide(t: Tick): void {
-  if (deletionTick(t)) return;
   acknowledge(t);
+  if (deletionTick(t)) return;
   if (suspendTick(t)) return;
-  if (t.state.phase === '') return bootstrapTick(t);
   if (handleAction(t)) return;
+  if (t.state.phase === '') return bootstrapTick(t);
   if (followRevision(t)) return;
   phaseTick(t);
 }
@@ -116,9 +126,11 @@ function somethingNew(state: State, ctx: Context): boolean {
   const { obs, spec } = ctx;
   const suspended = spec.suspend === true;
   if (deleting({ ctx }) && state.phase !== 'Terminating') return true;
+  if (hasDeliveries({ ctx, state })) return true;
+  // Terminating only finalizes, at its own pace.
+  if (state.phase === 'Terminating') return false;
   if (suspended !== (state.suspended === true)) return true;
   if (specChecksum(spec) !== state.specChecksum) return true;
-  if (hasDeliveries({ ctx, state })) return true;
   if (suspended) return false;
   if (obs.action !== undefined && obs.action.nonce !== state.lastAction?.nonce) return true;
   return revisionPending(state, observedSubject(obs));

@@ -103,6 +103,8 @@ export function transition(t: Tick, to: Phase, reason: Reason, message?: string)
   t.state.transitions = bounded(t.state.transitions, { at: t.ctx.at, from, to, reason, ...(message ? { message } : {}) }, TRANSITION_HISTORY_LIMIT);
   t.state.phase = to;
   t.state.phaseSince = t.ctx.at;
+  // A phase's periodic work starts a full cadence after it is entered, whatever triggered it.
+  t.state.lastStepAt = t.ctx.at;
   t.state.reason = reason;
   if (message) t.state.message = message;
   else delete t.state.message;

@@ -5,7 +5,7 @@ import { canary, events, eventsFrom, initialized, released, toEnd, warnings } fr
 
 const withMetric = (extra = {}) => canary({ threshold: 2, metrics: [{ name: 'errors', query: 'q', thresholdRange: { max: 1 } }], ...extra });
 let healthy = true;
-const metric = (check: MetricCheck): MetricResult => ({ verdict: 'ok', query: 'q', value: healthy ? 0 : 5 });
+const metric = (_check: MetricCheck): MetricResult => ({ verdict: 'ok', query: 'q', value: healthy ? 0 : 5 });
 
 describe('stepper imperative actions', () => {
   beforeEach(() => {

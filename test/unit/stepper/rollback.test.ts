@@ -101,7 +101,7 @@ describe('stepper rollback scenarios', () => {
 });
 
 describe('stepper no-data policy', () => {
-  const noData = (check: MetricCheck): MetricResult => ({ verdict: 'noData', query: 'q', message: 'empty result' });
+  const noData = (_check: MetricCheck): MetricResult => ({ verdict: 'noData', query: 'q', message: 'empty result' });
   const spec = (onNoData?: 'fail' | 'hold' | 'pass') =>
     canary({ threshold: 3, metrics: [{ name: 'request-success-rate', thresholdRange: { min: 99 }, ...(onNoData ? { onNoData } : {}) }] }, { progressDeadlineSeconds: 60 });
 
