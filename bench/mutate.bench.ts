@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { ServerPorts } from './helpers/mutate-servers.js';
 
-const REQUESTS = Number(process.argv[process.argv.indexOf('--requests') + 1] || 4000);
+const flag = process.argv.indexOf('--requests');
+const REQUESTS = flag > 0 ? Number(process.argv[flag + 1]) : 4000;
+if (!Number.isInteger(REQUESTS) || REQUESTS < 2) throw new Error('--requests takes an integer >= 2');
 const WARMUP = 500;
 const ROUNDS = 2; // each target measured twice, interleaved, so drift hits both alike
 const here = fileURLToPath(new URL('.', import.meta.url));
