@@ -21,3 +21,4 @@ export {
   type WaitKind,
 } from './state.js';
 export type { StepOptions } from './tick.js';
+export { simulate, createDriver, type Simulation, type SimulateOptions, type TimelineEntry, type Driver, type DriverOptions } from './simulate.js';

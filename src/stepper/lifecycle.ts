@@ -101,12 +101,15 @@ export function waitingTick(t: Tick): void {
   if (t.periodic || !sameSubject(subject, runSubject(t.state))) considerRun(t, subject, 'NewRevision');
 }
 
-/** The confirm-rollout gate (payload phase: the current one), then the run starts. */
+/**
+ * The confirm-rollout gate (payload phase: the current one; checksum: the candidate's, so a
+ * receiver can tell which revision it approves), then the run starts.
+ */
 export function considerRun(t: Tick, subject: Subject, reason: Reason): void {
+  t.state.revision = subject.revision;
+  t.state.trackedConfigs = { ...subject.configs };
   const approval = gate(t, 'confirm-rollout');
   if (!approval.ok) {
-    t.state.revision = subject.revision;
-    t.state.trackedConfigs = { ...subject.configs };
     if (t.state.phase !== 'Waiting') transition(t, 'Waiting', 'AwaitingApproval', approval.hook.name);
     const hook = approval.hook;
     return awaitPeople(t, 'approval', hook, ev.waitingApproval(t.ctx.names.c, hook.name), ev.alerts.waitingApproval);
@@ -130,8 +133,9 @@ export function startRun(t: Tick, subject: Subject, reason: Reason, skip: boolea
   if (!obs.target.held && subject.revision !== state.stableRevision) emit(t, ev.notHeld(names.t, subject.revision));
   if (skip) {
     state.copy = 'zero';
+    if (reason === 'PromoteAction') return startPromotion(t, 'PromoteAction'); // the action's own event says why
     emit(t, ev.newRevisionSkipAnalysis(names.t));
-    return startPromotion(t, reason === 'PromoteAction' ? 'PromoteAction' : 'SkipAnalysis');
+    return startPromotion(t, 'SkipAnalysis');
   }
   state.copy = 'up';
   transition(t, 'Progressing', reason);

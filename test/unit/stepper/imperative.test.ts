@@ -110,6 +110,10 @@ describe('stepper imperative actions', () => {
     expect(d.state.phase).to.equal('Waiting');
     d.act('promote', 'n-8', 'erin');
     d.stepNow();
+    expect(eventsFrom(d, 'Promote')).to.deep.equal([
+      'Promote podinfo.test requested by erin: promoting revision rev-2 without analysis',
+      'Releasing the hold on podinfo.test: rolling out revision rev-2',
+    ]);
     toEnd(d);
     expect(d.state.phase).to.equal('Succeeded');
     expect(d.cluster.target.pods).to.equal('rev-2');

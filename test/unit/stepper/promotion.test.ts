@@ -49,6 +49,13 @@ describe('stepper promotion scenarios', () => {
     expect(advances.slice(1).map((at, i) => at - (advances[i] ?? 0))).to.deep.equal([60_000, 60_000, 60_000, 60_000]);
   });
 
+  it('when the stepper runs with --mesh-provider kubernetes, then a canary without provider runs blue/green, 10 iterations', () => {
+    const d = toEnd(released(fixture('reviews-canary-istio.yaml'), { stepOptions: { meshProvider: 'kubernetes' } }));
+    expect(d.state.phase).to.equal('Succeeded');
+    expect(events(d).filter((e) => e.startsWith('Advance')).at(-1)).to.equal('Advance reviews.default canary iteration 10/10');
+    expect(events(d)).to.include('Routing all traffic to canary');
+  });
+
   it('when the KEDA blue/green canary runs, then iterations 1/5..5/5, all traffic switches to the copy, then back after the rollout', () => {
     const d = toEnd(released(fixture('podinfo-canary-keda-bluegreen.yaml'), slow));
     expect(d.state.phase).to.equal('Succeeded');
