@@ -3,7 +3,7 @@
 // A revision is the template's hash plus the tracked configs' checksums (a Subject).
 
 import * as ev from './events.js';
-import { gate } from './gates.js';
+import { gate } from './checks.js';
 import { observedSubject, sameSubject, type Subject } from './observations.js';
 import { awaitPeople } from './progressing.js';
 import { revert, startPromotion } from './promotion.js';

@@ -7,7 +7,7 @@ import type { EffectiveWebhook } from '../api/defaults.js';
 import { combine, judgeMetric, metricOrder, type MetricOutcome } from './analysis.js';
 import type { EventAction } from './actions.js';
 import * as ev from './events.js';
-import { gate, rollbackSignal } from './gates.js';
+import { gate, rollbackSignal } from './checks.js';
 import { deadlineRollback, rollback, startPromotion, thresholdRollback } from './promotion.js';
 import { copyReadiness } from './readiness.js';
 import type { WaitKind } from './state.js';
