@@ -126,6 +126,8 @@ const objects = <T>(value: unknown): T[] =>
   Array.isArray(value) ? value.filter((item): item is T => item !== null && typeof item === 'object' && !Array.isArray(item)) : [];
 
 const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+/** A whole percentage step of at least 1 (so every ladder has at most 100 rungs). */
+const step = (value: unknown): number | undefined => (Number.isInteger(value) && (value as number) >= 1 ? (value as number) : undefined);
 const positive = (value: unknown): number | undefined => {
   const n = num(value);
   return n !== undefined && n > 0 ? n : undefined;
@@ -147,21 +149,21 @@ export function weightLadder(stepWeight: unknown, stepWeights: unknown, maxWeigh
   if (Array.isArray(stepWeights) && stepWeights.length > 0) {
     return stepWeights.filter((w): w is number => num(w) !== undefined).map((w) => Math.min(w, TOTAL_WEIGHT));
   }
-  const step = positive(stepWeight);
+  const increment = step(stepWeight);
   const max = Math.min(positive(maxWeight) ?? DEFAULT_MAX_WEIGHT, TOTAL_WEIGHT);
-  if (step === undefined) return [];
+  if (increment === undefined) return [];
   const ladder: number[] = [];
-  for (let w = step; w < max; w += step) ladder.push(w);
+  for (let w = increment; w < max; w += increment) ladder.push(w);
   ladder.push(max);
   return ladder;
 }
 
 /** The primary weights while promoting, from 100 - maxWeight up to 100 by stepWeightPromotion. */
 export function promotionLadder(stepWeightPromotion: unknown, maxWeight: number): number[] {
-  const step = positive(stepWeightPromotion);
-  if (step === undefined) return [TOTAL_WEIGHT];
+  const increment = step(stepWeightPromotion);
+  if (increment === undefined) return [TOTAL_WEIGHT];
   const ladder: number[] = [];
-  for (let w = TOTAL_WEIGHT - maxWeight + step; w < TOTAL_WEIGHT; w += step) ladder.push(w);
+  for (let w = TOTAL_WEIGHT - maxWeight + increment; w < TOTAL_WEIGHT; w += increment) ladder.push(w);
   ladder.push(TOTAL_WEIGHT);
   return ladder;
 }

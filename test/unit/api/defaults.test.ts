@@ -35,6 +35,11 @@ describe('weightLadder and promotionLadder', () => {
   it('when stepWeights is given, then it is the ladder', () => expect(weightLadder(undefined, [1, 2, 10, 80], undefined)).to.deep.equal([1, 2, 10, 80]));
   it('when stepWeightPromotion is 20 from maxWeight 50, then the primary goes 70, 90, 100', () => expect(promotionLadder(20, 50)).to.deep.equal([70, 90, 100]));
   it('when stepWeightPromotion is unset, then the primary goes to 100 at once', () => expect(promotionLadder(undefined, 50)).to.deep.equal([100]));
+  it('when a step is not a whole percentage (5e-324, 0.5), then there is no ladder rather than billions of rungs', () => {
+    expect(weightLadder(5e-324, undefined, 50)).to.deep.equal([]);
+    expect(weightLadder(0.5, undefined, 50)).to.deep.equal([]);
+    expect(promotionLadder(5e-324, 50)).to.deep.equal([100]);
+  });
 });
 
 describe('effectiveAnalysis', () => {

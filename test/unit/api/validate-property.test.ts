@@ -49,7 +49,7 @@ describe('validateResource: properties', () => {
       fc.property(fc.jsonValue({ maxDepth: 4 }), (value) => assertWellFormed(validateResource(value))),
       { numRuns: 1500 },
     );
-  });
+  }).timeout(60_000);
 
   it('when given random objects with a flagger.app envelope, then it never throws and every error has a path', () => {
     const envelope = fc.record({
@@ -59,7 +59,7 @@ describe('validateResource: properties', () => {
       spec: fc.jsonValue({ maxDepth: 4 }),
     });
     fc.assert(fc.property(envelope, (value) => assertWellFormed(validateResource(value))), { numRuns: 1500 });
-  });
+  }).timeout(60_000);
 
   it('when valid specs are mutated at random places, then it never throws and every error has a path', () => {
     const docs = bases();
@@ -81,5 +81,5 @@ describe('validateResource: properties', () => {
       }),
       { numRuns: 3000 },
     );
-  });
+  }).timeout(60_000);
 });
