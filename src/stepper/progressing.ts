@@ -113,7 +113,8 @@ function advanceWeight(t: Tick): void {
   }
   clearWait(t, 'trafficApproval');
   for (const hook of approval.passed) emit(t, ev.confirmTrafficIncreasePassed(hook.name));
-  const next = nextWeight(a.weights, routes.canary) ?? a.maxWeight;
+  // Never above maxWeight, even on a stepWeights list that is not ascending (the validator refuses those).
+  const next = Math.min(nextWeight(a.weights, routes.canary) ?? a.maxWeight, a.maxWeight);
   t.state.routes = split(next);
   emit(t, ev.advanceWeight(names.c, next));
 }

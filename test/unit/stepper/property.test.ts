@@ -27,6 +27,7 @@ const specs: Canary[] = [
   canary({ iterations: 3, stepWeight: undefined, maxWeight: undefined, match: [{ headers: { x: { exact: 'y' } } }], metrics }, { provider: 'istio' }),
   canary({ mirror: true, stepWeight: undefined, maxWeight: undefined, stepWeights: [5, 20, 40], webhooks: allHooks }, { provider: 'istio' }),
   canary({ metrics }, { skipAnalysis: true, progressDeadlineSeconds: 20 }),
+  canary({ stepWeight: undefined, maxWeight: undefined, stepWeights: [30, 10, 20] }, { provider: 'linkerd' }),
 ];
 
 type Quality = 'good' | 'bad' | 'none' | 'error';
