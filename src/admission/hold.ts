@@ -34,8 +34,6 @@ export interface SpecField {
   value: unknown;
 }
 
-export const holdPointer = (kind: WorkloadKind): HoldPointer => (kind === 'Deployment' ? '/spec/paused' : '/spec/updateStrategy');
-
 /** The spec field while Davy holds the workload. */
 export function heldSpecField(kind: WorkloadKind): SpecField {
   return kind === 'Deployment' ? { pointer: '/spec/paused', value: true } : { pointer: '/spec/updateStrategy', value: { type: 'OnDelete' } };
