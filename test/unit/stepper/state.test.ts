@@ -10,6 +10,7 @@ import {
   type Phase,
   type State,
 } from '../../../src/stepper/state.js';
+import { parseActionAnnotation } from '../../../src/stepper/observations.js';
 import { canary, released, toEnd } from './driver.js';
 
 const NOW = new Date('2025-01-01T00:10:00Z');
@@ -143,4 +144,23 @@ describe('stepper phase transitions', () => {
       expect(next, phase).to.include('Terminating');
     }
   });
+});
+
+describe('stepper action annotation', () => {
+  const table: [string | undefined, unknown][] = [
+    [undefined, undefined],
+    ['', undefined],
+    ['{"action":"retry","nonce":"abc","by":"alice"}', { action: 'retry', nonce: 'abc', by: 'alice' }],
+    ['{"action":"pause","nonce":"n1","who":"bob"}', { action: 'pause', nonce: 'n1', by: 'bob' }],
+    ['{"action":"promote","nonce":"n2"}', { action: 'promote', nonce: 'n2' }],
+    ['{"action":"promote"}', { error: 'davy.dev/action needs string fields "action" and "nonce"' }],
+    ['{"action":"promote","nonce":""}', { error: 'davy.dev/action needs string fields "action" and "nonce"' }],
+    ['retry', { error: 'davy.dev/action is not JSON' }],
+    ['null', { error: 'davy.dev/action is not a JSON object' }],
+  ];
+  for (const [text, parsed] of table) {
+    it(`when the annotation is ${String(text)}, then it parses to ${JSON.stringify(parsed)}`, () => {
+      expect(parseActionAnnotation(text)).to.deep.equal(parsed);
+    });
+  }
 });
