@@ -6,15 +6,19 @@ import fs from 'node:fs';
 import { MetricsExporter } from '../harness/exporter.js';
 import { startPrometheus, type PrometheusServer } from '../harness/prometheus.js';
 import { Cluster } from '../harness/cluster.js';
+import { startWebhook, type WebhookProcess } from '../harness/webhook.js';
 
 export interface E2eEnv {
   cluster: Cluster;
   exporter: MetricsExporter;
   prometheus: PrometheusServer;
   stateDir: string;
+  /** Davy's webhook, started and registered on first use, shared by the tests that need it. */
+  webhook(): Promise<WebhookProcess>;
 }
 
 let env: E2eEnv | undefined;
+let webhook: Promise<WebhookProcess> | undefined;
 
 /** The shared e2e environment, available inside tests and their hooks. */
 export function e2e(): E2eEnv {
@@ -31,11 +35,22 @@ export const mochaHooks = {
     const exporterPort = await exporter.listen();
     const binary = process.env.DAVY_E2E_PROMETHEUS ?? 'prometheus';
     const prometheus = await startPrometheus(binary, path.join(stateDir, 'prometheus'), [`127.0.0.1:${exporterPort}`]);
-    env = { cluster, exporter, prometheus, stateDir };
+    // What deploy/ installs besides the webhook (which runs on the host): CRDs, namespace, the stepper's RBAC.
+    const deploy = path.resolve(import.meta.dirname, '../../deploy');
+    await cluster.kubectlOk(['apply', '-f', path.join(deploy, 'namespace.yaml')]);
+    await cluster.kubectlOk(['apply', '-k', path.join(deploy, 'crds')]);
+    await cluster.kubectlOk(['apply', '-k', path.join(deploy, 'stepper')]);
+    await cluster.kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd/canaries.flagger.app', 'crd/metrictemplates.flagger.app', 'crd/alertproviders.flagger.app']);
+    env = {
+      cluster, exporter, prometheus, stateDir,
+      webhook: () => (webhook ??= startWebhook(cluster, path.join(stateDir, 'webhook'))),
+    };
   },
   async afterAll(this: Mocha.Context): Promise<void> {
     this.timeout(60_000);
     if (!env) return;
+    if (webhook) await (await webhook.catch(() => undefined))?.teardown();
+    webhook = undefined;
     await env.prometheus.stop();
     await env.exporter.close();
     env.cluster.close();

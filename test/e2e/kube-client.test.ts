@@ -58,7 +58,7 @@ describe('KubeClient adapter against the real API server', () => {
       spec: { replicas: 0, selector: { matchLabels: { app: 'st' } }, template: { metadata: { labels: { app: 'st' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } },
     });
     const updated = await kube.replaceStatus({ ...deployment, spec: { ...(deployment.spec as object), replicas: 5 }, status: { observedGeneration: 42 } });
-    expect((updated.status as { observedGeneration: number }).observedGeneration).to.equal(42);
-    expect((updated.spec as { replicas: number }).replicas).to.equal(0);
+    expect((updated.status).observedGeneration).to.equal(42);
+    expect((updated.spec).replicas).to.equal(0);
   });
 });

@@ -36,7 +36,7 @@ export async function startPrometheus(binary: string, dir: string, targets: stri
     await eventually('Prometheus to be ready', async () => ((await fetch(`${url}/-/ready`)).ok ? true : undefined), 30_000);
   } catch (error) {
     await proc.stop();
-    throw new Error(`${(error as Error).message}\n${proc.tail()}`);
+    throw new Error(`${(error as Error).message}\n${proc.tail()}`, { cause: error });
   }
   return { url, process: proc, stop: () => proc.stop() };
 }
