@@ -191,9 +191,14 @@ describe('interception: a canaried workload holds its rollout (real apiserver, r
     const first = await get();
     expect(first.spec.paused).to.equal(true);
     await apply();
+    // Controllers may write the status in between; what the user and Davy own must not move.
     const second = await get();
-    expect(second.metadata.resourceVersion).to.equal(first.metadata.resourceVersion);
     expect(second.metadata.generation).to.equal(first.metadata.generation);
+    expect(second.spec).to.deep.equal(first.spec);
+    expect(second.metadata.annotations).to.deep.equal(first.metadata.annotations);
+    expect(second.metadata.labels).to.deep.equal(first.metadata.labels);
+    const managers = (o: Workload) => (o.metadata.managedFields as { manager: string; time: string }[]).map((m) => `${m.manager}@${m.time}`).filter((m) => m.startsWith('gitops@'));
+    expect(managers(second)).to.deep.equal(managers(first));
   });
 
   it('when an unlabelled Deployment is updated, then the webhook is never called', async () => {

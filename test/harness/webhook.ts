@@ -45,6 +45,7 @@ export async function startWebhook(cluster: Cluster, dir: string): Promise<Webho
       '--port', String(port), '--metrics-port', String(metricsPort), '--bind-address', '127.0.0.1',
       '--tls-cert', path.join(certDir, 'tls.crt'), '--tls-key', path.join(certDir, 'tls.key'),
       '--stepper-identity', STEPPER_USER, '--log-level', 'debug',
+      '--cluster-checks', '--kubeconfig', cluster.kubeconfig,
     ], path.join(dir, 'webhook.log'));
     await eventually('the webhook to be ready', () => readyz(url, ca), 30_000).catch((error: Error) => {
       throw new Error(`${error.message}\n${proc?.tail() ?? ''}`);
