@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# `make bench`: every benchmark, each printing the Markdown table that goes into BENCHMARKS.md.
+# Timings are measured and compared as ratios within one run, never asserted.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo "## /mutate against a bare HTTPS endpoint"
+tsx bench/mutate.bench.ts "$@"
+echo
+echo "## Where /mutate's time goes (in-process)"
+tsx bench/mutate-breakdown.bench.ts
+for extra in bench/stepper*.bench.ts; do
+  [ -e "$extra" ] || continue
+  echo
+  echo "## $(basename "$extra" .bench.ts)"
+  hack/with-cluster.sh tsx "$extra"
+done
