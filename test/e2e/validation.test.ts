@@ -8,7 +8,6 @@ import { testNamespace } from '../harness/cluster.js';
 import { eventually } from '../harness/process.js';
 
 const EXAMPLES = path.resolve(import.meta.dirname, '../../../shared/examples');
-const FIXTURES = path.resolve(import.meta.dirname, '../fixtures');
 
 const canary = (ns: string, analysis: string, extra = '') => `apiVersion: flagger.app/v1beta1
 kind: Canary
@@ -38,8 +37,6 @@ describe('validation: the webhook at kubectl apply (real apiserver, real kubectl
   before(async function () {
     this.timeout(120_000);
     await e2e().webhook();
-    await e2e().cluster.kubectlOk(['apply', '-f', path.join(FIXTURES, 'crds/keda-scaledobject.yaml')]);
-    await e2e().cluster.kubectlOk(['wait', '--for=condition=Established', 'crd/scaledobjects.keda.sh']);
   });
 
   beforeEach(async () => {

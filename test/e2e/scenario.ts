@@ -1,0 +1,125 @@
+// A stepper scenario on the local control plane: a tutorial's manifests applied with their names
+// intact (intervals shortened, webhooks pointed at a local receiver), the stepper running as a
+// host process with deploy/'s identity, and helpers to watch what happens.
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { e2e } from './hooks.js';
+import { eventually } from '../harness/process.js';
+import { HookReceiver, startStepper, stepperKubeconfig } from '../harness/stepper.js';
+import type { Managed } from '../harness/process.js';
+import type { KubeObject } from '../../src/kube/client.js';
+
+export const EXAMPLES = path.resolve(import.meta.dirname, '../../../shared/examples');
+
+export interface CanaryObject extends KubeObject {
+  spec: Record<string, unknown> & { analysis: Record<string, unknown> & { metrics?: Record<string, unknown>[]; webhooks?: Record<string, unknown>[] } };
+  status?: { phase?: string; canaryWeight?: number; failedChecks?: number; iterations?: number };
+}
+
+export interface PodSummary {
+  uid: string;
+  image: string;
+  replicaSet: string;
+}
+
+/** Reads an example's documents, as plain objects. */
+export function example(file: string): KubeObject[] {
+  return parseAllDocuments(fs.readFileSync(path.join(EXAMPLES, file), 'utf8')).map((d) => d.toJS() as KubeObject).filter(Boolean);
+}
+
+export class Scenario {
+  readonly receiver = new HookReceiver();
+  private stepper?: Managed;
+  private receiverUrl = '';
+  private stepperConfig = '';
+
+  constructor(readonly namespace: string, readonly name: string) {}
+
+  async setup(): Promise<void> {
+    const { cluster, stateDir } = e2e();
+    await e2e().webhook();
+    if (!(await cluster.kube.get({ apiVersion: 'v1', kind: 'Namespace', name: this.namespace }))) await cluster.createNamespace(this.namespace);
+    this.receiverUrl = await this.receiver.listen();
+    this.stepperConfig = await stepperKubeconfig(cluster, path.join(stateDir, `stepper-${this.namespace}.kubeconfig`));
+  }
+
+  /** A Canary from an example, with a shorter interval and its webhooks sent to the receiver. */
+  shorten(canary: KubeObject, intervalSeconds = 10): CanaryObject {
+    const c = structuredClone(canary) as CanaryObject;
+    c.spec.analysis.interval = `${intervalSeconds}s`;
+    for (const m of c.spec.analysis.metrics ?? []) m.interval = `${intervalSeconds}s`;
+    for (const w of c.spec.analysis.webhooks ?? []) w.url = `${this.receiverUrl}/${String(w.name)}`;
+    return c;
+  }
+
+  async apply(objects: KubeObject[]): Promise<void> {
+    await e2e().cluster.kubectlOk(['apply', '-f', '-'], objects.map((o) => JSON.stringify(o)).join('\n'));
+  }
+
+  startStepper(extraArgs: string[] = []): void {
+    const { prometheus, stateDir } = e2e();
+    this.stepper = startStepper({
+      kubeconfig: this.stepperConfig, metricsServer: prometheus.url, namespaces: [this.namespace], extraArgs,
+      logFile: path.join(stateDir, `stepper-${this.namespace}-${this.name}.log`),
+    });
+  }
+
+  async stopStepper(): Promise<void> {
+    await this.stepper?.stop();
+    this.stepper = undefined;
+  }
+
+  stepperLog(): string {
+    return this.stepper?.tail(60) ?? '';
+  }
+
+  async canary(): Promise<CanaryObject> {
+    const c = await e2e().cluster.kube.get<CanaryObject>({ apiVersion: 'flagger.app/v1beta1', kind: 'Canary', namespace: this.namespace, name: this.name });
+    if (!c) throw new Error(`Canary ${this.namespace}/${this.name} is gone`);
+    return c;
+  }
+
+  async waitPhase(phase: string, timeoutMs: number): Promise<CanaryObject> {
+    return eventually(`Canary ${this.name} to reach ${phase}`, async () => {
+      const c = await this.canary();
+      return c.status?.phase === phase ? c : undefined;
+    }, timeoutMs, 500).catch((error: Error) => {
+      throw new Error(`${error.message}\nstepper log:\n${this.stepperLog()}`, { cause: error });
+    });
+  }
+
+  /** The Canary's event messages, oldest first. */
+  async events(): Promise<string[]> {
+    const list = await e2e().cluster.kube.list<KubeObject & { message: string; involvedObject: { kind: string; name: string }; firstTimestamp?: string; eventTime?: string; lastTimestamp?: string }>('v1', 'Event', this.namespace);
+    return list.items
+      .filter((e) => e.involvedObject.kind === 'Canary' && e.involvedObject.name === this.name)
+      .sort((a, b) => (a.firstTimestamp ?? a.eventTime ?? '').localeCompare(b.firstTimestamp ?? b.eventTime ?? '') || (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''))
+      .map((e) => e.message);
+  }
+
+  async pods(selector: string): Promise<PodSummary[]> {
+    const list = await e2e().cluster.kube.list<KubeObject & { spec: { containers: { image: string }[] } }>('v1', 'Pod', this.namespace, { labelSelector: selector });
+    return list.items.filter((p) => !p.metadata.deletionTimestamp)
+      .map((p) => ({ uid: p.metadata.uid!, image: p.spec.containers[0]!.image, replicaSet: p.metadata.ownerReferences?.[0]?.name ?? '' }))
+      .sort((a, b) => a.uid.localeCompare(b.uid));
+  }
+
+  async teardown(): Promise<void> {
+    await this.stopStepper();
+    await this.receiver.close();
+    const { cluster } = e2e();
+    // The Canary's finalizer needs a stepper: drop it so the namespace can go.
+    await cluster.kubectl(['-n', this.namespace, 'patch', 'canary', this.name, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
+    await cluster.deleteNamespace(this.namespace);
+    await eventually(`namespace ${this.namespace} to be gone`, async () =>
+      ((await cluster.kube.get({ apiVersion: 'v1', kind: 'Namespace', name: this.namespace })) ? undefined : true), 120_000, 500);
+  }
+}
+
+/** True when `expected` appears in `actual` in order (other messages may come between). */
+export function inOrder(actual: string[], expected: string[]): boolean {
+  let i = 0;
+  for (const message of actual) if (i < expected.length && message === expected[i]) i += 1;
+  return i === expected.length;
+}
