@@ -13,15 +13,28 @@ export const escapePointerToken = (token: string): string => token.replace(/~/g,
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((item, i) => jsonEqual(item ?? null, (b[i] as unknown) ?? null));
+  const aIsArray = Array.isArray(a);
+  if (aIsArray !== Array.isArray(b)) return false;
+  if (aIsArray) {
+    const x = a as readonly unknown[];
+    const y = b as readonly unknown[];
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (!jsonEqual(x[i] ?? null, y[i] ?? null)) return false;
+    return true;
   }
   const x = a as Record<string, unknown>;
   const y = b as Record<string, unknown>;
-  const keys = Object.keys(x).filter((k) => x[k] !== undefined);
-  if (keys.length !== Object.keys(y).filter((k) => y[k] !== undefined).length) return false;
-  return keys.every((k) => Object.prototype.hasOwnProperty.call(y, k) && jsonEqual(x[k], y[k]));
+  let defined = 0;
+  for (const key in x) {
+    if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+    const value = x[key];
+    if (value === undefined) continue;
+    defined++;
+    if (!Object.prototype.hasOwnProperty.call(y, key) || !jsonEqual(value, y[key])) return false;
+  }
+  // Every defined member of x is in y with an equal value: equal iff y has no other defined one.
+  for (const key in y) if (Object.prototype.hasOwnProperty.call(y, key) && y[key] !== undefined) defined--;
+  return defined === 0;
 }
 
 const same = (a: unknown, b: unknown): boolean => a === b || (a !== undefined && b !== undefined && jsonEqual(a, b));
