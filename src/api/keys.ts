@@ -27,3 +27,9 @@ export const LABEL_MANAGED_BY_CANARY = 'davy.dev/owned-by';
 export const FINALIZER = 'davy.dev/finalizer';
 
 export const isDavyKey = (key: string): boolean => key.startsWith(DAVY_PREFIX);
+
+/**
+ * Annotation on the canary copy `<target>-canary`: the revision of the user's template it runs
+ * (its own template differs, its labels are rewritten), written by the stepper's syncCopy.
+ */
+export const ANNOTATION_COPY_REVISION = 'davy.dev/copy-revision';
