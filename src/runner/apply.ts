@@ -1,0 +1,230 @@
+// Applying a step's actions (or the re-applied intent) in order, one function per action kind.
+// Target actions are absolute and idempotent: each compares before it writes, so re-applying an
+// intent the cluster already matches writes nothing. The first target that fails stops the
+// remaining targets (their order matters: the copy is up before traffic moves to it); events and
+// outbox calls still go out, they do not depend on the cluster.
+//
+// A write that lost a race (409, or a patch that no longer applies) is retried once, after the
+// object was read again and only if the Canary itself has not moved since this runner read or
+// wrote it: a moved Canary means another stepper holds a newer state, whose targets win.
+import { FINALIZER } from '../api/keys.js';
+import type { Canary } from '../api/types.js';
+import type { KubeObject } from '../kube/client.js';
+import { nopNotifier } from '../notifiers/nop.js';
+import { STABLE_ROUTES } from '../routers/index.js';
+import { write } from '../routers/objects.js';
+import type { Action, Delivery, HookResult, State, TargetAction } from '../stepper/index.js';
+import { describeError } from '../webhooks/http.js';
+import { buildAutoscalerCopy } from '../workloads/autoscalers.js';
+import type { TrackedConfigs } from '../workloads/config-tracking.js';
+import { converged, ownershipOf } from '../workloads/meta.js';
+import type { Result } from '../workloads/result.js';
+import type { Autoscaler } from '../workloads/types.js';
+import { recordEvent } from './events.js';
+import { ProblemError, type CanaryScope, type RunnerDeps } from './types.js';
+import { isStaleWrite } from './view.js';
+import * as workload from './workload.js';
+
+export interface ApplyContext {
+  scope: CanaryScope;
+  deps: RunnerDeps;
+  /** The state the actions come from. */
+  state: State;
+  /** The tracked configs observed this pass (the copy's config checksum). */
+  configs: TrackedConfigs;
+  now: Date;
+  /** The Canary as this runner last read or wrote it; updated by its own writes. */
+  canary: Canary;
+}
+
+export interface ApplyOutcome {
+  /** Outbox entries that got an answer, for the acknowledging step. */
+  delivered: Delivery[];
+  /** The first target that failed; the rest of the targets were not applied. */
+  failure?: Error;
+}
+
+/** Another stepper moved the Canary since this runner read it: its state wins. */
+export class CanaryMovedError extends Error {
+  override name = 'CanaryMovedError';
+}
+
+const isTarget = (action: Action): action is TargetAction => action.kind in TARGETS;
+
+export async function applyActions(ctx: ApplyContext, actions: readonly Action[]): Promise<ApplyOutcome> {
+  const delivered: Delivery[] = [];
+  let failure: Error | undefined;
+  for (const action of actions) {
+    if (isTarget(action)) {
+      if (failure !== undefined) continue;
+      try {
+        await withRetry(ctx, action, () => applyTarget(ctx, action));
+      } catch (error) {
+        failure = error instanceof Error ? error : new Error(String(error));
+      }
+      continue;
+    }
+    const answer = await applyCall(ctx, action);
+    if (answer) delivered.push(answer);
+  }
+  return { delivered, ...(failure === undefined ? {} : { failure }) };
+}
+
+async function withRetry(ctx: ApplyContext, action: TargetAction, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    const onCanary = action.kind === 'addFinalizer' || action.kind === 'removeFinalizer';
+    if (!isStaleWrite(error)) throw error;
+    if (onCanary || !(await canaryUnchanged(ctx))) throw new CanaryMovedError(`${action.kind}: the Canary changed since it was read`, { cause: error });
+    ctx.scope.log.debug('write lost a race; retrying once', { action: action.kind, error });
+    await run();
+  }
+}
+
+async function canaryUnchanged(ctx: ApplyContext): Promise<boolean> {
+  const { apiVersion, kind, metadata } = ctx.canary;
+  const fresh = await ctx.scope.view.fresh({ apiVersion, kind, name: metadata.name ?? '', namespace: metadata.namespace ?? '' });
+  return fresh?.metadata.resourceVersion === metadata.resourceVersion;
+}
+
+type Handlers = { [K in TargetAction['kind']]: (ctx: ApplyContext, action: Extract<TargetAction, { kind: K }>) => Promise<void> };
+
+const TARGETS: Handlers = {
+  addFinalizer: (ctx) => setFinalizer(ctx, true),
+  bootstrap,
+  recordStableRevision: (ctx, a) => workload.recordStableRevision(ctx.scope, a.revision),
+  syncCopy: (ctx, a) => workload.syncCopy(ctx.scope, a.revision, ctx.configs),
+  scaleCopy,
+  setRoutes,
+  releaseHold: (ctx, a) => workload.releaseHold(ctx.scope, a.revision),
+  finalize,
+  removeFinalizer: (ctx) => setFinalizer(ctx, false),
+};
+
+function applyTarget(ctx: ApplyContext, action: TargetAction): Promise<void> {
+  const handler = TARGETS[action.kind] as (ctx: ApplyContext, action: TargetAction) => Promise<void>;
+  return handler(ctx, action);
+}
+
+const must = <T>(result: Result<T>): T => {
+  if (!result.ok) throw ProblemError.of(result.error);
+  return result.value;
+};
+
+async function targetExists(ctx: ApplyContext): Promise<boolean> {
+  return (await ctx.scope.view.get(ctx.scope.targetRef)) !== undefined;
+}
+
+/** The finalizer present or absent; a Canary being deleted cannot take a new one. */
+async function setFinalizer(ctx: ApplyContext, present: boolean): Promise<void> {
+  const finalizers = ctx.canary.metadata.finalizers ?? [];
+  if (finalizers.includes(FINALIZER) === present) return;
+  if (present && ctx.canary.metadata.deletionTimestamp) return;
+  const next = present ? [...finalizers, FINALIZER] : finalizers.filter((f) => f !== FINALIZER);
+  ctx.canary = await ctx.scope.view.replace({ ...ctx.canary, metadata: { ...ctx.canary.metadata, finalizers: next } });
+}
+
+/** Davy's objects: the label, the copy, the Services and router objects (100/0 when new), the autoscaler copy. */
+async function bootstrap(ctx: ApplyContext): Promise<void> {
+  if (!(await targetExists(ctx))) return;
+  await workload.labelTarget(ctx.scope);
+  await workload.ensureCopy(ctx.scope, ctx.configs);
+  must(await ctx.scope.router.reconcile(ctx.scope.canary));
+  await autoscalerCopy(ctx, ctx.state.copy === 'zero');
+}
+
+/** The autoscaler copy converged from the user's autoscaler; idle keeps it from scaling the copy up. */
+async function autoscalerCopy(ctx: ApplyContext, idle: boolean): Promise<void> {
+  const { scope } = ctx;
+  if (!scope.autoscaler) return;
+  const { ref, copyRef } = scope.autoscaler;
+  const original = await scope.view.get(ref);
+  if (!original) throw new ProblemError('TargetMissing', `${ref.kind} ${ref.namespace ?? ''}/${ref.name} (spec.autoscalerRef) not found`);
+  const desired = must(buildAutoscalerCopy(scope.canary, original as Autoscaler, { idle }));
+  const existing = await scope.view.get<KubeObject>(copyRef);
+  if (existing && ownershipOf(existing, scope.canary).kind !== 'ours') {
+    throw new ProblemError('ObjectConflict', `${copyRef.kind} ${copyRef.namespace ?? ''}/${copyRef.name} exists and is not this Canary's`);
+  }
+  await write(scope.view, existing ? converged(existing, desired) : desired, existing);
+}
+
+/** The autoscaler copy wakes before the copy scales up, and sleeps before it scales down. */
+async function scaleCopy(ctx: ApplyContext, action: Extract<TargetAction, { kind: 'scaleCopy' }>): Promise<void> {
+  if (!(await targetExists(ctx))) return;
+  await autoscalerCopy(ctx, action.replicas === 0);
+  await workload.scaleCopy(ctx.scope, action.replicas);
+}
+
+async function setRoutes(ctx: ApplyContext, action: Extract<TargetAction, { kind: 'setRoutes' }>): Promise<void> {
+  // Every router routes between the workload's pods and the copy's; without the workload there is nothing to route.
+  if (!(await targetExists(ctx))) return;
+  must(await ctx.scope.router.setRoutes(ctx.scope.canary, { primary: action.primary, canary: action.canary, mirror: action.mirror }));
+}
+
+/**
+ * Deletion: traffic to the stable side first, then the router objects and Services (restored when
+ * adopted), the autoscaler copy, the hold and Davy's metadata on the workload, the copy last. A
+ * problem with routing does not stop the rest: without Davy's routing, traffic reaches the apex
+ * Service, which selects the stable pods.
+ */
+async function finalize(ctx: ApplyContext): Promise<void> {
+  const { scope } = ctx;
+  const { router, canary, log } = scope;
+  const routes = await router.getRoutes(canary);
+  if (routes.ok && (routes.value.canary > 0 || routes.value.mirror)) {
+    const set = await router.setRoutes(canary, STABLE_ROUTES);
+    if (!set.ok) log.warn('cannot route all traffic to the stable pods before removing the routing', { reason: set.error.message });
+  }
+  const removed = await router.finalize(canary);
+  if (!removed.ok) log.warn('cannot remove the routing objects', { reason: removed.error.message });
+  if (scope.autoscaler) {
+    const existing = await scope.view.get(scope.autoscaler.copyRef);
+    if (existing && ownershipOf(existing, canary).kind === 'ours') await scope.view.delete(scope.autoscaler.copyRef);
+  }
+  await workload.releaseTarget(scope);
+  await workload.deleteCopy(scope);
+}
+
+/** Events (at most once) and outbox calls (at least once: the answer goes to the acknowledging step). */
+async function applyCall(ctx: ApplyContext, action: Exclude<Action, TargetAction>): Promise<Delivery | undefined> {
+  switch (action.kind) {
+    case 'event':
+      await recordEvent(ctx.scope, ctx.deps, action, ctx.state, ctx.now);
+      return undefined;
+    case 'callHook':
+      return { id: action.id, result: await callHook(ctx, action) };
+    case 'alert':
+      return alert(ctx, action);
+  }
+}
+
+async function callHook(ctx: ApplyContext, action: Extract<Action, { kind: 'callHook' }>): Promise<HookResult> {
+  const { scope } = ctx;
+  const hook = scope.analysis.webhooks.find((h) => h.name === action.hook && h.type === action.type);
+  if (!hook) return { ok: false, message: `webhook ${action.hook} is no longer in the spec` };
+  const { name, namespace } = scope.canary.metadata;
+  const result = await ctx.deps.webhooks
+    .call({ hook, canary: { name: name ?? '', namespace: namespace ?? '' }, phase: action.phase, checksum: action.checksum })
+    .catch((error: unknown) => ({ ok: false as const, message: describeError(error) }));
+  scope.log.info('post-rollout webhook called', { webhook: hook.name, id: action.id, ok: result.ok });
+  return result.ok ? { ok: true } : { ok: false, message: result.message };
+}
+
+const SEVERITY_RANK = { info: 0, warn: 1, error: 2 } as const;
+
+/** Alerts go to the notifier when one of the canary's alerts admits the severity; a failed post is retried next pass. */
+async function alert(ctx: ApplyContext, action: Extract<Action, { kind: 'alert' }>): Promise<Delivery | undefined> {
+  const { scope } = ctx;
+  const admits = scope.analysis.alerts.some((a) => SEVERITY_RANK[action.severity] >= SEVERITY_RANK[a.severity]);
+  if (!admits) return { id: action.id, result: { ok: true, message: 'no alert of this severity' } };
+  const { name, namespace } = scope.canary.metadata;
+  const notifier = ctx.deps.notifier ?? nopNotifier;
+  const fields = [{ name: 'Phase', value: action.phase }, ...(action.revision ? [{ name: 'Revision', value: action.revision }] : [])];
+  const posted = await notifier
+    .post({ canary: { name: name ?? '', namespace: namespace ?? '' }, message: action.message, severity: action.severity, fields })
+    .catch((error: unknown) => ({ ok: false as const, message: describeError(error) }));
+  if (posted.ok) return { id: action.id, result: { ok: true } };
+  scope.log.warn('alert not delivered; retried next pass', { id: action.id, reason: posted.message });
+  return undefined;
+}

@@ -1,0 +1,176 @@
+// One canary in a pass: observe, plan, run the checks, step, write the state (guarded by the
+// resourceVersion read in the LIST; a conflict means another stepper moved first), project the
+// status, apply the actions, and acknowledge what the outbox delivered. Decisions are the pure
+// stepper's; this file only moves data between it and the cluster.
+import { ANNOTATION_STATE } from '../api/keys.js';
+import { canonicalJson } from '../api/revision.js';
+import type { Canary } from '../api/types.js';
+import { formatFieldError } from '../api/field-errors.js';
+import { validateResource } from '../api/validate.js';
+import { ConflictError } from '../kube/client.js';
+import { intent, parseState, plan, projectStatus, serializeState, step, type Action, type Observations, type State } from '../stepper/index.js';
+import { applyActions, CanaryMovedError, type ApplyContext } from './apply.js';
+import { hasChecks, runChecks } from './checks.js';
+import type { MetricCheck as MetricOutcome } from '../metrics/evaluate.js';
+import { reportProblem } from './events.js';
+import { observe } from './observe.js';
+import { ProblemError, scopeOf, type CanaryReport, type CanaryScope, type PassOptions, type RunnerDeps } from './types.js';
+import type { ClusterView } from './view.js';
+
+export interface CanaryPass {
+  deps: RunnerDeps;
+  options: PassOptions;
+  view: ClusterView;
+}
+
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+export async function stepCanary(canary: Canary, pass: CanaryPass): Promise<CanaryReport> {
+  const { deps, options, view } = pass;
+  const report = { namespace: canary.metadata.namespace ?? '', name: canary.metadata.name ?? '' };
+  const scope = scopeOf(canary, view, deps.logger, options);
+  const deleting = canary.metadata.deletionTimestamp !== undefined;
+  const invalid = typeof scope === 'string' ? [scope] : invalidity(canary, options);
+  // A Canary being deleted is still finalized when Davy can route it: its objects must go.
+  if (typeof scope === 'string' || (invalid.length > 0 && !deleting)) {
+    const log = deps.logger.child(report);
+    const message = `Canary spec is invalid, not stepped: ${invalid.join('; ')}`;
+    log.warn(message);
+    await reportProblem({ canary, log, view }, deps, message, deps.clock());
+    return { ...report, outcome: 'invalid', message };
+  }
+  try {
+    return { ...report, ...(await run(scope, pass)) };
+  } catch (error) {
+    if (error instanceof CanaryMovedError) {
+      scope.log.info('another stepper moved this canary first; skipped until the next pass', { reason: error.message });
+      return { ...report, outcome: 'conflict', message: error.message };
+    }
+    scope.log.error('canary not converged; the next pass retries', { error });
+    if (error instanceof ProblemError) await reportProblem(scope, deps, `${error.code}: ${error.message}`, deps.clock());
+    return { ...report, outcome: 'error', message: describe(error) };
+  }
+}
+
+function invalidity(canary: Canary, options: PassOptions): string[] {
+  const result = validateResource(canary, options.meshProvider ? { meshProvider: options.meshProvider } : {});
+  return result.errors.map(formatFieldError);
+}
+
+type Outcome = Omit<CanaryReport, 'namespace' | 'name'>;
+
+async function run(scope: CanaryScope, pass: CanaryPass): Promise<Outcome> {
+  const { deps, options } = pass;
+  const { canary, log } = scope;
+  const spec = canary.spec;
+  const parsed = parseState(canary.metadata.annotations?.[ANNOTATION_STATE]);
+  if (parsed.kind === 'corrupt') log.warn('the state annotation is unreadable; the stepper re-initialises from the cluster', { reason: parsed.reason });
+  const observed = await observe(scope);
+  if (observed.actionError) log.warn('the action annotation is ignored', { reason: observed.actionError });
+  const deleting = canary.metadata.deletionTimestamp !== undefined;
+  if (!observed.configs.ok && !deleting) throw ProblemError.of(observed.configs.error);
+  const obs = observed.observations;
+  const now = deps.clock();
+  const started = Date.now();
+  const checks = plan(parsed.state, spec, obs, now, scope.stepOptions);
+  let results: Observations['results'];
+  if (hasChecks(checks)) {
+    if (options.signal?.aborted) return { outcome: 'aborted', phase: parsed.state.phase };
+    const ran = await runChecks(scope, checks, deps, { ...(options.metricTimeoutMs ? { metricTimeoutMs: options.metricTimeoutMs } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+    // Answers cut short by a shutdown are not answers: nothing is decided from them.
+    if (options.signal?.aborted) return { outcome: 'aborted', phase: parsed.state.phase };
+    results = ran.results;
+    metricValues(scope, deps, ran.metrics);
+  }
+  const out = step(parsed.state, spec, { ...obs, ...(results ? { results } : {}) }, now, scope.stepOptions);
+  if (results) deps.metrics?.analysisTick(scope.canary.spec.targetRef.name, scope.targetRef.namespace ?? '', (Date.now() - started) / 1000);
+  const changed = parsed.kind !== 'ok' || worthWriting(parsed.state, out.state, out.actions, spec);
+  const ctx: ApplyContext = { scope, deps, state: out.state, configs: obs.trackedConfigs, now, canary };
+  if (changed) {
+    if (!(await writeState(ctx, out.state))) return { outcome: 'conflict', phase: parsed.state.phase, message: 'another stepper wrote the state first' };
+  }
+  await writeStatus(ctx, out.state);
+  // Unchanged: the recorded intent, re-applied (a Canary being deleted gets only what step() asked).
+  const actions = changed ? out.actions : (deleting ? out.actions : intent(out.state, spec)).filter((a) => a.kind !== 'event');
+  const applied = await applyActions(ctx, actions);
+  const final = applied.delivered.length > 0 ? await acknowledge(ctx, obs, applied.delivered) : out.state;
+  stateGauges(scope, deps, parsed.state, final);
+  if (applied.failure !== undefined) throw applied.failure;
+  return { outcome: changed ? 'stepped' : 'idle', phase: final.phase, due: out.due };
+}
+
+/**
+ * Whether a step's state must be written. A step that only moved lastStepAt and asked for nothing
+ * beyond the recorded intent (a resting canary, a wait that goes on) is not: writing it would cost
+ * a write per canary per interval with nothing to record. The next pass decides the same again.
+ */
+export function worthWriting(before: State, after: State, actions: readonly Action[], spec: Canary['spec']): boolean {
+  const clockless = (s: State) => serializeState({ ...s, lastStepAt: undefined });
+  if (serializeState(before) === serializeState(after)) return false;
+  if (clockless(before) !== clockless(after)) return true;
+  return canonicalJson(actions) !== canonicalJson(intent(after, spec));
+}
+
+/** The state annotation, guarded by the resourceVersion read; false when another stepper moved first. */
+async function writeState(ctx: ApplyContext, state: State): Promise<boolean> {
+  const { canary } = ctx;
+  const annotations = { ...(canary.metadata.annotations ?? {}), [ANNOTATION_STATE]: serializeState(state) };
+  try {
+    ctx.canary = await ctx.scope.view.replace({ ...canary, metadata: { ...canary.metadata, annotations } });
+    ctx.state = state;
+    return true;
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    ctx.scope.log.info('another stepper wrote this canary first; skipped until the next pass', { resourceVersion: canary.metadata.resourceVersion });
+    return false;
+  }
+}
+
+/** Flagger's status fields, written when they differ; a conflict is left to the next pass. */
+async function writeStatus(ctx: ApplyContext, state: State): Promise<void> {
+  const status = projectStatus(state, ctx.canary.spec, ctx.now, ctx.scope.stepOptions);
+  if (canonicalJson(status) === canonicalJson(ctx.canary.status ?? {})) return;
+  try {
+    ctx.canary = await ctx.scope.view.replaceStatus({ ...ctx.canary, status });
+  } catch (error) {
+    if (error instanceof ConflictError) ctx.scope.log.debug('status not written: the Canary changed; the next pass writes it', { error });
+    else ctx.scope.log.warn('status not written', { error });
+  }
+}
+
+/**
+ * The outbox entries answered in this pass leave the state: a second step, at the same time and on
+ * the same observations, takes in the deliveries (a post-rollout hook's answer becomes its event).
+ * Lost in a crash, they are delivered again next pass: at least once.
+ */
+async function acknowledge(ctx: ApplyContext, obs: Observations, delivered: Observations['delivered']): Promise<State> {
+  const current = ctx.state;
+  const { results: _results, ...rest } = obs;
+  const canary = { ...rest.canary, finalizers: [...(ctx.canary.metadata.finalizers ?? [])] };
+  const out = step(current, ctx.canary.spec, { ...rest, canary, ...(delivered ? { delivered } : {}) }, ctx.now, ctx.scope.stepOptions);
+  if (serializeState(out.state) === serializeState(current)) return current;
+  if (!(await writeState(ctx, out.state))) return current;
+  await writeStatus(ctx, out.state);
+  const events = out.actions.filter((a) => a.kind === 'event');
+  await applyActions({ ...ctx, state: out.state }, events);
+  return out.state;
+}
+
+function metricValues(scope: CanaryScope, deps: RunnerDeps, outcomes: readonly MetricOutcome[]): void {
+  for (const m of outcomes) {
+    if (m.value !== undefined) deps.metrics?.metricValue(scope.canary.spec.targetRef.name, scope.targetRef.namespace ?? '', m.name, m.value);
+  }
+}
+
+/** Flagger's gauges for the canary, and a success or failure when this pass ended a run. */
+function stateGauges(scope: CanaryScope, deps: RunnerDeps, before: State, after: State): void {
+  const metrics = deps.metrics;
+  if (!metrics) return;
+  const target = scope.canary.spec.targetRef.name;
+  const namespace = scope.targetRef.namespace ?? '';
+  metrics.canary({ target, namespace, phase: after.phase, primaryWeight: after.routes.primary, canaryWeight: after.routes.canary });
+  if (before.phase === after.phase || (after.phase !== 'Succeeded' && after.phase !== 'Failed')) return;
+  const promoting = after.transitions.findLast((t) => t.to === 'Promoting');
+  const analysisStatus = promoting?.reason === 'SkipAnalysis' ? 'skipped' : 'completed';
+  metrics.runEnded(after.phase === 'Succeeded' ? 'succeeded' : 'failed', { target, namespace, strategy: scope.analysis.strategy, analysisStatus });
+}

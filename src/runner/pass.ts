@@ -1,0 +1,113 @@
+// One pass over the canaries of this stepper's namespaces and shard:
+//
+//   1. LIST the Canaries, to learn which namespaces and kinds they need;
+//   2. per namespace, one LIST per kind they need (workloads, Services, router objects,
+//      autoscalers, then ConfigMaps and Secrets only when a template references them);
+//   3. LIST the Canaries again: the states stepped are read after everything Davy writes, which
+//      is what makes the resourceVersion guards of view.ts exclude a stale runner's writes;
+//   4. step each canary (canary.ts), a bounded number at once.
+//
+// Reads per pass are bounded by a constant per namespace and kind; writes happen only for
+// canaries whose state, status or cluster targets differ from what is stored.
+import { createHash } from 'node:crypto';
+import { API_VERSION } from '../api/keys.js';
+import type { Canary } from '../api/types.js';
+import type { KubeClient } from '../kube/client.js';
+import { stepCanary } from './canary.js';
+import { prefetchNamespace } from './observe.js';
+import type { CanaryReport, PassOptions, PassReport, RunnerDeps, Shard } from './types.js';
+import { ClusterView } from './view.js';
+
+export const DEFAULT_CONCURRENCY = 4;
+
+/** The shard of a canary: the first 32 bits of SHA-256(`namespace/name`), modulo the shard count. */
+export function shardOf(namespace: string, name: string, count: number): number {
+  const digest = createHash('sha256').update(`${namespace}/${name}`).digest();
+  return digest.readUInt32BE(0) % count;
+}
+
+const inShard = (canaries: Canary[], shard: Shard | undefined): Canary[] =>
+  shard === undefined || shard.count <= 1
+    ? canaries
+    : canaries.filter((c) => shardOf(c.metadata.namespace ?? '', c.metadata.name ?? '', shard.count) === shard.index);
+
+/** The Canaries of the pass's namespaces (all of them when none are named), in this shard. */
+export async function listCanaries(kube: KubeClient, options: Pick<PassOptions, 'namespaces' | 'shard'>): Promise<Canary[]> {
+  const namespaces = options.namespaces?.length ? [...new Set(options.namespaces)] : [undefined];
+  const lists = await Promise.all(namespaces.map((ns) => kube.list(API_VERSION, 'Canary', ns)));
+  const canaries = lists.flatMap((l) => l.items).map((o) => ({ ...o, apiVersion: API_VERSION, kind: 'Canary' }) as unknown as Canary);
+  return inShard(canaries, options.shard);
+}
+
+function byNamespace(canaries: readonly Canary[]): Map<string, Canary[]> {
+  const groups = new Map<string, Canary[]>();
+  for (const canary of canaries) {
+    const ns = canary.metadata.namespace ?? '';
+    groups.set(ns, [...(groups.get(ns) ?? []), canary]);
+  }
+  return groups;
+}
+
+export async function runPass(deps: RunnerDeps, options: PassOptions = {}): Promise<PassReport> {
+  const startedAt = deps.clock();
+  const began = performance.now();
+  const view = new ClusterView(deps.kube);
+  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+  const discovered = await listCanaries(deps.kube, options);
+  let reports: CanaryReport[] = [];
+  if (discovered.length > 0) {
+    const groups = byNamespace(discovered);
+    await mapBounded([...groups], concurrency, async ([namespace, canaries]) => {
+      // A failed LIST fails the reads of that kind; the canaries that need it report it.
+      await prefetchNamespace(view, namespace, canaries, options).catch((error: unknown) => {
+        deps.logger.warn('cannot list what the canaries of a namespace need', { namespace, error });
+      });
+    });
+    const canaries = await listCanaries(deps.kube, options);
+    reports = await mapBounded(canaries, concurrency, (canary) => {
+      if (options.signal?.aborted) {
+        return Promise.resolve<CanaryReport>({ namespace: canary.metadata.namespace ?? '', name: canary.metadata.name ?? '', outcome: 'aborted' });
+      }
+      return stepCanary(canary, { deps, options, view });
+    });
+    deps.metrics?.totals(countBy(canaries));
+  } else {
+    deps.metrics?.totals({});
+  }
+  const durationMs = performance.now() - began;
+  record(deps, reports, durationMs);
+  const due = reports.map((r) => r.due).filter((d): d is string => d !== undefined).sort()[0];
+  return { startedAt: startedAt.toISOString(), durationMs, canaries: reports, ...(due ? { due } : {}) };
+}
+
+function countBy(canaries: readonly Canary[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const c of canaries) counts[c.metadata.namespace ?? ''] = (counts[c.metadata.namespace ?? ''] ?? 0) + 1;
+  return counts;
+}
+
+function record(deps: RunnerDeps, reports: readonly CanaryReport[], durationMs: number): void {
+  const metrics = deps.metrics;
+  const tally: Record<string, number> = {};
+  for (const r of reports) {
+    tally[r.outcome] = (tally[r.outcome] ?? 0) + 1;
+    if (r.outcome === 'stepped') metrics?.canaryStepped();
+    else if (r.outcome !== 'idle') metrics?.canarySkipped(r.outcome);
+  }
+  metrics?.pass(durationMs / 1000);
+  deps.logger.debug('pass done', { durationMs: Math.round(durationMs), canaries: reports.length, ...tally });
+}
+
+/** `fn` over `items`, at most `limit` at once, results in order. */
+export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}

@@ -1,0 +1,168 @@
+// What the runner is given (ports and options) and what it reports. The composition root
+// (src/cli/step.ts) wires real adapters; tests pass MemoryKube, a fake clock, a fake webhook
+// caller and fake metric providers.
+import { effectiveAnalysis, type EffectiveAnalysis } from '../api/defaults.js';
+import { isDavyProvider, type DavyProvider, type ProviderName } from '../api/providers.js';
+import type { Canary } from '../api/types.js';
+import type { KubeClient, ObjectRef } from '../kube/client.js';
+import type { MetricProviderRegistry } from '../metrics/provider.js';
+import type { Notifier } from '../notifiers/notifier.js';
+import { createRouter, type Router } from '../routers/index.js';
+import type { StepOptions } from '../stepper/index.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { StepperMetrics } from '../telemetry/stepper-metrics.js';
+import type { WebhookCaller } from '../webhooks/caller.js';
+import { AUTOSCALER_SUFFIX } from '../workloads/autoscalers.js';
+import type { Problem, ProblemCode } from '../workloads/result.js';
+import type { ClusterView } from './view.js';
+
+export interface RunnerDeps {
+  kube: KubeClient;
+  /** The only clock the runner reads. */
+  clock: () => Date;
+  logger: Logger;
+  webhooks: WebhookCaller;
+  /** Alerts (the next wave): a nop notifier by default. */
+  notifier?: Notifier;
+  /** Metric providers by MetricTemplate type; the real registry by default. */
+  metricProviders?: MetricProviderRegistry;
+  metrics?: StepperMetrics;
+  /**
+   * Problems already reported as Events by this process (invalid specs, conflicts with foreign
+   * objects), so a broken canary is not reported on every pass. The schedule keeps one per run.
+   */
+  reported?: Set<string>;
+}
+
+export interface Shard {
+  /** 0-based, below count. */
+  index: number;
+  count: number;
+}
+
+export interface PassOptions {
+  /** Namespaces to step; all when empty or unset. */
+  namespaces?: readonly string[];
+  shard?: Shard;
+  /** `--mesh-provider`: the provider of canaries that name none (default istio). */
+  meshProvider?: ProviderName;
+  /** `--metrics-server`: Prometheus for canaries that name none. */
+  metricsServer?: string;
+  /** Canaries processed at once (default 4); checks within a canary run in parallel too. */
+  concurrency?: number;
+  /** Per metric query (default 10s). */
+  metricTimeoutMs?: number;
+  /** The stepper's waits on the cluster and on people (StepOptions). */
+  pollIntervalMs?: number;
+  humanWaitTimeoutMs?: number;
+  /** Aborting stops new work: canaries not yet stepped are skipped, running checks are cancelled. */
+  signal?: AbortSignal;
+}
+
+export type CanaryOutcome =
+  /** Nothing was due; the cluster was checked against the recorded intent. */
+  | 'idle'
+  /** A new state was written and its actions applied. */
+  | 'stepped'
+  /** Another stepper wrote the state first; the canary waits for the next pass. */
+  | 'conflict'
+  /** The spec is invalid: not stepped, reported in an Event. */
+  | 'invalid'
+  /** An API error or a problem stopped the canary's actions; the next pass converges. */
+  | 'error'
+  /** The pass was stopped (SIGTERM) before this canary was done. */
+  | 'aborted';
+
+export interface CanaryReport {
+  namespace: string;
+  name: string;
+  outcome: CanaryOutcome;
+  phase?: string;
+  /** When this canary next needs a step (ISO); unset when it needs nothing before the next poll. */
+  due?: string;
+  message?: string;
+}
+
+export interface PassReport {
+  startedAt: string;
+  durationMs: number;
+  canaries: CanaryReport[];
+  /** The earliest `due` among the canaries (ISO), for the schedule. */
+  due?: string;
+}
+
+/** Everything about one canary that does not change during a pass. */
+export interface CanaryScope {
+  canary: Canary;
+  analysis: EffectiveAnalysis;
+  provider: DavyProvider;
+  router: Router;
+  view: ClusterView;
+  log: Logger;
+  targetRef: ObjectRef;
+  copyRef: ObjectRef;
+  /** The user's autoscaler and its copy, when spec.autoscalerRef is set. */
+  autoscaler?: { ref: ObjectRef; copyRef: ObjectRef };
+  stepOptions: StepOptions;
+}
+
+export const canaryKey = (canary: Canary): string => `${canary.metadata.namespace ?? ''}/${canary.metadata.name ?? ''}`;
+
+export function stepOptionsOf(options: PassOptions): StepOptions {
+  return {
+    ...(options.meshProvider ? { meshProvider: options.meshProvider } : {}),
+    ...(options.metricsServer ? { metricsServer: options.metricsServer } : {}),
+    ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+    ...(options.humanWaitTimeoutMs === undefined ? {} : { humanWaitTimeoutMs: options.humanWaitTimeoutMs }),
+  };
+}
+
+/** The scope of a canary, or why it has none (a provider Davy does not route is a validation error). */
+export function scopeOf(canary: Canary, view: ClusterView, logger: Logger, options: PassOptions): CanaryScope | string {
+  const namespace = canary.metadata.namespace ?? '';
+  const analysis = effectiveAnalysis(canary.spec, {
+    ...(options.meshProvider ? { meshProvider: options.meshProvider } : {}),
+    ...(options.metricsServer ? { metricsServer: options.metricsServer } : {}),
+    namespace,
+  });
+  const provider = analysis.provider;
+  if (!isDavyProvider(provider)) return `provider ${provider} is not supported by Davy yet`;
+  const target = canary.spec.targetRef;
+  const scaler = canary.spec.autoscalerRef;
+  return {
+    canary,
+    analysis,
+    provider,
+    router: createRouter(provider, { kube: view }),
+    view,
+    log: logger.child({ canary: canary.metadata.name ?? '', namespace }),
+    targetRef: { apiVersion: target.apiVersion, kind: target.kind, name: target.name, namespace },
+    copyRef: { apiVersion: target.apiVersion, kind: target.kind, name: analysis.canaryWorkloadName, namespace },
+    ...(scaler
+      ? {
+          autoscaler: {
+            ref: { apiVersion: scaler.apiVersion, kind: scaler.kind, name: scaler.name, namespace },
+            copyRef: { apiVersion: scaler.apiVersion, kind: scaler.kind, name: `${scaler.name}${AUTOSCALER_SUFFIX}`, namespace },
+          },
+        }
+      : {}),
+    stepOptions: stepOptionsOf(options),
+  };
+}
+
+/**
+ * An expected outcome that stops a canary's actions without being an API error: an object Davy may
+ * not touch, a target Davy cannot copy, a router that cannot express the routes. Reported once as a
+ * Warning Event, logged on every pass; the next pass tries again.
+ */
+export class ProblemError extends Error {
+  override name = 'ProblemError';
+
+  constructor(readonly code: ProblemCode, message: string) {
+    super(message);
+  }
+
+  static of(problem: Problem): ProblemError {
+    return new ProblemError(problem.code, problem.message);
+  }
+}
