@@ -37,9 +37,9 @@ export function table<Row>(columns: readonly Column<Row>[], rows: readonly Row[]
   return [line(columns.map((c) => c.header.toUpperCase())), ...cells.map((values, r) => line(values, rows[r]))];
 }
 
-/** `label: value` lines with the values aligned; an empty label continues the line above. */
-export function fields(pairs: readonly (readonly [label: string, value: string])[]): string[] {
-  const width = Math.max(0, ...pairs.map(([label]) => visibleWidth(label)));
+/** `label: value` lines with the values aligned (at least `minWidth` in); an empty label continues the line above. */
+export function fields(pairs: readonly (readonly [label: string, value: string])[], minWidth = 0): string[] {
+  const width = Math.max(minWidth, ...pairs.map(([label]) => visibleWidth(label)));
   return pairs.map(([label, value]) => `${pad(label ? `${label}:` : '', width + 1, 'left')} ${value}`.trimEnd());
 }
 

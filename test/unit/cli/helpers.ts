@@ -15,9 +15,9 @@ export const START = Date.parse('2025-01-01T00:00:00Z');
 export const exampleText = (file: string): string => readFileSync(path.join(examplesDir, file), 'utf8');
 export const example = (file: string): Canary => parse(exampleText(file)) as Canary;
 
-/** A driver whose canary is initialized and has just been handed revision `rev-2`. */
-export function released(file: string, options: DriverOptions = {}): Driver {
-  const driver = createDriver(example(file), { start: START, ...options });
+/** A driver whose canary (an example file, or a Canary) is initialized and has just been handed revision `rev-2`. */
+export function released(source: string | Canary, options: DriverOptions = {}): Driver {
+  const driver = createDriver(typeof source === 'string' ? example(source) : source, { start: START, ...options });
   driver.stepNow();
   driver.runUntil((s) => s.phase === 'Initialized');
   driver.pushRevision('rev-2');
