@@ -1,0 +1,215 @@
+// `davy promote|abort|retry|pause|resume` on an in-memory API server, and the pure builders: the
+// annotation the stepper parses, the guarded merge patch, and what the stepper will do.
+
+import { expect } from 'chai';
+import { actionAnnotation, actionPatch, expectation, VERBS, type Verb } from '../../../src/cli/actions-plan.js';
+import { runAction, type ActionIO } from '../../../src/cli/actions.js';
+import { ApiError, ConflictError, type KubeObject } from '../../../src/kube/client.js';
+import { freshState, parseActionAnnotation, type Driver, type State } from '../../../src/stepper/index.js';
+import { MemoryKube } from '../../support/memory-kube.js';
+import { example, released, START, withState } from './helpers.js';
+
+const OSM = 'podinfo-canary-osm.yaml';
+const REF = { apiVersion: 'flagger.app/v1beta1', kind: 'Canary', name: 'podinfo', namespace: 'test' };
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+async function run(verb: Verb, argv: string[], kube: MemoryKube, user: string | null = 'alice'): Promise<Run> {
+  let out = '';
+  let err = '';
+  let n = 0;
+  const io: ActionIO = {
+    stdout: (t) => (out += t),
+    stderr: (t) => (err += t),
+    connect: (f) => ({ client: kube, namespace: f.namespace ?? 'default', ...(user === null ? {} : { user }), close: () => undefined }),
+    now: () => new Date(START + 60_000),
+    nonce: () => `nonce-${++n}`,
+    program: 'davy',
+  };
+  return { code: await runAction(verb, argv, io), out, err };
+}
+
+const seeded = (state: State | undefined, annotations: Record<string, string> = {}): MemoryKube =>
+  new MemoryKube().seed(withState(example(OSM), state, annotations) as unknown as KubeObject);
+
+const actionOf = (kube: MemoryKube): string | undefined => kube.peek(REF)?.metadata.annotations?.['davy.dev/action'];
+
+function advanced(driver: Driver): Driver {
+  driver.advance();
+  return driver;
+}
+
+function failing(): Driver {
+  const driver = released(OSM, { metric: (_check, m) => (m.analysisStep >= 1 ? { verdict: 'ok', query: 'q', value: 1 } : undefined) });
+  driver.runUntil((s) => s.phase === 'Failed');
+  return driver;
+}
+
+const progressing = (): State => advanced(released(OSM)).state;
+const failed = (): State => failing().state;
+
+describe('davy promote|abort|retry|pause|resume', () => {
+  it('when the annotation is built, then the stepper parses its action, nonce and author', () => {
+    const text = actionAnnotation({ action: 'retry', nonce: 'abc', by: 'alice', at: '2025-01-01T00:00:00.000Z' });
+    expect(text).to.equal('{"action":"retry","nonce":"abc","by":"alice","at":"2025-01-01T00:00:00.000Z"}');
+    expect(parseActionAnnotation(text)).to.deep.equal({ action: 'retry', nonce: 'abc', by: 'alice' });
+  });
+
+  it('when the patch is built, then it is a merge patch of the one annotation, guarded by the resourceVersion read', () => {
+    expect(actionPatch('{}', '42')).to.deep.equal({ type: 'merge', body: { metadata: { resourceVersion: '42', annotations: { 'davy.dev/action': '{}' } } } });
+    expect(actionPatch('{}', undefined)).to.deep.equal({ type: 'merge', body: { metadata: { annotations: { 'davy.dev/action': '{}' } } } });
+  });
+
+  it('when the phase is known, then the expectation follows the stepper: what applies where', () => {
+    const at = (phase: State['phase'], extra: Partial<State> = {}): State => ({ ...freshState(), phase, revision: 'r2', stableRevision: 'r1', ...extra });
+    const applies = (verb: Verb, state: State): boolean | undefined => expectation(verb, state, 'podinfo.test')?.applies;
+    expect(VERBS.map((v) => applies(v, at('Progressing')))).to.deep.equal([true, true, false, true, false]);
+    expect(VERBS.map((v) => applies(v, at('Failed', { reason: 'FailedChecksThreshold' })))).to.deep.equal([true, false, true, true, false]);
+    expect(VERBS.map((v) => applies(v, at('Promoting')))).to.deep.equal([false, false, false, true, false]);
+    expect(applies('retry', at('Failed', { reason: 'BootstrapDeadline' }))).to.equal(false);
+    expect(applies('resume', at('Progressing', { paused: { by: 'bob', at: '' } }))).to.equal(true);
+    expect(applies('pause', at('Progressing', { paused: { by: 'bob', at: '' } }))).to.equal(false);
+    expect(expectation('retry', at(''), 'podinfo.test')).to.equal(undefined);
+    expect(expectation('retry', undefined, 'podinfo.test')).to.equal(undefined);
+  });
+
+  // Each phase as the stepper's driver reaches it; the verbs whose outcome depends on the cluster
+  // (promote or retry of whatever the template holds) are left out where the CLI cannot know.
+  const phases: Record<string, { make: () => Driver; conditional: Verb[] }> = {
+    Progressing: { make: () => advanced(released(OSM)), conditional: [] },
+    WaitingPromotion: {
+      make: () => {
+        const canary = example(OSM);
+        canary.spec.analysis!.webhooks = [{ name: 'gate', type: 'confirm-promotion', url: 'http://gate.test/' }];
+        const d = released(canary, { hook: (c) => (c.type === 'confirm-promotion' ? { ok: false, message: 'no' } : undefined) });
+        d.runUntil((st) => st.phase === 'WaitingPromotion');
+        return d;
+      },
+      conditional: [],
+    },
+    Promoting: {
+      make: () => {
+        const d = released(OSM, { timing: { rolloutMs: 10 * 60_000 } });
+        d.runUntil((st) => st.phase === 'Promoting');
+        return d;
+      },
+      conditional: [],
+    },
+    Failed: { make: () => failing(), conditional: [] },
+    Succeeded: {
+      make: () => {
+        const d = released(OSM);
+        d.runUntil((st) => st.phase === 'Succeeded');
+        return d;
+      },
+      conditional: ['promote'],
+    },
+  };
+  for (const [phase, { make, conditional }] of Object.entries(phases)) {
+    it(`when a canary is ${phase}, then each action the CLI lets through the stepper carries out, and each it refuses the stepper would ignore`, () => {
+      for (const verb of VERBS.filter((v) => !conditional.includes(v))) {
+        const driver = make();
+        expect(driver.state.phase).to.equal(phase);
+        const expected = expectation(verb, driver.state, 'podinfo.test');
+        driver.act(verb, `n-${verb}`, 'alice');
+        driver.stepNow();
+        expect(driver.state.lastAction?.outcome, `${verb} when ${phase}`).to.equal(expected?.applies ? 'done' : 'ignored');
+      }
+    });
+  }
+
+  it('when a Failed canary is retried, then the annotation is written with a nonce and the user, and the reply says what happens and how to watch', async () => {
+    const kube = seeded(failed());
+    const r = await run('retry', ['podinfo', '-n', 'test'], kube);
+    expect(r.code).to.equal(0);
+    expect(JSON.parse(actionOf(kube)!)).to.deep.equal({ action: 'retry', nonce: 'nonce-1', by: 'alice', at: '2025-01-01T00:01:00.000Z' });
+    expect(r.out.split('\n')).to.deep.equal([
+      'retry requested for test/podinfo by alice (nonce nonce-1).',
+      "On its next step the stepper re-runs the analysis of revision rev-2, the revision in podinfo.test's template, with no change to the template (ignored if the template went back to the stable revision).",
+      'Watch it: davy status podinfo -n test --watch',
+      '',
+    ]);
+    expect(r.err).to.equal('');
+  });
+
+  it('when the written action reaches the stepper, then the stepper carries it out and records who asked', async () => {
+    const driver = released(OSM);
+    driver.advance();
+    const kube = seeded(driver.state);
+    await run('pause', ['podinfo', '-n', 'test'], kube, 'carol');
+    const request = parseActionAnnotation(actionOf(kube));
+    if (!request || 'error' in request) throw new Error('no action written');
+    driver.act(request.action, request.nonce, request.by);
+    driver.stepNow();
+    expect(driver.state.paused?.by).to.equal('carol');
+    expect(driver.state.lastAction).to.deep.include({ nonce: 'nonce-1', action: 'pause', by: 'carol', outcome: 'done' });
+  });
+
+  it('when the stepper would ignore the action in this phase, then nothing is written and it exits 1, unless --force', async () => {
+    const kube = seeded(progressing());
+    const r = await run('retry', ['podinfo', '-n', 'test'], kube);
+    expect(r.code).to.equal(1);
+    expect(r.err).to.equal('davy retry: retry refused for test/podinfo (Progressing): retry applies to a Failed canary, this one is Progressing; the stepper would record it as ignored (--force writes it anyway)\n');
+    expect(actionOf(kube)).to.equal(undefined);
+    const forced = await run('retry', ['podinfo', '-n', 'test', '--force'], kube);
+    expect(forced.code).to.equal(0);
+    expect(forced.out).to.include('The stepper will record it as ignored: retry applies to a Failed canary, this one is Progressing.');
+    expect(JSON.parse(actionOf(kube)!)).to.include({ action: 'retry' });
+  });
+
+  it('when the canary does not exist, then it refuses with a clear message and exits 1', async () => {
+    const kube = seeded(progressing());
+    const r = await run('abort', ['nope', '-n', 'test'], kube);
+    expect(r).to.deep.equal({ code: 1, out: '', err: 'davy abort: canary "nope" not found in namespace test: nothing written\n' });
+  });
+
+  it('when the stepper has not stepped the canary, then the action is written and the stepper decides', async () => {
+    const kube = seeded(undefined);
+    const r = await run('promote', ['podinfo', '-n', 'test'], kube);
+    expect(r.code).to.equal(0);
+    expect(r.out).to.include('The stepper has not stepped this canary yet: it decides on its first step.');
+  });
+
+  it('when an unhandled action is replaced, then a note says which', async () => {
+    const kube = seeded(progressing(), { 'davy.dev/action': '{"action":"pause","nonce":"old","by":"bob"}' });
+    const r = await run('abort', ['podinfo', '-n', 'test'], kube);
+    expect(r.code).to.equal(0);
+    expect(r.err).to.equal('Note: this replaces the pending pause by bob, which the stepper has not handled yet\n');
+  });
+
+  it('when the canary changes between the read and the write, then it reads again and writes once', async () => {
+    const kube = seeded(failed());
+    kube.failNext('patch', new ConflictError('the object has been modified', 409, 'Conflict'));
+    const r = await run('retry', ['podinfo', '-n', 'test'], kube);
+    expect(r.code).to.equal(0);
+    expect(kube.requests.get).to.equal(2);
+    expect(JSON.parse(actionOf(kube)!)).to.include({ nonce: 'nonce-2' });
+  });
+
+  it('when the API server refuses the write, then it exits 1 with its message', async () => {
+    const kube = seeded(failed());
+    kube.failNext('patch', new ApiError('canaries.flagger.app "podinfo" is forbidden', 403, 'Forbidden'));
+    const r = await run('retry', ['podinfo', '-n', 'test'], kube);
+    expect(r).to.deep.include({ code: 1, err: 'davy retry: the API server refused: canaries.flagger.app "podinfo" is forbidden\n' });
+  });
+
+  it('when no user is known, then the action is written by "unknown"', async () => {
+    const kube = seeded(failed());
+    await run('retry', ['podinfo', '-n', 'test'], kube, null);
+    expect(JSON.parse(actionOf(kube)!)).to.include({ by: 'unknown' });
+  });
+
+  it('when the usage is wrong, then it exits 2 with the usage', async () => {
+    const kube = seeded(failed());
+    for (const argv of [[], ['a', 'b'], ['a', '--bogus']]) {
+      const r = await run('pause', argv, kube);
+      expect(r.code, argv.join(' ')).to.equal(2);
+      expect(r.err).to.include('Usage: davy pause NAME [-n NS] [--force]');
+    }
+    expect((await run('pause', ['-h'], kube)).code).to.equal(0);
+  });
+});
