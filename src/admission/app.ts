@@ -1,12 +1,16 @@
-// The express edge of the webhook: createApp(deps) builds the routes; listening, TLS and
+// The HTTP edge of the webhook: createApp(deps) builds the request listener; listening, TLS and
 // shutdown live in server.ts. Every answer is JSON: a review that throws becomes a deny for its
-// uid (fail closed), a body that is not a review a 4xx with a coded error, and express's own
-// HTML/text error pages are never reached.
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+// uid (fail closed), a body that is not a review a 4xx with a coded error, anything unexpected a
+// JSON 500.
+//
+// Plain node:http rather than express: the webhook has four routes, and on a /mutate review
+// express's router and body parser cost more CPU than the review itself (BENCHMARKS.md).
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../telemetry/logger.js';
 import type { WebhookMetrics, WebhookPath, WebhookVerdict } from '../telemetry/webhook-metrics.js';
+import { readBody } from './body.js';
 import { mutateOutcome, type StepperIdentity } from './mutate.js';
-import { denied, errorBody, parseAdmissionReview, type AdmissionRequest, type DecodeError, type DecodeErrorCode, type Outcome } from './review.js';
+import { denied, errorBody, parseAdmissionReview, type AdmissionRequest, type DecodeError, type Outcome } from './review.js';
 import { validateOutcome, type ValidateFn } from './validate-handler.js';
 
 /**
@@ -27,11 +31,13 @@ export interface AppDeps {
   now?: () => number;
   /** Replaces the mutate decision; tests use it to make a handler throw. */
   mutate?: (request: AdmissionRequest) => Outcome | Promise<Outcome>;
+  /** Called with every review body that decodes (the --record-reviews development aid). */
+  record?: (path: WebhookPath, body: Buffer, request: AdmissionRequest) => void;
 }
 
-type Handle = (request: AdmissionRequest) => Outcome | Promise<Outcome>;
+export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
-const pathLabel = (path: string): WebhookPath => (path === '/mutate' || path === '/validate' ? path : 'other');
+type Handle = (request: AdmissionRequest) => Outcome | Promise<Outcome>;
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -41,110 +47,100 @@ function internalError(uid: string, error: unknown): Outcome {
   return { verdict: 'error', reason: 'handler-error', review: denied(uid, { code: 500, reason: 'InternalError', message }) };
 }
 
-export function createApp(deps: AppDeps): Express {
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+const sendError = (res: ServerResponse, status: number, error: DecodeError, headers?: Record<string, string>): void => sendJson(res, status, errorBody(error), headers);
+
+export function createApp(deps: AppDeps): RequestListener {
   const now = deps.now ?? (() => performance.now());
-  const app = express();
-  app.disable('x-powered-by');
-  app.disable('etag');
-  app.set('query parser', false);
-
-  app.use((_req: Request, res: Response, next: NextFunction) => {
-    res.locals.start = now();
-    next();
-  });
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/readyz', (_req, res) => {
-    const ready = deps.isReady();
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' });
-  });
-
-  // Any content type: the apiserver sends application/json, and a wrong one is still answered in JSON.
-  const body = express.raw({ type: () => true, limit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES });
+  const limit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const mutate: Handle = deps.mutate ?? ((request) => mutateOutcome(request, deps.stepperIdentity));
-  app.post('/mutate', body, reviewRoute('/mutate', mutate, deps, now));
-  app.post('/validate', body, reviewRoute('/validate', (request) => validateOutcome(request, deps.validate), deps, now));
-  app.all(['/mutate', '/validate'], (req, res) => {
-    res.set('Allow', 'POST');
-    sendError(res, 405, { code: 'MethodNotAllowed', message: `${req.method} ${req.path}: use POST with an AdmissionReview` });
-  });
-  app.use((req: Request, res: Response) => {
-    sendError(res, 404, { code: 'NotFound', message: `${req.method} ${req.path}: not found (POST /mutate, POST /validate, GET /healthz, GET /readyz)` });
-  });
-  app.use(errorHandler(deps, now));
-  return app;
-}
+  const routes: Record<'/mutate' | '/validate', Handle> = {
+    '/mutate': mutate,
+    '/validate': (request) => validateOutcome(request, deps.validate),
+  };
 
-function sendError(res: Response, status: number, error: DecodeError): void {
-  res.status(status).json(errorBody(error));
-}
-
-function reviewRoute(path: WebhookPath, handle: Handle, deps: AppDeps, now: () => number) {
-  return async (req: Request, res: Response): Promise<void> => {
-    const raw: unknown = req.body;
-    const decoded = parseAdmissionReview(Buffer.isBuffer(raw) ? raw : Buffer.alloc(0));
-    if (!decoded.ok) {
-      if (decoded.uid === undefined) {
-        sendError(res, 400, decoded.error);
-      } else {
-        res.json(denied(decoded.uid, { code: 400, reason: 'BadRequest', message: decoded.error.message }));
+  return (req, res) => {
+    const start = now();
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query < 0 ? url : url.slice(0, query);
+    const method = req.method ?? '';
+    if (path === '/mutate' || path === '/validate') {
+      if (method !== 'POST') {
+        sendError(res, 405, { code: 'MethodNotAllowed', message: `${method} ${path}: use POST with an AdmissionReview` }, { allow: 'POST' });
+        return;
       }
-      finish(deps, now, res, path, 'error', { uid: decoded.uid, reason: decoded.error.code, message: decoded.error.message });
+      review(deps, now, start, path, routes[path], req, res, limit).catch((error: unknown) => {
+        deps.logger.error('request failed outside a review', { path, error });
+        if (!res.headersSent) sendError(res, 500, { code: 'Internal', message: describe(error) });
+        else res.end();
+        finish(deps, now, start, path, 'error', { reason: 'Internal', message: describe(error) });
+      });
       return;
     }
-    const { request } = decoded;
-    let outcome: Outcome;
-    try {
-      outcome = await handle(request);
-    } catch (error) {
-      deps.logger.error('review handler failed', { path, uid: request.uid, error });
-      outcome = internalError(request.uid, error);
+    if ((path === '/healthz' || path === '/readyz') && (method === 'GET' || method === 'HEAD')) {
+      const ready = path === '/healthz' || deps.isReady();
+      sendJson(res, ready ? 200 : 503, { status: path === '/healthz' ? 'ok' : ready ? 'ready' : 'not ready' });
+      return;
     }
-    res.json(outcome.review);
-    finish(deps, now, res, path, outcome.verdict, {
-      uid: request.uid,
-      kind: request.kind.kind,
-      operation: request.operation,
-      namespace: request.namespace,
-      name: request.name,
-      user: request.userInfo.username,
-      dryRun: request.dryRun,
-      reason: outcome.reason,
-      ...outcome.details,
-    });
+    sendError(res, 404, { code: 'NotFound', message: `${method} ${path}: not found (POST /mutate, POST /validate, GET /healthz, GET /readyz)` });
   };
 }
 
-/** One metric sample and one JSON log line per review. */
-function finish(deps: AppDeps, now: () => number, res: Response, path: WebhookPath, verdict: WebhookVerdict, fields: Record<string, unknown>): void {
-  const start = typeof res.locals.start === 'number' ? res.locals.start : now();
+async function review(deps: AppDeps, now: () => number, start: number, path: WebhookPath, handle: Handle, req: IncomingMessage, res: ServerResponse, limit: number): Promise<void> {
+  const body = await readBody(req, limit);
+  if (!body.ok) {
+    sendError(res, body.status, body.error);
+    finish(deps, now, start, path, 'error', { reason: body.error.code, message: body.error.message });
+    return;
+  }
+  const decoded = parseAdmissionReview(body.body);
+  if (!decoded.ok) {
+    if (decoded.uid === undefined) {
+      sendError(res, 400, decoded.error);
+    } else {
+      sendJson(res, 200, denied(decoded.uid, { code: 400, reason: 'BadRequest', message: decoded.error.message }));
+    }
+    finish(deps, now, start, path, 'error', { uid: decoded.uid, reason: decoded.error.code, message: decoded.error.message });
+    return;
+  }
+  const { request } = decoded;
+  deps.record?.(path, body.body, request);
+  let outcome: Outcome;
+  try {
+    outcome = await handle(request);
+  } catch (error) {
+    deps.logger.error('review handler failed', { path, uid: request.uid, error });
+    outcome = internalError(request.uid, error);
+  }
+  sendJson(res, 200, outcome.review);
+  finish(deps, now, start, path, outcome.verdict, () => ({
+    uid: request.uid,
+    kind: request.kind.kind,
+    operation: request.operation,
+    namespace: request.namespace,
+    name: request.name,
+    user: request.userInfo.username,
+    dryRun: request.dryRun,
+    reason: outcome.reason,
+    ...outcome.details,
+  }));
+}
+
+/**
+ * One metric sample and one JSON log line per review. The log fields are built only when the
+ * line's level is enabled (a review at info costs nothing to log under --log-level warn).
+ */
+function finish(deps: AppDeps, now: () => number, start: number, path: WebhookPath, verdict: WebhookVerdict, fields: Record<string, unknown> | (() => Record<string, unknown>)): void {
   const seconds = (now() - start) / 1000;
   deps.metrics.observe(path, verdict, seconds);
   const level = verdict === 'error' ? 'warn' : 'info';
-  deps.logger.log(level, 'admission review', { path, verdict, ...fields, durationMs: Math.round(seconds * 1e6) / 1e3 });
-}
-
-const BODY_ERRORS: Record<string, { status: number; code: DecodeErrorCode }> = {
-  'entity.too.large': { status: 413, code: 'BodyTooLarge' },
-  'encoding.unsupported': { status: 415, code: 'UnsupportedEncoding' },
-  'charset.unsupported': { status: 415, code: 'UnsupportedEncoding' },
-};
-
-/** Errors from the body parser (and anything else that escaped): JSON, never express's HTML page. */
-function errorHandler(deps: AppDeps, now: () => number) {
-  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    const type = typeof error === 'object' && error !== null && 'type' in error ? String(error.type) : '';
-    const status = typeof error === 'object' && error !== null && 'status' in error && typeof error.status === 'number' ? error.status : 500;
-    const known = BODY_ERRORS[type];
-    const answer = known ?? (status >= 400 && status < 500 ? { status, code: 'UnreadableBody' as const } : { status: 500, code: 'Internal' as const });
-    const message = known?.code === 'BodyTooLarge' ? `the body exceeds ${deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES} bytes` : describe(error);
-    if (answer.code === 'Internal') deps.logger.error('request failed outside a review', { path: req.path, error });
-    if (res.headersSent) {
-      res.end();
-    } else {
-      sendError(res, answer.status, { code: answer.code, message });
-    }
-    finish(deps, now, res, pathLabel(req.path), 'error', { reason: answer.code, message });
-  };
+  if (!deps.logger.isLevelEnabled(level)) return;
+  const details = typeof fields === 'function' ? fields() : fields;
+  deps.logger.log(level, 'admission review', { path, verdict, ...details, durationMs: Math.round(seconds * 1e6) / 1e3 });
 }

@@ -1,5 +1,5 @@
 // AdmissionReview (admission.k8s.io/v1): decoding an untrusted body with precise errors, and pure
-// builders for the responses. No I/O here; app.ts is the express edge.
+// builders for the responses. No I/O here; app.ts is the HTTP edge.
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 export const ADMISSION_KIND = 'AdmissionReview';
@@ -46,7 +46,7 @@ export const DECODE_ERROR_CODES = {
   NoUid: 'request.uid is missing or not a non-empty string',
   InvalidRequest: 'the request has a uid but other fields are malformed (answered as a deny for that uid)',
   BodyTooLarge: 'the body exceeds the size limit',
-  UnsupportedEncoding: 'the body uses a content encoding or charset the webhook does not read',
+  UnsupportedEncoding: 'the body is compressed (a Content-Encoding other than identity)',
   UnreadableBody: 'the body could not be read (the client aborted, or it did not match Content-Length)',
   NotFound: 'no such endpoint',
   MethodNotAllowed: 'the endpoint exists but not for this HTTP method',
@@ -70,7 +70,7 @@ const isObject = (value: unknown): value is JsonObject =>
 const fail = (code: DecodeErrorCode, message: string, uid?: string): DecodeResult =>
   uid === undefined ? { ok: false, error: { code, message } } : { ok: false, uid, error: { code, message } };
 
-/** Parses and decodes a raw body (a Buffer from express.raw, or text). */
+/** Parses and decodes a raw body (the request's bytes, or text). */
 export function parseAdmissionReview(body: Buffer | string): DecodeResult {
   let value: unknown;
   try {

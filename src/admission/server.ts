@@ -105,6 +105,10 @@ export async function startWebhookServer(options: ServerOptions, deps: ServerDep
   // The apiserver gives up after timeoutSeconds (at most 30): slow or stalled clients are cut sooner.
   https.requestTimeout = 30_000;
   https.headersTimeout = 10_000;
+  // The apiserver keeps its webhook connections idle for up to 90 s (Go's default). Closing them
+  // sooner (Node's default is 5 s) costs a TLS handshake per quiet spell and races a review sent
+  // on a connection as it closes: the client, not the server, should close idle connections.
+  https.keepAliveTimeout = 120_000;
   https.on('tlsClientError', (error) => logger.debug('TLS handshake failed', { error }));
   const plain = metricsServer(metrics, logger);
 
