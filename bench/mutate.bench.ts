@@ -26,6 +26,8 @@ interface Sample {
   latencies: number[];
   errors: number;
   seconds: number;
+  /** CPU microseconds (user + system) the servers' process spent during the load. */
+  serverCpu: number;
 }
 
 type Check = (status: number, text: string) => boolean;
@@ -55,7 +57,6 @@ async function load(port: number, path: string, connections: number, count: numb
   const latencies: number[] = [];
   let errors = 0;
   let issued = 0;
-  const started = performance.now();
   const worker = async (): Promise<void> => {
     while (issued < count) {
       issued += 1;
@@ -65,10 +66,13 @@ async function load(port: number, path: string, connections: number, count: numb
       if (!ok) errors += 1;
     }
   };
+  const cpuBefore = await serverCpu();
+  const started = performance.now();
   await Promise.all(Array.from({ length: connections }, worker));
   const seconds = (performance.now() - started) / 1000;
+  const serverCpuMicros = (await serverCpu()) - cpuBefore;
   agent.destroy();
-  return { latencies, errors, seconds };
+  return { latencies, errors, seconds, serverCpu: serverCpuMicros };
 }
 
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
@@ -76,7 +80,8 @@ const percentile = (sorted: number[], p: number): number => sorted[Math.min(sort
 function summarise(samples: Sample[]) {
   const latencies = samples.flatMap((s) => s.latencies).sort((a, b) => a - b);
   const seconds = samples.reduce((t, s) => t + s.seconds, 0);
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), rps: latencies.length / seconds, errors: samples.reduce((t, s) => t + s.errors, 0), n: latencies.length };
+  const cpu = samples.reduce((t, s) => t + s.serverCpu, 0);
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), rps: latencies.length / seconds, errors: samples.reduce((t, s) => t + s.errors, 0), n: latencies.length, cpuPerRequest: cpu / latencies.length };
 }
 
 const certs = await mkdtemp(join(tmpdir(), 'davy-bench-'));
@@ -87,6 +92,17 @@ const ports = await new Promise<ServerPorts>((resolve, reject) => {
   child.once('message', (m) => resolve(m as ServerPorts));
   child.once('exit', (code) => reject(new Error(`servers exited with ${code}`)));
 });
+
+/** The servers' process CPU time so far, in microseconds. */
+function serverCpu(): Promise<number> {
+  return new Promise((resolve) => {
+    child.once('message', (m) => {
+      const { cpu } = m as { cpu: NodeJS.CpuUsage };
+      resolve(cpu.user + cpu.system);
+    });
+    child.send('cpu');
+  });
+}
 
 const rows: string[] = [];
 let totalErrors = 0;
@@ -105,7 +121,7 @@ for (const connections of [1, 8]) {
   totalErrors += m.errors + b.errors;
   const ratio = m.rps / b.rps;
   for (const [name, s] of [['/mutate', m], ['bare echo', b]] as const) {
-    rows.push(`| ${connections} | ${name} | ${s.n} | ${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} | ${s.rps.toFixed(0)} | ${name === '/mutate' ? `${(ratio * 100).toFixed(0)}%` : ''} | ${s.errors} |`);
+    rows.push(`| ${connections} | ${name} | ${s.n} | ${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} | ${s.rps.toFixed(0)} | ${name === '/mutate' ? `${(ratio * 100).toFixed(0)}%` : ''} | ${s.cpuPerRequest.toFixed(0)} | ${s.errors} |`);
   }
   if (connections === 8) verdicts.push(`p99 at 8 connections ${m.p99.toFixed(2)} ms (target <= 3): ${m.p99 <= 3 ? 'met' : 'MISSED'}`, `throughput ${(ratio * 100).toFixed(0)}% of bare (target >= 70%): ${ratio >= 0.7 ? 'met' : 'MISSED'}`);
 }
@@ -116,8 +132,8 @@ const cpu = cpus();
 process.stdout.write(`Machine: ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}
 Body: ${body.length} bytes (AdmissionReview UPDATE, old and new Deployment); ${REQUESTS} measured requests per target and concurrency after ${WARMUP} warm-up
 
-| connections | endpoint | requests | p50 ms | p99 ms | req/s | of bare | errors |
-| --- | --- | --- | --- | --- | --- | --- | --- |
+| connections | endpoint | requests | p50 ms | p99 ms | req/s | of bare | server CPU µs/req | errors |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${rows.join('\n')}
 
 ${verdicts.join('\n')}

@@ -50,6 +50,11 @@ await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
 
 const ports: ServerPorts = { webhook: webhook.port, bare: (bare.address() as AddressInfo).port };
 process.send(ports);
+// The parent asks for this process's CPU time around each measured load: CPU per request is the
+// servers' own cost, which contention on a shared host does not inflate the way it does latency.
+process.on('message', (message) => {
+  if (message === 'cpu') process.send?.({ cpu: process.cpuUsage() });
+});
 process.on('disconnect', () => {
   bare.close();
   void webhook.shutdown('bench over').then(() => process.exit(0));
