@@ -20,12 +20,41 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'validate Canary, MetricTemplate and AlertProvider manifests (-f FILE|-)',
     load: async () => (await import('./validate-command.js')).validateCommand,
   },
+  simulate: {
+    summary: 'the timeline a Canary would follow for a new revision, no cluster needed (-f FILE)',
+    load: async () => (await import('./simulate-command.js')).simulateCommand,
+  },
+  status: {
+    summary: 'where each release stands: the canaries of a namespace, or one in detail (--watch)',
+    load: async () => (await import('./status-command.js')).statusCommand,
+  },
+  promote: {
+    summary: 'skip the rest of the analysis of NAME and promote it',
+    load: async () => (await import('./actions-command.js')).actionCommand('promote'),
+  },
+  abort: {
+    summary: 'roll back the revision under analysis of NAME now',
+    load: async () => (await import('./actions-command.js')).actionCommand('abort'),
+  },
+  retry: {
+    summary: 're-run the analysis of the Failed revision of NAME, with no template change',
+    load: async () => (await import('./actions-command.js')).actionCommand('retry'),
+  },
+  pause: {
+    summary: 'hold the weight and iterations of NAME (the checks go on)',
+    load: async () => (await import('./actions-command.js')).actionCommand('pause'),
+  },
+  resume: {
+    summary: 'let a paused analysis of NAME advance again',
+    load: async () => (await import('./actions-command.js')).actionCommand('resume'),
+  },
 };
 
 export const USAGE = `davy: progressive delivery for Kubernetes, speaking Flagger's API
 
 Usage:
   davy <command> [flags]
+  kubectl davy <command> [flags]     (the same binary, installed as the kubectl plugin kubectl-davy)
 
 Commands:
 ${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`).join('\n')}

@@ -3,7 +3,6 @@
 // functions take a `connect` function, so tests hand them an in-memory KubeClient instead.
 
 import { ApiError, NotFoundError, type KubeClient } from '../kube/client.js';
-import { loadKubeConfig, NodeKubeClient } from '../kube/node-client.js';
 import type { CliEnvironment, ClusterFlags } from '../config/cli.js';
 import { API_VERSION } from '../api/keys.js';
 
@@ -20,9 +19,13 @@ export type Connect = (flags: ClusterFlags) => ClusterSession | Promise<ClusterS
 
 export const canaryRef = (name: string, namespace: string) => ({ apiVersion: API_VERSION, kind: 'Canary', name, namespace });
 
-/** The real connection: @kubernetes/client-node's kubeconfig loading, Davy's KubeClient adapter. */
+/**
+ * The real connection: @kubernetes/client-node's kubeconfig loading, Davy's KubeClient adapter.
+ * Imported when connecting, so `--help` and usage errors answer without loading the client.
+ */
 export function kubeconfigConnect(env: CliEnvironment): Connect {
-  return (flags) => {
+  return async (flags) => {
+    const { loadKubeConfig, NodeKubeClient } = await import('../kube/node-client.js');
     const config = loadKubeConfig(flags.kubeconfig);
     if (flags.context !== undefined) {
       if (!config.getContextObject(flags.context)) throw new Error(`the kubeconfig has no context ${JSON.stringify(flags.context)}`);
