@@ -71,7 +71,11 @@ export function estimatePromotion(canary: Canary, state: State, now: Date, optio
   }
   const entry = matching(sim.timeline, state);
   if (!entry) return { kind: 'none', why: `no simulated step matches ${state.phase} at weight ${state.routes.canary}` };
-  const base = Date.parse(state.lastStepAt ?? state.phaseSince ?? now.toISOString());
-  const at = Math.max(now.getTime(), (Number.isNaN(base) ? now.getTime() : base) + total - entry.at);
+  // The rest starts with the next step: when it is overdue (no stepper ran), it is taken as now.
+  const next = sim.timeline[sim.timeline.indexOf(entry) + 1];
+  const gap = next ? next.at - entry.at : 0;
+  const parsed = Date.parse(state.lastStepAt ?? state.phaseSince ?? '');
+  const base = Number.isNaN(parsed) ? now.getTime() : parsed;
+  const at = Math.max(base + gap, now.getTime()) + (total - entry.at - gap);
   return { kind: 'eta', at: new Date(at).toISOString(), remainingMs: at - now.getTime() };
 }

@@ -155,12 +155,15 @@ describe('davy status rendering', () => {
     expect(renderWatchList([], renderOptions(now))).to.deep.equal(['No canaries found.']);
   });
 
-  it('when the next step is long overdue, then the watch asks whether the stepper runs', () => {
+  it('when the next step is long overdue, then the watch asks whether the stepper runs and the estimate counts from now', () => {
     const driver = released(OSM);
     driver.advance();
+    const onTime = canaryView(withState(example(OSM), driver.state), new Date(driver.cluster.now));
     const now = driver.cluster.now + 10 * 60_000;
     const view = canaryView(withState(example(OSM), driver.state), new Date(now));
     expect(renderWatchList([view], renderOptions(now))[2]).to.equal('    waiting for the next step, due 9m30s ago (overdue: is the stepper running?)');
+    if (onTime.estimate.kind !== 'eta' || view.estimate.kind !== 'eta') throw new Error('no estimates');
+    expect(view.estimate.remainingMs).to.equal(onTime.estimate.remainingMs - 30_000);
   });
 
   it('when a canary is promoting, then its bar is full', () => {
