@@ -182,13 +182,20 @@ function decodeUserInfo(raw: unknown, problems: string[]): UserInfo {
 
 export type JsonPatchOperation = { op: 'add' | 'replace'; path: string; value: unknown } | { op: 'remove'; path: string };
 
+/** metav1.StatusCause: `field` is the path; `message` does not repeat it. */
+export interface StatusCause {
+  reason: string;
+  message: string;
+  field?: string;
+}
+
 /** metav1.Status as a webhook returns it in response.status. */
 export interface Status {
   status: 'Failure';
   code: 400 | 422 | 500;
   reason: 'BadRequest' | 'Invalid' | 'InternalError';
   message: string;
-  details?: { name?: string; group?: string; kind?: string; causes?: { reason: string; message: string; field?: string }[] };
+  details?: { name?: string; group?: string; kind?: string; causes?: StatusCause[] };
 }
 
 export interface AdmissionResponse {

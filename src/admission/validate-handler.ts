@@ -3,7 +3,7 @@
 // ValidationResult into one denial listing every error, and admission warnings.
 import { formatFieldError, type FieldError, type FieldErrorType, type ValidationResult } from '../api/field-errors.js';
 import { canonicalJson } from '../api/revision.js';
-import { allowed, denied, type AdmissionRequest, type JsonObject, type Outcome } from './review.js';
+import { allowed, denied, type AdmissionRequest, type JsonObject, type Outcome, type StatusCause } from './review.js';
 
 /** Validates one object as it would be stored; cluster-aware implementations may read the API. */
 export type ValidateFn = (object: JsonObject, request: AdmissionRequest) => Promise<ValidationResult>;
@@ -18,6 +18,19 @@ function objectName(request: AdmissionRequest, object: JsonObject): string {
   const metadata = isObject(object.metadata) ? object.metadata : {};
   if (typeof metadata.name === 'string' && metadata.name !== '') return metadata.name;
   return typeof metadata.generateName === 'string' ? metadata.generateName : '';
+}
+
+/**
+ * One error as a metav1.StatusCause, as the apiserver makes its own: the field apart, the message
+ * without it (kubectl prints each cause as `<field>: <message>`, so a message that repeated the
+ * path would print it twice).
+ */
+export function statusCause(error: FieldError): StatusCause {
+  const text = formatFieldError(error);
+  const prefix = `${error.path}: `;
+  if (!text.startsWith(prefix)) return { reason: causeType(error.type), message: text };
+  const message = text.slice(prefix.length);
+  return error.path === '' ? { reason: causeType(error.type), message } : { reason: causeType(error.type), message, field: error.path };
 }
 
 /**
@@ -64,7 +77,7 @@ export async function validateOutcome(request: AdmissionRequest, validate: Valid
         name,
         group: request.kind.group,
         kind: request.kind.kind,
-        causes: result.errors.map((e) => ({ reason: causeType(e.type), message: formatFieldError(e), field: e.path })),
+        causes: result.errors.map(statusCause),
       },
     },
     result.warnings,

@@ -1,7 +1,7 @@
 // The /validate plumbing: one denial listing every error, warnings as admission warnings.
 import { expect } from 'chai';
 import type { AdmissionRequest, JsonObject } from '../../../src/admission/review.js';
-import { denialMessage, validateOutcome, type ValidateFn } from '../../../src/admission/validate-handler.js';
+import { denialMessage, statusCause, validateOutcome, type ValidateFn } from '../../../src/admission/validate-handler.js';
 import type { FieldError, ValidationResult } from '../../../src/api/field-errors.js';
 import { fixtureRequest } from '../../fixtures/admission/index.js';
 
@@ -38,6 +38,70 @@ describe('validate handler', () => {
       ['FieldValueNotSupported', 'spec.provider'],
       ['FieldValueRequired', 'spec.service.port'],
     ]);
+  });
+
+  it('when the validator finds three errors, then the Status is exactly what kubectl renders as one line per cause, each path once', async () => {
+    const request = fixtureRequest('canary-create');
+    const outcome = await validateOutcome(request, validator({ errors: THREE_ERRORS, warnings: ['analysis runs 45m, over 30m'] }));
+    expect(outcome.review).to.deep.equal({
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      response: {
+        uid: request.uid,
+        allowed: false,
+        status: {
+          status: 'Failure',
+          code: 422,
+          reason: 'Invalid',
+          message:
+            'Canary.flagger.app "podinfo" is invalid: [spec.analysis.stepWeight: Invalid value: 60: must not exceed maxWeight (50), ' +
+            'spec.provider: Unsupported value: "foo": supported values: "istio", "linkerd", spec.service.port: Required value]',
+          details: {
+            name: 'podinfo',
+            group: 'flagger.app',
+            kind: 'Canary',
+            causes: [
+              { reason: 'FieldValueInvalid', field: 'spec.analysis.stepWeight', message: 'Invalid value: 60: must not exceed maxWeight (50)' },
+              { reason: 'FieldValueNotSupported', field: 'spec.provider', message: 'Unsupported value: "foo": supported values: "istio", "linkerd"' },
+              { reason: 'FieldValueRequired', field: 'spec.service.port', message: 'Required value' },
+            ],
+          },
+        },
+        warnings: ['analysis runs 45m, over 30m'],
+      },
+    });
+    // kubectl's rendering (cmdutil.checkErr): `The <kind> "<name>" is invalid: ` then `<field>: <message>` per cause.
+    const causes = outcome.review.response.status!.details!.causes!;
+    expect(causes.map((c) => `${c.field}: ${c.message}`)).to.deep.equal([
+      'spec.analysis.stepWeight: Invalid value: 60: must not exceed maxWeight (50)',
+      'spec.provider: Unsupported value: "foo": supported values: "istio", "linkerd"',
+      'spec.service.port: Required value',
+    ]);
+  });
+
+  it('when an error of every type becomes a cause, then its message never starts with its own path', () => {
+    const errors: FieldError[] = [
+      { path: 'spec.a', type: 'Required', detail: 'needed' },
+      { path: 'spec.b', type: 'Invalid', value: 'x', detail: 'bad' },
+      { path: 'spec.c', type: 'NotSupported', value: 'y', detail: '', supported: ['z'] },
+      { path: 'spec.d', type: 'Forbidden', detail: 'not here' },
+      { path: 'spec.e[0]', type: 'Duplicate', value: 'v' },
+      { path: 'spec.f', type: 'TooLong', detail: 'at most 63 characters' },
+      { path: 'spec.g', type: 'NotFound', value: 'tmpl', detail: 'no such MetricTemplate' },
+    ].map((e) => ({ detail: '', ...e }) as FieldError);
+    expect(errors.map(statusCause)).to.deep.equal([
+      { reason: 'FieldValueRequired', field: 'spec.a', message: 'Required value: needed' },
+      { reason: 'FieldValueInvalid', field: 'spec.b', message: 'Invalid value: "x": bad' },
+      { reason: 'FieldValueNotSupported', field: 'spec.c', message: 'Unsupported value: "y": supported values: "z"' },
+      { reason: 'FieldValueForbidden', field: 'spec.d', message: 'Forbidden: not here' },
+      { reason: 'FieldValueDuplicate', field: 'spec.e[0]', message: 'Duplicate value: "v"' },
+      { reason: 'FieldValueTooLong', field: 'spec.f', message: 'Too long: at most 63 characters' },
+      { reason: 'FieldValueNotFound', field: 'spec.g', message: 'Not found: "tmpl": no such MetricTemplate' },
+    ]);
+  });
+
+  it('when an error has no path, then its cause has no field and the message is the error alone', () => {
+    expect(statusCause({ path: '', type: 'Required', detail: 'a spec' })).to.deep.equal({ reason: 'FieldValueRequired', message: 'Required value: a spec' });
   });
 
   it('when there is one error, then the message has no brackets', () => {
