@@ -8,6 +8,7 @@ import type { Logger } from '../telemetry/logger.js';
 import { WebhookMetrics } from '../telemetry/webhook-metrics.js';
 import { createApp, type AppDeps } from './app.js';
 import { stepperIdentity } from './mutate.js';
+import { reviewRecorder } from './record.js';
 import { CertificateReloader, loadKeyPair, TLS_MIN_VERSION } from './tls-reload.js';
 import type { ValidateFn } from './validate-handler.js';
 
@@ -22,6 +23,8 @@ export interface ServerOptions {
   /** How long shutdown waits for in-flight reviews before closing their connections. */
   drainTimeoutMs: number;
   certDebounceMs?: number;
+  /** Development aid: write every decoded AdmissionReview here (record.ts). */
+  recordReviewsDir?: string;
 }
 
 export interface ServerDeps {
@@ -98,6 +101,7 @@ export async function startWebhookServer(options: ServerOptions, deps: ServerDep
     metrics,
     validate: deps.validate,
     mutate: deps.mutate,
+    record: options.recordReviewsDir === undefined ? undefined : reviewRecorder(options.recordReviewsDir, logger),
     stepperIdentity: stepperIdentity(options.stepperIdentities),
     isReady: () => certificateLoaded && !shuttingDown,
   });

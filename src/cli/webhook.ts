@@ -89,6 +89,7 @@ export async function runWebhook(argv: string[], env: NodeJS.ProcessEnv, deps: W
         tlsKey: config.tlsKey,
         stepperIdentities: config.stepperIdentities,
         drainTimeoutMs: config.drainTimeoutSeconds * 1000,
+        recordReviewsDir: config.recordReviews,
       },
       { logger, validate },
     );

@@ -21,6 +21,8 @@ export interface WebhookConfig {
   clusterChecks: boolean;
   /** Kubeconfig for those checks; in-cluster credentials or ~/.kube/config when undefined. */
   kubeconfig?: string;
+  /** Development aid: write every decoded AdmissionReview to this directory. */
+  recordReviews?: string;
 }
 
 export type WebhookConfigResult = { ok: true; config: WebhookConfig } | { ok: false; help: true } | { ok: false; help: false; error: string };
@@ -43,6 +45,9 @@ Flags:
   --drain-timeout S        seconds shutdown waits for in-flight reviews (default 25)
   --cluster-checks         /validate also checks references against the cluster (read-only)
   --kubeconfig FILE        kubeconfig for those checks (default: in-cluster, then ~/.kube/config)
+  --record-reviews DIR     development aid, off by default: write every AdmissionReview received
+                           to DIR as it was sent (whole objects and user identities: never in
+                           production); see deploy/webhook/README.md
   -h, --help               this text
 `;
 
@@ -74,6 +79,7 @@ export function parseWebhookConfig(argv: readonly string[], env: NodeJS.ProcessE
         'drain-timeout': { type: 'string' },
         'cluster-checks': { type: 'boolean' },
         kubeconfig: { type: 'string' },
+        'record-reviews': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -108,5 +114,9 @@ export function parseWebhookConfig(argv: readonly string[], env: NodeJS.ProcessE
   };
   if (values['bind-address']) config.bindAddress = values['bind-address'];
   if (values.kubeconfig) config.kubeconfig = values.kubeconfig;
+  if (values['record-reviews'] !== undefined) {
+    if (values['record-reviews'] === '') return fail('--record-reviews: needs a directory');
+    config.recordReviews = values['record-reviews'];
+  }
   return { ok: true, config };
 }

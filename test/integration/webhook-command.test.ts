@@ -1,11 +1,13 @@
 // `davy webhook` end to end in-process: flags, the real validator, and shutdown on request.
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { runWebhook } from '../../src/cli/webhook.js';
 import type { RunningWebhook } from '../../src/admission/server.js';
 import type { AdmissionReviewResponse } from '../../src/admission/review.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { fixtureText } from '../fixtures/admission/index.js';
-import { deferred, generateCerts, getMetrics, removeDir, send, type CertDir } from './support.js';
+import { deferred, eventually, generateCerts, getMetrics, removeDir, send, type CertDir } from './support.js';
 
 const sink = (): NodeJS.WritableStream & { text: string } => {
   const out = { text: '', write: (chunk: string) => ((out.text += chunk), true) };
@@ -36,6 +38,23 @@ describe('davy webhook (the command)', function () {
     expect((valid.json as AdmissionReviewResponse).response.allowed, JSON.stringify(valid.json)).to.equal(true);
     expect((await getMetrics(webhook.metricsPort)).text).to.include('davy_webhook_requests_total{path="/validate",verdict="denied"} 1');
 
+    stop.abort();
+    expect(await exit).to.equal(0);
+  });
+
+  it('when --record-reviews is given, then every review is written to the directory as it was sent', async () => {
+    const dir = join(certs.dir, 'recorded');
+    const stop = new AbortController();
+    const listening = deferred<RunningWebhook>();
+    const exit = runWebhook([...argv(), '--record-reviews', dir], {}, { logger: silentLogger(), stop: stop.signal, onListening: listening.resolve });
+    const webhook = await listening.promise;
+    await send(webhook.port, certs.ca, '/mutate', fixtureText('deployment-set-image'));
+    const files = await eventually('a recorded review', async () => {
+      const names = await readdir(dir).catch(() => []);
+      return names.length === 1 ? names : undefined;
+    });
+    expect(files[0]).to.match(/^00001-mutate-deployment-update-/);
+    expect(await readFile(join(dir, files[0]!), 'utf8')).to.equal(fixtureText('deployment-set-image'));
     stop.abort();
     expect(await exit).to.equal(0);
   });

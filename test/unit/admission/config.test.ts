@@ -56,6 +56,13 @@ describe('webhook config', () => {
     expect(error(parseWebhookConfig([...TLS, '--stepper-identity', 'group:'], {}))).to.include('group name');
   });
 
+  it('when --record-reviews names a directory, then it is read; it is off by default and needs a value', () => {
+    expect(config(parseWebhookConfig([...TLS, '--record-reviews', '/tmp/reviews'], {})).recordReviews).to.equal('/tmp/reviews');
+    expect(config(parseWebhookConfig(TLS, {}))).to.not.have.property('recordReviews');
+    expect(error(parseWebhookConfig([...TLS, '--record-reviews='], {}))).to.include('--record-reviews');
+    expect(error(parseWebhookConfig([...TLS, '--record-reviews'], {}))).to.include('record-reviews');
+  });
+
   it('when --help is given, then help is asked for', () => {
     expect(parseWebhookConfig(['-h'], {})).to.deep.equal({ ok: false, help: true });
   });
