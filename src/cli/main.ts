@@ -16,6 +16,13 @@ const COMMANDS: Record<string, CommandEntry> = {
       return (argv) => runWebhook(argv, process.env);
     },
   },
+  step: {
+    summary: 'step the canaries: analyse, promote or roll back (--once | --for D | --watch)',
+    load: async () => {
+      const { runStep } = await import('./step.js');
+      return (argv) => runStep(argv, process.env);
+    },
+  },
   validate: {
     summary: 'validate Canary, MetricTemplate and AlertProvider manifests (-f FILE|-)',
     load: async () => (await import('./validate-command.js')).validateCommand,

@@ -1,0 +1,143 @@
+// `davy step`: the composition root of the stepper. It parses the configuration, wires the
+// Kubernetes client (its requests counted), the webhook caller, the logger and the metrics into
+// the runner, serves /metrics when asked, and turns SIGTERM/SIGINT into a clean stop.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseStepConfig, STEP_USAGE, type StepConfig } from '../config/step.js';
+import type { KubeClient } from '../kube/client.js';
+import { NodeKubeClient } from '../kube/node-client.js';
+import type { MetricProviderRegistry } from '../metrics/provider.js';
+import { runSchedule, type PassReport, type ScheduleDeps } from '../runner/index.js';
+import { createLogger, type Logger } from '../telemetry/logger.js';
+import { StepperMetrics } from '../telemetry/stepper-metrics.js';
+import { createWebhookCaller, type WebhookCaller } from '../webhooks/caller.js';
+
+export interface StepCommandDeps {
+  /** Replaces the API client built from --kubeconfig (tests, in-process e2e runs). */
+  kube?: KubeClient;
+  clock?: () => Date;
+  logger?: Logger;
+  webhooks?: WebhookCaller;
+  metricProviders?: MetricProviderRegistry;
+  /** Stops the run when aborted; when given, process signals are not handled. */
+  stop?: AbortSignal;
+  sleep?: ScheduleDeps['sleep'];
+  onPass?: (report: PassReport) => void;
+  /** Called once /metrics listens (with --metrics-port). */
+  onMetricsListening?: (port: number) => void;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+}
+
+/** An AbortSignal that fires on SIGTERM or SIGINT (or the injected stop), and how to stop listening. */
+function stopSignal(stop: AbortSignal | undefined, logger: Logger): { signal: AbortSignal; dispose: () => void } {
+  if (stop) return { signal: stop, dispose: () => undefined };
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    logger.info('stopping: no new canary is started; running checks are cancelled', { signal });
+    controller.abort(signal);
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    },
+  };
+}
+
+/** GET /metrics (and /healthz) on a plain-HTTP port while the stepper runs. */
+async function serveMetrics(metrics: StepperMetrics, port: number, logger: Logger): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/metrics') {
+      metrics.expose().then(
+        ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
+        (error: unknown) => {
+          logger.warn('cannot render metrics', { error });
+          res.writeHead(500).end();
+        },
+      );
+      return;
+    }
+    if (req.method === 'GET' && req.url === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => resolve());
+  });
+  return server;
+}
+
+function apiClient(config: StepConfig, metrics: StepperMetrics): NodeKubeClient {
+  return NodeKubeClient.fromKubeconfig({
+    ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
+    onRequest: metrics.apiRequest,
+    timeoutMs: 30_000,
+  });
+}
+
+/** Exit codes: see STEP_USAGE. */
+export async function runStep(argv: string[], env: NodeJS.ProcessEnv, deps: StepCommandDeps = {}): Promise<number> {
+  const parsed = parseStepConfig(argv, env);
+  if (!parsed.ok) {
+    if (parsed.help) {
+      (deps.stdout ?? process.stdout).write(STEP_USAGE);
+      return 0;
+    }
+    (deps.stderr ?? process.stderr).write(`davy step: ${parsed.error}\n\n${STEP_USAGE}`);
+    return 2;
+  }
+  const { config } = parsed;
+  const logger = deps.logger ?? createLogger({ level: config.logLevel, defaultMeta: { component: 'stepper' } });
+  const metrics = new StepperMetrics();
+  let client: NodeKubeClient | undefined;
+  let server: Server | undefined;
+  const stop = stopSignal(deps.stop, logger);
+  try {
+    client = deps.kube ? undefined : apiClient(config, metrics);
+    if (config.metricsPort !== undefined) {
+      server = await serveMetrics(metrics, config.metricsPort, logger);
+      deps.onMetricsListening?.((server.address() as AddressInfo).port);
+    }
+  } catch (error) {
+    logger.error('the stepper cannot start', { error });
+    stop.dispose();
+    client?.close();
+    return 1;
+  }
+  try {
+    const result = await runSchedule(
+      {
+        kube: deps.kube ?? (client as NodeKubeClient),
+        clock: deps.clock ?? (() => new Date()),
+        logger,
+        webhooks: deps.webhooks ?? createWebhookCaller(),
+        metrics,
+        ...(deps.metricProviders ? { metricProviders: deps.metricProviders } : {}),
+        ...(deps.sleep ? { sleep: deps.sleep } : {}),
+        ...(deps.onPass ? { onPass: deps.onPass } : {}),
+      },
+      {
+        mode: config.mode,
+        pass: {
+          namespaces: config.namespaces,
+          ...(config.shard ? { shard: config.shard } : {}),
+          meshProvider: config.meshProvider,
+          ...(config.metricsServer ? { metricsServer: config.metricsServer } : {}),
+          concurrency: config.concurrency,
+        },
+        pollIntervalMs: config.pollIntervalMs,
+        signal: stop.signal,
+      },
+    );
+    logger.info('stepper done', { ...result });
+    return result.lastPassFailed ? 1 : 0;
+  } finally {
+    stop.dispose();
+    client?.close();
+    if (server) await new Promise<void>((resolve) => server?.close(() => resolve()));
+  }
+}

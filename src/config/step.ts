@@ -1,0 +1,152 @@
+// The configuration of `davy step`, parsed once from argv and the environment. This is the only
+// place the command reads environment variables: JOB_COMPLETION_INDEX (an Indexed Job's shard,
+// with `--shard N`) and DAVY_LOG_LEVEL; flags win over them.
+import { parseArgs } from 'node:util';
+import { parseDuration } from '../api/durations.js';
+import { DAVY_PROVIDERS, isDavyProvider, type DavyProvider } from '../api/providers.js';
+import type { LogLevel } from '../telemetry/logger.js';
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+export type StepMode = { kind: 'once' } | { kind: 'for'; durationMs: number } | { kind: 'watch' };
+
+export interface StepConfig {
+  mode: StepMode;
+  /** Empty: every namespace. */
+  namespaces: string[];
+  shard?: { index: number; count: number };
+  metricsServer?: string;
+  meshProvider: DavyProvider;
+  kubeconfig?: string;
+  logLevel: LogLevel;
+  /** Serve /metrics on this port while running. */
+  metricsPort?: number;
+  /** The longest sleep between passes. */
+  pollIntervalMs: number;
+  /** Canaries stepped at once. */
+  concurrency: number;
+}
+
+export type StepConfigResult = { ok: true; config: StepConfig } | { ok: false; help: true } | { ok: false; help: false; error: string };
+
+export const STEP_USAGE = `Usage: davy step [--once | --for D | --watch] [flags]
+
+Steps every canary in reach: lists them and what they need, observes, runs the analysis checks,
+decides one step each, writes its state, and brings the cluster to it. Stateless: any run may
+stop at any moment; the next one converges.
+
+Modes (one of them; default --once):
+  --once                   one pass, then exit
+  --for D                  passes until D (a duration: 55s, 2m) has passed, each when the next
+                           canary is due; the CronJob runs --for 55s every minute
+  --watch                  passes forever (until SIGTERM or SIGINT)
+
+Flags:
+  --namespace NS           step only the Canaries of NS; repeatable, or a comma list (default: all)
+  --shard I/N              step only the canaries whose namespace/name hashes to shard I of N
+                           (0 <= I < N); --shard N takes I from JOB_COMPLETION_INDEX (Indexed Jobs)
+  --metrics-server URL     Prometheus for canaries that name none (default http://prometheus:9090)
+  --mesh-provider NAME     the provider of canaries that name none (default istio):
+                           ${DAVY_PROVIDERS.join(', ')}
+  --kubeconfig FILE        credentials (default: in-cluster, then KUBECONFIG or ~/.kube/config)
+  --log-level L            debug, info, warn or error (env DAVY_LOG_LEVEL; default info)
+  --metrics-port P         serve Prometheus metrics at /metrics on P while running
+  --poll-interval D        the longest wait between passes, so new revisions are seen (default 10s)
+  --concurrency N          canaries stepped at once (default 4)
+  -h, --help               this text
+
+Exit codes: 0 the passes ran (problems of single canaries are Events and logs, not failures), or
+SIGTERM/SIGINT stopped it cleanly; 1 the stepper could not start, or its last pass could not
+list the Canaries; 2 usage errors.
+`;
+
+const fail = (error: string): StepConfigResult => ({ ok: false, help: false, error });
+
+function parseMode(values: { once?: boolean; for?: string; watch?: boolean }): StepMode | string {
+  const chosen = [values.once && '--once', values.for !== undefined && '--for', values.watch && '--watch'].filter(Boolean);
+  if (chosen.length > 1) return `${chosen.join(' and ')} cannot be combined`;
+  if (values.watch) return { kind: 'watch' };
+  if (values.for === undefined) return { kind: 'once' };
+  const ms = parseDuration(values.for);
+  if (ms === undefined || ms <= 0) return `--for: must be a positive duration such as 55s or 2m, got ${JSON.stringify(values.for)}`;
+  return { kind: 'for', durationMs: ms };
+}
+
+const wholeNumber = (text: string | undefined): number | undefined => (text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined);
+
+/** `I/N`, or `N` with the index from JOB_COMPLETION_INDEX. */
+function parseShard(text: string | undefined, env: NodeJS.ProcessEnv): StepConfig['shard'] | string | undefined {
+  if (text === undefined) return undefined;
+  const [first, second, ...rest] = text.split('/');
+  const explicit = second !== undefined;
+  const count = wholeNumber(explicit ? second : first);
+  if (rest.length > 0 || count === undefined || count < 1) return `--shard: must be I/N or N with N >= 1, got ${JSON.stringify(text)}`;
+  const index = explicit ? wholeNumber(first) : wholeNumber(env.JOB_COMPLETION_INDEX);
+  if (index === undefined) {
+    return explicit
+      ? `--shard: I must be a whole number, got ${JSON.stringify(text)}`
+      : `--shard ${text}: the shard index comes from JOB_COMPLETION_INDEX, which is ${env.JOB_COMPLETION_INDEX === undefined ? 'not set' : JSON.stringify(env.JOB_COMPLETION_INDEX)}`;
+  }
+  if (index >= count) return `--shard: the index ${index} must be below the shard count ${count}`;
+  return { index, count };
+}
+
+const parsedOptions = {
+  once: { type: 'boolean' },
+  for: { type: 'string' },
+  watch: { type: 'boolean' },
+  namespace: { type: 'string', multiple: true },
+  shard: { type: 'string' },
+  'metrics-server': { type: 'string' },
+  'mesh-provider': { type: 'string' },
+  kubeconfig: { type: 'string' },
+  'log-level': { type: 'string' },
+  'metrics-port': { type: 'string' },
+  'poll-interval': { type: 'string' },
+  concurrency: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export function parseStepConfig(argv: readonly string[], env: NodeJS.ProcessEnv): StepConfigResult {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: parsedOptions }));
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error));
+  }
+  if (values.help) return { ok: false, help: true };
+  const mode = parseMode(values);
+  if (typeof mode === 'string') return fail(mode);
+  const shard = parseShard(values.shard, env);
+  if (typeof shard === 'string') return fail(shard);
+  const meshProvider = values['mesh-provider'] ?? 'istio';
+  if (!isDavyProvider(meshProvider)) return fail(`--mesh-provider: must be one of ${DAVY_PROVIDERS.join(', ')}, got ${JSON.stringify(meshProvider)}`);
+  const logLevel = values['log-level'] ?? env.DAVY_LOG_LEVEL ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel as LogLevel)) return fail(`--log-level: must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
+  const metricsServer = values['metrics-server'];
+  if (metricsServer !== undefined && !URL.canParse(metricsServer)) return fail(`--metrics-server: not a URL: ${JSON.stringify(metricsServer)}`);
+  const metricsPort = wholeNumber(values['metrics-port']);
+  if (values['metrics-port'] !== undefined && (metricsPort === undefined || metricsPort > 65535)) {
+    return fail(`--metrics-port: must be an integer from 0 to 65535, got ${JSON.stringify(values['metrics-port'])}`);
+  }
+  const poll = values['poll-interval'] === undefined ? 10_000 : parseDuration(values['poll-interval']);
+  if (poll === undefined || poll < 1000) return fail(`--poll-interval: must be a duration of at least 1s, got ${JSON.stringify(values['poll-interval'])}`);
+  const concurrency = values.concurrency === undefined ? 4 : wholeNumber(values.concurrency);
+  if (concurrency === undefined || concurrency < 1 || concurrency > 64) return fail(`--concurrency: must be an integer from 1 to 64, got ${JSON.stringify(values.concurrency)}`);
+  const namespaces = [...new Set((values.namespace ?? []).flatMap((n) => n.split(',')).map((n) => n.trim()).filter((n) => n !== ''))];
+  return {
+    ok: true,
+    config: {
+      mode,
+      namespaces,
+      ...(shard ? { shard } : {}),
+      ...(metricsServer ? { metricsServer } : {}),
+      meshProvider,
+      ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
+      logLevel: logLevel as LogLevel,
+      ...(metricsPort === undefined ? {} : { metricsPort }),
+      pollIntervalMs: poll,
+      concurrency,
+    },
+  };
+}
