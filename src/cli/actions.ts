@@ -8,7 +8,7 @@ import { CLUSTER_FLAGS, CLUSTER_FLAGS_USAGE, booleanFlag, clusterFlags, parseFla
 import { ConflictError, type KubeObject } from '../kube/client.js';
 import { parseState, type State } from '../stepper/index.js';
 import { actionAnnotation, actionPatch, expectation, FIELD_MANAGER, type Verb } from './actions-plan.js';
-import { canaryRef, describeFailure, type ClusterSession, type Connect } from './status-kube.js';
+import { canaryRef, describeFailure, isFailure, openSession, type ClusterSession, type Connect } from './status-kube.js';
 import { canaryView } from './status-model.js';
 
 export interface ActionIO {
@@ -113,9 +113,13 @@ export async function runAction(verb: Verb, argv: string[], io: ActionIO): Promi
     io.stderr(`${io.program} ${verb}: ${args.error}\n\n${actionUsage(verb, io.program)}`);
     return 2;
   }
-  let session: ClusterSession | undefined;
+  const opened = await openSession(io.connect, args.cluster);
+  if (isFailure(opened)) {
+    io.stderr(`${io.program} ${verb}: ${opened.message}\n`);
+    return opened.code;
+  }
+  const session = opened;
   try {
-    session = await io.connect(args.cluster);
     for (let i = 0; i < CONFLICT_RETRIES; i += 1) {
       const outcome = await attempt(verb, args, session, io);
       if (!outcome) continue;
@@ -130,6 +134,6 @@ export async function runAction(verb: Verb, argv: string[], io: ActionIO): Promi
     io.stderr(`${io.program} ${verb}: ${failure.message}\n`);
     return failure.code;
   } finally {
-    session?.close();
+    session.close();
   }
 }

@@ -58,3 +58,14 @@ export function describeFailure(error: unknown): Failure {
   const message = error instanceof Error ? error.message : String(error);
   return { code: 2, message: `cannot reach the cluster: ${message}` };
 }
+
+/** Connects; a kubeconfig that cannot be used is a Failure (exit 2), not a throw. */
+export async function openSession(connect: Connect, flags: ClusterFlags): Promise<ClusterSession | Failure> {
+  try {
+    return await connect(flags);
+  } catch (error) {
+    return { code: 2, message: `cannot use the kubeconfig: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+export const isFailure = (value: ClusterSession | Failure): value is Failure => 'code' in value;

@@ -11,7 +11,7 @@ import {
 import type { StepOptions } from '../stepper/index.js';
 import type { Paint } from './format/ansi.js';
 import { renderTable, renderWatchList } from './status-list.js';
-import { canaryRef, describeFailure, type ClusterSession, type Connect } from './status-kube.js';
+import { canaryRef, describeFailure, isFailure, openSession, type ClusterSession, type Connect } from './status-kube.js';
 import { canaryView, type CanaryView } from './status-model.js';
 import type { SimulationCache } from './status-estimate.js';
 import { renderDetail, type RenderOptions } from './status-render.js';
@@ -113,16 +113,19 @@ export async function runStatus(argv: string[], io: StatusIO): Promise<number> {
     io.stderr(`${io.program} status: ${args.error}\n\n${statusUsage(io.program)}`);
     return 2;
   }
-  let session: ClusterSession | undefined;
+  const opened = await openSession(io.connect, args.cluster);
+  if (isFailure(opened)) {
+    io.stderr(`${io.program} status: ${opened.message}\n`);
+    return opened.code;
+  }
+  const session = opened;
   try {
-    session = await io.connect(args.cluster);
     const cache: SimulationCache = new Map();
     // A one-off text report says "in 12s"; a watch decides per output (watchLoop).
     const first = await poll(args, session, io, cache, !args.watch && args.format === 'text');
     if (args.watch) {
       const signal = io.interrupt?.() ?? new AbortController().signal;
-      const active = session;
-      await watchLoop((live) => poll(args, active, io, cache, live), { ...io, signal }, { format: args.format, title: `${io.program} status --watch` });
+      await watchLoop((live) => poll(args, session, io, cache, live), { ...io, signal }, { format: args.format, title: `${io.program} status --watch` });
       return 0;
     }
     if (args.format === 'json') io.stdout(`${JSON.stringify(first.json, null, 2)}\n`);
@@ -138,6 +141,6 @@ export async function runStatus(argv: string[], io: StatusIO): Promise<number> {
     io.stderr(`${io.program} status: ${failure.message}\n`);
     return failure.code;
   } finally {
-    session?.close();
+    session.close();
   }
 }

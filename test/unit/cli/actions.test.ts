@@ -197,6 +197,19 @@ describe('davy promote|abort|retry|pause|resume', () => {
     expect(r).to.deep.include({ code: 1, err: 'davy retry: the API server refused: canaries.flagger.app "podinfo" is forbidden\n' });
   });
 
+  it('when the kubeconfig cannot be used, then nothing is written and it exits 2', async () => {
+    let err = '';
+    const code = await runAction('abort', ['podinfo'], {
+      stdout: () => undefined,
+      stderr: (t) => (err += t),
+      connect: () => Promise.reject(new Error("ENOENT: no such file or directory, open '/nope'")),
+      now: () => new Date(START),
+      nonce: () => 'n',
+      program: 'kubectl davy',
+    });
+    expect({ code, err }).to.deep.equal({ code: 2, err: "kubectl davy abort: cannot use the kubeconfig: ENOENT: no such file or directory, open '/nope'\n" });
+  });
+
   it('when no user is known, then the action is written by "unknown"', async () => {
     const kube = seeded(failed());
     await run('retry', ['podinfo', '-n', 'test'], kube, null);

@@ -113,13 +113,16 @@ describe('davy status', () => {
     expect((await run(['--help'], kube, now)).code).to.equal(0);
   });
 
-  it('when the API server refuses, then it exits 1; when the cluster cannot be reached, then it exits 2', async () => {
+  it('when the API server refuses, then it exits 1; when the cluster cannot be reached or the kubeconfig used, then it exits 2', async () => {
     const { kube, now } = cluster();
     kube.failNext('list', new ApiError('canaries.flagger.app is forbidden', 403, 'Forbidden'));
     const refused = await run([], kube, now);
     expect(refused).to.deep.include({ code: 1, err: 'davy status: the API server refused: canaries.flagger.app is forbidden\n' });
-    const unreachable = await run([], kube, now, { connect: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6443')) });
+    kube.failNext('list', new Error('connect ECONNREFUSED 127.0.0.1:6443'));
+    const unreachable = await run([], kube, now);
     expect(unreachable).to.deep.include({ code: 2, err: 'davy status: cannot reach the cluster: connect ECONNREFUSED 127.0.0.1:6443\n' });
+    const noConfig = await run([], kube, now, { connect: () => Promise.reject(new Error('the kubeconfig has no context "x"')) });
+    expect(noConfig).to.deep.include({ code: 2, err: 'davy status: cannot use the kubeconfig: the kubeconfig has no context "x"\n' });
   });
 
   it('when watching on a terminal, then each frame replaces the last in place cut to the terminal width, the cursor comes back, and Ctrl-C ends it with 0', async () => {
