@@ -85,7 +85,7 @@ const WAIT_TEXT: Record<WaitKind, (message: string, a: EffectiveAnalysis, target
   approval: (m) => `approval by the confirm-rollout webhook ${m}`,
   trafficApproval: (m) => `approval by the confirm-traffic-increase webhook ${m}`,
   promotionApproval: (m) => `approval by the confirm-promotion webhook ${m}`,
-  paused: (m) => `resume: paused by ${m || 'unknown'}`,
+  paused: (m) => `a resume (paused by ${m || 'unknown'})`,
 };
 
 const RESTING = new Set(['Initialized', 'Succeeded', 'Failed']);
