@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { jsonEqual } from '../src/admission/json-patch.js';
 import { decideMutation, mutateOutcome, stepperIdentity } from '../src/admission/mutate.js';
 import { parseAdmissionReview, type JsonObject } from '../src/admission/review.js';
 import { canonicalJson, templateRevision } from '../src/api/revision.js';
@@ -17,6 +18,7 @@ const decoded = parseAdmissionReview(body);
 if (!decoded.ok) throw new Error(decoded.error.message);
 const { request } = decoded;
 const template = (request.object!.spec as JsonObject).template;
+const oldTemplate = (request.oldObject!.spec as JsonObject).template;
 const identity = stepperIdentity(['system:serviceaccount:davy-system:davy-stepper']);
 const logger = createLogger({ stream: new Writable({ write: (_c, _e, done) => done() }) });
 const outcome = mutateOutcome(request, identity);
@@ -33,11 +35,23 @@ function measure(run: () => unknown): number {
   return batches.sort((x, y) => x - y)[2]!;
 }
 
+/** Everything the server does for a review between reading the body and writing the answer. */
+function whole(): number {
+  const decodedAgain = parseAdmissionReview(body);
+  if (!decodedAgain.ok) throw new Error(decodedAgain.error.message);
+  const { request: r } = decodedAgain;
+  const answer = mutateOutcome(r, identity);
+  logger.info('admission review', { path: '/mutate', verdict: answer.verdict, uid: r.uid, kind: r.kind.kind, operation: r.operation, namespace: r.namespace, name: r.name, user: r.userInfo.username, dryRun: r.dryRun, reason: answer.reason, ...answer.details, durationMs: 0.5 });
+  return JSON.stringify(answer.review).length;
+}
+
 const rows: [string, number][] = [
+  ['whole review in-process: decode + decision + answer + log line', measure(whole)],
   ['decode: JSON.parse of the review + checks', measure(() => parseAdmissionReview(body))],
   ['decision (new revision: one hash, templates compared)', measure(() => decideMutation(request, identity))],
   ['  of which templateRevision (canonical JSON + SHA-256)', measure(() => templateRevision(template))],
   ['  of which canonicalJson alone', measure(() => canonicalJson(template))],
+  ['  of which jsonEqual of the old and new templates', measure(() => jsonEqual(template, oldTemplate))],
   ['  for scale: JSON.stringify of the same template', measure(() => JSON.stringify(template))],
   ['answer: JSON.stringify of the AdmissionReview response', measure(() => JSON.stringify(outcome.review))],
   ['log: one JSON line through winston', measure(() => logger.info('admission review', { path: '/mutate', verdict: outcome.verdict, reason: outcome.reason, uid: request.uid, kind: 'Deployment', ...outcome.details, durationMs: 0.5 }))],
