@@ -85,6 +85,23 @@ describe('webhook HTTP edge', function () {
     expect(reply.headers.allow).to.equal('POST');
   });
 
+  it('when a client reconnects with the TLS session it was given, then the session is resumed (no full handshake)', async () => {
+    const once = (session?: Buffer): Promise<{ reused: boolean; session?: Buffer }> =>
+      new Promise((resolve, reject) => {
+        let ticket: Buffer | undefined;
+        const socket = connect({ host: '127.0.0.1', port: webhook.port, ca: certs.ca, servername: 'localhost', session }, () => {
+          socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+        });
+        socket.on('session', (data: Buffer) => (ticket = data));
+        socket.on('data', () => undefined);
+        socket.on('end', () => resolve({ reused: socket.isSessionReused(), session: ticket }));
+        socket.on('error', reject);
+      });
+    const first = await once();
+    expect(first.session, 'a session ticket').to.be.instanceOf(Buffer);
+    expect((await once(first.session)).reused).to.equal(true);
+  });
+
   it('when a client sends half a body and disconnects, then the server survives and answers the next review', async () => {
     await new Promise<void>((resolve, reject) => {
       const socket = connect({ host: '127.0.0.1', port: webhook.port, ca: certs.ca, servername: 'localhost' }, () => {
