@@ -17,6 +17,7 @@ import type { Action, Delivery, HookResult, State, TargetAction } from '../stepp
 import { describeError } from '../webhooks/http.js';
 import { buildAutoscalerCopy } from '../workloads/autoscalers.js';
 import type { TrackedConfigs } from '../workloads/config-tracking.js';
+import { ANNOTATION_KEDA_PAUSED, ANNOTATION_KEDA_PAUSED_REPLICAS } from '../workloads/keys.js';
 import { converged, ownershipOf } from '../workloads/meta.js';
 import type { Result } from '../workloads/result.js';
 import type { Autoscaler } from '../workloads/types.js';
@@ -146,7 +147,16 @@ async function autoscalerCopy(ctx: ApplyContext, idle: boolean): Promise<void> {
   if (existing && ownershipOf(existing, scope.canary).kind !== 'ours') {
     throw new ProblemError('ObjectConflict', `${copyRef.kind} ${copyRef.namespace ?? ''}/${copyRef.name} exists and is not this Canary's`);
   }
-  await write(scope.view, existing ? converged(existing, desired) : desired, existing);
+  await write(scope.view, existing ? withoutStalePause(converged(existing, desired), desired) : desired, existing);
+}
+
+/** converged() keeps annotations others added; KEDA's pause is Davy's to set, so it goes when `desired` lacks it. */
+function withoutStalePause(merged: KubeObject, desired: KubeObject): KubeObject {
+  const annotations = { ...(merged.metadata.annotations ?? {}) };
+  for (const key of [ANNOTATION_KEDA_PAUSED, ANNOTATION_KEDA_PAUSED_REPLICAS]) {
+    if (desired.metadata.annotations?.[key] === undefined) delete annotations[key];
+  }
+  return { ...merged, metadata: { ...merged.metadata, annotations } };
 }
 
 /** The autoscaler copy wakes before the copy scales up, and sleeps before it scales down. */

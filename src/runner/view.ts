@@ -29,6 +29,11 @@ const cacheable = (kind: string, namespace: string | undefined): namespace is st
 export const isStaleWrite = (error: unknown): boolean =>
   error instanceof ConflictError || (error instanceof ApiError && error.status === 422);
 
+/** The field manager of the stepper's writes, as `kubectl get -o yaml --show-managed-fields` shows it. */
+export const FIELD_MANAGER = 'davy-stepper';
+
+const managed = (options: WriteOptions): WriteOptions => ({ fieldManager: FIELD_MANAGER, ...options });
+
 export class ClusterView implements KubeClient {
   private readonly lists = new Map<string, Promise<Map<string, KubeObject>>>();
 
@@ -66,25 +71,25 @@ export class ClusterView implements KubeClient {
   }
 
   async create<T extends KubeObject>(object: T, options: WriteOptions = {}): Promise<T> {
-    const created = await this.guard(refOf(object), () => this.kube.create(object, options));
+    const created = await this.guard(refOf(object), () => this.kube.create(object, managed(options)));
     if (!options.dryRun) this.store(created);
     return created;
   }
 
   async replace<T extends KubeObject>(object: T, options: WriteOptions = {}): Promise<T> {
-    const replaced = await this.guard(refOf(object), () => this.kube.replace(object, options));
+    const replaced = await this.guard(refOf(object), () => this.kube.replace(object, managed(options)));
     if (!options.dryRun) this.store(replaced);
     return replaced;
   }
 
   async replaceStatus<T extends KubeObject>(object: T, options: WriteOptions = {}): Promise<T> {
-    const replaced = await this.guard(refOf(object), () => this.kube.replaceStatus(object, options));
+    const replaced = await this.guard(refOf(object), () => this.kube.replaceStatus(object, managed(options)));
     if (!options.dryRun) this.store(replaced);
     return replaced;
   }
 
   async patch<T extends KubeObject = KubeObject>(ref: ObjectRef, patch: Patch, options: WriteOptions = {}): Promise<T> {
-    const patched = await this.guard(ref, () => this.kube.patch<T>(ref, patch, options));
+    const patched = await this.guard(ref, () => this.kube.patch<T>(ref, patch, managed(options)));
     if (!options.dryRun) this.store(patched);
     return patched;
   }

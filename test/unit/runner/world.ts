@@ -29,6 +29,12 @@ export class FakeClock {
   }
 }
 
+/** A healthy app: 100% success, a p99 of 100ms (the http observer's histogram is in seconds). */
+export function healthy(query: string): MetricResult {
+  if (!query.includes('histogram_quantile')) return { kind: 'ok', value: 100 };
+  return { kind: 'ok', value: query.includes('_seconds_') ? 0.1 : 100 };
+}
+
 export interface HookAnswer {
   (call: WebhookCall): WebhookResult | undefined;
 }
@@ -62,7 +68,7 @@ export function world(canaryFile: FixtureFile = 'podinfo-canary-osm', ...files: 
     },
   };
   const fakeProm = () => ({
-    query: (text: string) => Promise.resolve(metric.answer?.(text) ?? { kind: 'ok' as const, value: 100 }),
+    query: (text: string) => Promise.resolve(metric.answer?.(text) ?? healthy(text)),
     isOnline: () => Promise.resolve({ online: true as const }),
   });
   const metricProviders: MetricProviderRegistry = { ...METRIC_PROVIDERS, prometheus: fakeProm };
@@ -73,7 +79,7 @@ export function world(canaryFile: FixtureFile = 'podinfo-canary-osm', ...files: 
 }
 
 const ref = (kind: string, name: string, namespace = 'test'): ObjectRef => {
-  const apiVersion = { Deployment: 'apps/v1', Canary: 'flagger.app/v1beta1', HorizontalPodAutoscaler: 'autoscaling/v2' }[kind] ?? 'v1';
+  const apiVersion = { Deployment: 'apps/v1', Canary: 'flagger.app/v1beta1', HorizontalPodAutoscaler: 'autoscaling/v2', ScaledObject: 'keda.sh/v1alpha1' }[kind] ?? 'v1';
   return { apiVersion, kind, name, namespace };
 };
 
