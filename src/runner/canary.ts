@@ -2,7 +2,7 @@
 // resourceVersion read in the LIST; a conflict means another stepper moved first), project the
 // status, apply the actions, and acknowledge what the outbox delivered. Decisions are the pure
 // stepper's; this file only moves data between it and the cluster.
-import { ANNOTATION_STATE } from '../api/keys.js';
+import { ANNOTATION_STATE, FINALIZER } from '../api/keys.js';
 import { canonicalJson } from '../api/revision.js';
 import type { Canary } from '../api/types.js';
 import { formatFieldError } from '../api/field-errors.js';
@@ -33,7 +33,7 @@ export async function stepCanary(canary: Canary, pass: CanaryPass): Promise<Cana
   const invalid = typeof scope === 'string' ? [scope] : invalidity(canary, options);
   // A Canary being deleted is still finalized when Davy can route it: its objects must go.
   if (typeof scope === 'string' || (invalid.length > 0 && !deleting)) {
-    const log = deps.logger.child(report);
+    const log = deps.logger.child({ canary: report.name, namespace: report.namespace });
     const message = `Canary spec is invalid, not stepped: ${invalid.join('; ')}`;
     log.warn(message);
     await reportProblem({ canary, log, view }, deps, message, deps.clock());
@@ -84,11 +84,13 @@ async function run(scope: CanaryScope, pass: CanaryPass): Promise<Outcome> {
   }
   const out = step(parsed.state, spec, { ...obs, ...(results ? { results } : {}) }, now, scope.stepOptions);
   if (results) deps.metrics?.analysisTick(scope.canary.spec.targetRef.name, scope.targetRef.namespace ?? '', (Date.now() - started) / 1000);
-  const changed = parsed.kind !== 'ok' || worthWriting(parsed.state, out.state, out.actions, spec);
+  const changed = worthWriting(parsed.state, out.state, out.actions, spec);
   const ctx: ApplyContext = { scope, deps, state: out.state, configs: obs.trackedConfigs, now, canary };
   if (changed) {
     if (!(await writeState(ctx, out.state))) return { outcome: 'conflict', phase: parsed.state.phase, message: 'another stepper wrote the state first' };
   }
+  // A Canary going away without Davy's finalizer is not Davy's to write to.
+  if (deleting && !(canary.metadata.finalizers ?? []).includes(FINALIZER)) return { outcome: 'idle', phase: out.state.phase };
   await writeStatus(ctx, out.state);
   // Unchanged: the recorded intent, re-applied (a Canary being deleted gets only what step() asked).
   const actions = changed ? out.actions : (deleting ? out.actions : intent(out.state, spec)).filter((a) => a.kind !== 'event');

@@ -105,4 +105,50 @@ describe('runner: deleting a Canary', () => {
     expect(canaryOf(w)!.metadata.finalizers).to.deep.equal(['example.com/keep']);
     expect(canaryOf(w)!.metadata.finalizers).not.to.include(FINALIZER);
   });
+
+  it('when a never-stepped Canary is deleted without Davy\'s finalizer, then nothing is written for it', async () => {
+    const w = world();
+    const c = canaryOf(w)!;
+    await w.kube.replace({ ...c, metadata: { ...c.metadata, finalizers: ['example.com/keep'] } });
+    await w.kube.delete(canaryRef);
+    const before = writes(w);
+    const report = await runPass(w.deps, w.options);
+    expect(report.canaries[0]).to.include({ outcome: 'idle' });
+    expect(writes(w) - before).to.equal(0);
+  });
+});
+
+describe('runner: state and spec edge cases', () => {
+  it('when the state annotation is garbage, then the canary re-initialises from the cluster, keeps its stable revision, and says so once', async () => {
+    const w = world();
+    await passUntil(w, phaseIs('Initialized'), 20);
+    const stable = stateOf(w).stableRevision;
+    const c = canaryOf(w)!;
+    await w.kube.replace({ ...c, metadata: { ...c.metadata, annotations: { ...c.metadata.annotations, [ANNOTATION_STATE]: '{not json' } } });
+    await passUntil(w, phaseIs('Initialized'), 20);
+    expect(stateOf(w).stableRevision).to.equal(stable);
+    const recovered = events(w).filter((m) => m.includes('not JSON'));
+    expect(recovered).to.have.length(1);
+  });
+
+  it('when a canary is suspended, then it is reported once and nothing else is written, even as its objects drift', async () => {
+    const w = world();
+    await passUntil(w, phaseIs('Initialized'), 20);
+    await editCanary(w, (c) => {
+      c.spec.suspend = true;
+    });
+    await pass(w);
+    const before = writes(w);
+    const eventsBefore = events(w).length;
+    await w.kube.delete({ apiVersion: 'v1', kind: 'Service', name: 'podinfo-canary', namespace: 'test' });
+    const afterDelete = writes(w);
+    w.clock.advance(60_000);
+    await pass(w);
+    w.clock.advance(60_000);
+    await pass(w);
+    expect(writes(w) - afterDelete).to.equal(0);
+    expect(afterDelete - before).to.equal(1);
+    expect(events(w)).to.have.length(eventsBefore);
+    expect(get(w, 'Service', 'podinfo-canary')).to.equal(undefined);
+  });
 });

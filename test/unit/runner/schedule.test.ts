@@ -1,0 +1,117 @@
+// When passes run (--once, --for, --watch, a stop), which canaries a stepper takes (--namespace,
+// --shard), and what a pass reads with several namespaces.
+import { expect } from 'chai';
+import type { KubeObject } from '../../../src/kube/client.js';
+import { nextPassAt, runPass, runSchedule, shardOf, type PassReport } from '../../../src/runner/index.js';
+import { canary as loadCanary, load } from '../../fixtures/routers/index.js';
+import { flush, passUntil, phaseIs, stateOf, world, type World } from './world.js';
+
+/** A sleep that moves the world's clock instead of waiting. */
+const fakeSleep = (w: World) => (ms: number): Promise<void> => {
+  w.clock.advance(ms);
+  return flush();
+};
+
+/** The podinfo example copied into `namespace`. */
+function seedNamespace(w: World, namespace: string): void {
+  const canary = loadCanary('podinfo-canary-osm') as unknown as KubeObject;
+  canary.metadata = { ...canary.metadata, namespace, uid: `uid-${namespace}` };
+  const objects = load('podinfo-deployment').map((o) => ({ ...o, metadata: { ...o.metadata, namespace } }));
+  w.kube.seed(canary, ...objects);
+}
+
+describe('runner: the schedule', () => {
+  it('when --once, then one pass runs', async () => {
+    const w = world();
+    const result = await runSchedule({ ...w.deps, sleep: fakeSleep(w) }, { mode: { kind: 'once' } });
+    expect(result).to.deep.equal({ passes: 1, failedPasses: 0, lastPassFailed: false, stoppedBy: 'done' });
+  });
+
+  it('when --for 55s with a 30s interval, then passes run when canaries are due and never after the window', async () => {
+    const w = world();
+    const start = w.clock.ms;
+    const starts: number[] = [];
+    const result = await runSchedule(
+      { ...w.deps, sleep: fakeSleep(w), onPass: (r: PassReport) => starts.push(Date.parse(r.startedAt) - start) },
+      { mode: { kind: 'for', durationMs: 55_000 } },
+    );
+    expect(starts[0]).to.equal(0);
+    expect(starts.every((t) => t < 55_000)).to.equal(true);
+    expect(result.passes).to.equal(starts.length);
+    // Initializing is polled every 5s, then the canary rests: at most the 10s poll between passes.
+    expect(starts.slice(0, 3)).to.deep.equal([0, 5_000, 15_000]);
+    expect(stateOf(w).phase).to.equal('Initialized');
+  });
+
+  it('when --watch is stopped by a signal, then it stops between passes and says so', async () => {
+    const w = world();
+    const stop = new AbortController();
+    let passes = 0;
+    const result = await runSchedule(
+      { ...w.deps, sleep: fakeSleep(w), onPass: () => (++passes === 3 ? stop.abort() : undefined) },
+      { mode: { kind: 'watch' }, signal: stop.signal },
+    );
+    expect(result).to.include({ passes: 3, stoppedBy: 'signal' });
+  });
+
+  it('when the Canaries cannot be listed, then the pass fails, the schedule goes on, and the last failure is reported', async () => {
+    const w = world();
+    w.kube.failNext('list', new Error('connection refused'), 'Canary');
+    const result = await runSchedule({ ...w.deps, sleep: fakeSleep(w) }, { mode: { kind: 'for', durationMs: 15_000 } });
+    expect(result.failedPasses).to.equal(1);
+    expect(result.lastPassFailed).to.equal(false);
+    expect(result.passes).to.be.greaterThan(1);
+  });
+
+  it('when the next canary is due sooner than the poll interval, then the next pass is then, but at least a second away', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    const report = (due?: string): PassReport => ({ startedAt: '', durationMs: 0, canaries: [], ...(due ? { due } : {}) });
+    expect(nextPassAt(now, report('2026-01-01T00:00:03Z'), 10_000, 1000)).to.equal(now + 3000);
+    expect(nextPassAt(now, report('2025-12-31T23:00:00Z'), 10_000, 1000)).to.equal(now + 1000);
+    expect(nextPassAt(now, report('2026-01-01T00:05:00Z'), 10_000, 1000)).to.equal(now + 10_000);
+    expect(nextPassAt(now, report(), 10_000, 1000)).to.equal(now + 10_000);
+  });
+});
+
+describe('runner: which canaries a stepper takes', () => {
+  it('when shards split the canaries, then each canary is in exactly one shard, the same one every time', () => {
+    const names = Array.from({ length: 60 }, (_, i) => [`ns-${i % 7}`, `app-${i}`] as const);
+    const counts = [0, 0, 0];
+    for (const [ns, name] of names) {
+      const shard = shardOf(ns, name, 3);
+      expect(shardOf(ns, name, 3)).to.equal(shard);
+      counts[shard]! += 1;
+    }
+    expect(counts.every((c) => c > 5)).to.equal(true);
+  });
+
+  it('when --shard I/N is given, then a pass steps only the canaries of shard I', async () => {
+    const w = world();
+    seedNamespace(w, 'other');
+    const mine = shardOf('test', 'podinfo', 2);
+    const report = await runPass(w.deps, { shard: { index: mine, count: 2 } });
+    const expected = ['test', 'other'].filter((ns) => shardOf(ns, 'podinfo', 2) === mine);
+    expect(report.canaries.map((c) => c.namespace).sort()).to.deep.equal(expected.sort());
+  });
+
+  it('when --namespace is given, then canaries elsewhere are neither listed nor touched', async () => {
+    const w = world();
+    seedNamespace(w, 'other');
+    w.options = { namespaces: ['other'] };
+    await passUntil(w, (x) => stateOf(x).phase === '' && x.kube.objects('TrafficSplit').length === 1, 20);
+    expect(w.kube.objects('TrafficSplit').map((o) => o.metadata.namespace)).to.deep.equal(['other']);
+    expect(stateOf(w).phase).to.equal('');
+  });
+
+  it('when two namespaces hold canaries, then an idle pass costs the same LISTs per namespace and no GET', async () => {
+    const w = world();
+    seedNamespace(w, 'other');
+    await passUntil(w, (x) => phaseIs('Initialized')(x), 20);
+    await passUntil(w, () => w.kube.objects('HorizontalPodAutoscaler').length === 4, 20);
+    const before = { ...w.kube.requests };
+    await runPass(w.deps, w.options);
+    expect(w.kube.requests.get - before.get).to.equal(0);
+    // Canaries twice across all namespaces, then 4 kinds in each of the two namespaces.
+    expect(w.kube.requests.list - before.list).to.equal(2 + 2 * 4);
+  });
+});

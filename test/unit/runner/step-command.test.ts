@@ -1,0 +1,119 @@
+// `davy step`: its flags (parsed once, with the Indexed Job's index), exit codes, and /metrics.
+import { expect } from 'chai';
+import { Writable } from 'node:stream';
+import { runStep } from '../../../src/cli/step.js';
+import { parseStepConfig, type StepConfig } from '../../../src/config/step.js';
+import { silentLogger } from '../../../src/telemetry/logger.js';
+import { flush, world } from './world.js';
+
+const config = (argv: string[], env: NodeJS.ProcessEnv = {}): StepConfig | string => {
+  const parsed = parseStepConfig(argv, env);
+  if (parsed.ok) return parsed.config;
+  return parsed.help ? 'help' : parsed.error;
+};
+
+function sink(): { stream: Writable; text: () => string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk.toString());
+      done();
+    },
+  });
+  return { stream, text: () => chunks.join('') };
+}
+
+describe('davy step: flags', () => {
+  it('when no flag is given, then one pass over every namespace with istio as the mesh provider', () => {
+    expect(config([])).to.deep.equal({ mode: { kind: 'once' }, namespaces: [], meshProvider: 'istio', logLevel: 'info', pollIntervalMs: 10_000, concurrency: 4 });
+  });
+
+  it('when a mode is chosen, then --for takes a duration and modes do not combine', () => {
+    expect(config(['--for', '55s'])).to.deep.include({ mode: { kind: 'for', durationMs: 55_000 } });
+    expect(config(['--for', '1m30s'])).to.deep.include({ mode: { kind: 'for', durationMs: 90_000 } });
+    expect(config(['--watch'])).to.deep.include({ mode: { kind: 'watch' } });
+    expect(config(['--watch', '--once'])).to.equal('--once and --watch cannot be combined');
+    expect(config(['--for', '0s'])).to.match(/^--for: must be a positive duration/);
+    expect(config(['--for', 'soon'])).to.match(/^--for: must be a positive duration/);
+  });
+
+  it('when --shard is I/N, then it is used as given; when it is N, then the index comes from JOB_COMPLETION_INDEX', () => {
+    expect(config(['--shard', '1/3'])).to.deep.include({ shard: { index: 1, count: 3 } });
+    expect(config(['--shard', '3'], { JOB_COMPLETION_INDEX: '2' })).to.deep.include({ shard: { index: 2, count: 3 } });
+    expect(config(['--shard', '3'])).to.equal('--shard 3: the shard index comes from JOB_COMPLETION_INDEX, which is not set');
+    expect(config(['--shard', '3/3'])).to.equal('--shard: the index 3 must be below the shard count 3');
+    expect(config(['--shard', '1/0'])).to.match(/^--shard: must be I\/N/);
+    expect(config(['--shard', '3'], { JOB_COMPLETION_INDEX: '5' })).to.equal('--shard: the index 5 must be below the shard count 3');
+  });
+
+  it('when namespaces, providers, levels and URLs are given, then they are checked', () => {
+    expect(config(['--namespace', 'a', '--namespace', 'b,c,a'])).to.deep.include({ namespaces: ['a', 'b', 'c'] });
+    expect(config(['--mesh-provider', 'osm'])).to.include({ meshProvider: 'osm' });
+    expect(config(['--mesh-provider', 'nginx'])).to.match(/^--mesh-provider: must be one of kubernetes, istio, osm/);
+    expect(config([], { DAVY_LOG_LEVEL: 'debug' })).to.include({ logLevel: 'debug' });
+    expect(config(['--log-level', 'warn'], { DAVY_LOG_LEVEL: 'debug' })).to.include({ logLevel: 'warn' });
+    expect(config(['--log-level', 'trace'])).to.match(/^--log-level: must be one of/);
+    expect(config(['--metrics-server', 'http://prometheus.monitoring:9090'])).to.include({ metricsServer: 'http://prometheus.monitoring:9090' });
+    expect(config(['--metrics-server', 'prometheus'])).to.equal('--metrics-server: not a URL: "prometheus"');
+    expect(config(['--metrics-port', '70000'])).to.match(/^--metrics-port: must be an integer/);
+    expect(config(['--poll-interval', '500ms'])).to.match(/^--poll-interval: must be a duration of at least 1s/);
+    expect(config(['--concurrency', '0'])).to.match(/^--concurrency: must be an integer from 1 to 64/);
+    expect(config(['--bogus'])).to.match(/Unknown option '--bogus'/);
+    expect(config(['-h'])).to.equal('help');
+  });
+});
+
+describe('davy step: the command', () => {
+  it('when --help is asked, then the usage goes to stdout and the exit code is 0', async () => {
+    const out = sink();
+    expect(await runStep(['--help'], {}, { stdout: out.stream })).to.equal(0);
+    expect(out.text()).to.include('Usage: davy step').and.include('Exit codes');
+  });
+
+  it('when a flag is wrong, then the exit code is 2 and stderr says why', async () => {
+    const err = sink();
+    expect(await runStep(['--shard', 'x'], {}, { stderr: err.stream })).to.equal(2);
+    expect(err.text()).to.include('davy step: --shard: must be I/N or N');
+  });
+
+  it('when a pass runs, then the exit code is 0; when the Canaries cannot be listed, then it is 1', async () => {
+    const w = world();
+    const deps = { kube: w.kube, clock: w.clock.now, logger: silentLogger(), webhooks: w.deps.webhooks };
+    expect(await runStep(['--once', '--mesh-provider', 'osm'], {}, deps)).to.equal(0);
+    w.kube.failNext('list', new Error('connection refused'), 'Canary');
+    expect(await runStep(['--once'], {}, deps)).to.equal(1);
+  });
+
+  it('when --metrics-port is given, then /metrics serves Flagger\'s canary metrics and the stepper\'s own while it runs', async () => {
+    const w = world();
+    const stop = new AbortController();
+    let port = 0;
+    let scraped = '';
+    const code = await runStep(['--watch', '--metrics-port', '0'], {}, {
+      kube: w.kube,
+      clock: w.clock.now,
+      logger: silentLogger(),
+      webhooks: w.deps.webhooks,
+      stop: stop.signal,
+      onMetricsListening: (p) => {
+        port = p;
+      },
+      onPass: () => {
+        void fetch(`http://127.0.0.1:${port}/metrics`)
+          .then((res) => res.text())
+          .then((text) => {
+            scraped = text;
+            stop.abort();
+          });
+      },
+      sleep: (_ms, signal) => new Promise((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true })),
+    });
+    await flush();
+    expect(code).to.equal(0);
+    expect(scraped).to.include('flagger_canary_status{name="podinfo",namespace="test"} 1');
+    expect(scraped).to.include('flagger_canary_weight{workload="podinfo-primary",namespace="test"} 100');
+    expect(scraped).to.include('flagger_canary_total{namespace="test"} 1');
+    expect(scraped).to.include('davy_stepper_canaries_stepped_total 1');
+    expect(scraped).to.include('davy_stepper_pass_duration_seconds_count 1');
+  });
+});
