@@ -57,7 +57,9 @@ export async function applyActions(ctx: ApplyContext, actions: readonly Action[]
   let failure: Error | undefined;
   for (const action of actions) {
     if (isTarget(action)) {
-      if (failure !== undefined) continue;
+      // The finalizer goes once the stepper decided finalization is over (or timed out), even when
+      // a finalize step failed: a Canary must never become undeletable.
+      if (failure !== undefined && action.kind !== 'removeFinalizer') continue;
       try {
         await withRetry(ctx, action, () => applyTarget(ctx, action));
       } catch (error) {
@@ -174,12 +176,35 @@ async function setRoutes(ctx: ApplyContext, action: Extract<TargetAction, { kind
 
 /**
  * Deletion: traffic to the stable side first, then the router objects and Services (restored when
- * adopted), the autoscaler copy, the hold and Davy's metadata on the workload, the copy last. A
- * problem with routing does not stop the rest: without Davy's routing, traffic reaches the apex
- * Service, which selects the stable pods.
+ * adopted), the autoscaler copy, the hold and Davy's metadata on the workload, the copy last. Each
+ * part is attempted even when another failed (the hold must go even if routing cannot be read),
+ * except the copy, which stays while routing may still send it traffic. A problem with routing is
+ * logged: without Davy's routing, traffic reaches the apex Service, which selects the stable pods.
  */
 async function finalize(ctx: ApplyContext): Promise<void> {
   const { scope } = ctx;
+  const failures: unknown[] = [];
+  const attempt = async (part: string, run: () => Promise<void>): Promise<boolean> => {
+    try {
+      await run();
+      return true;
+    } catch (error) {
+      scope.log.warn(`finalize: ${part} failed; retried next pass`, { error });
+      failures.push(error);
+      return false;
+    }
+  };
+  const routed = await attempt('routing', () => finalizeRouting(scope));
+  await attempt('autoscaler copy', async () => {
+    const existing = scope.autoscaler && (await scope.view.get(scope.autoscaler.copyRef));
+    if (scope.autoscaler && existing && ownershipOf(existing, scope.canary).kind === 'ours') await scope.view.delete(scope.autoscaler.copyRef);
+  });
+  await attempt('workload', () => workload.releaseTarget(scope));
+  if (routed) await attempt('copy', () => workload.deleteCopy(scope));
+  if (failures.length > 0) throw failures[0];
+}
+
+async function finalizeRouting(scope: CanaryScope): Promise<void> {
   const { router, canary, log } = scope;
   const routes = await router.getRoutes(canary);
   if (routes.ok && (routes.value.canary > 0 || routes.value.mirror)) {
@@ -188,12 +213,6 @@ async function finalize(ctx: ApplyContext): Promise<void> {
   }
   const removed = await router.finalize(canary);
   if (!removed.ok) log.warn('cannot remove the routing objects', { reason: removed.error.message });
-  if (scope.autoscaler) {
-    const existing = await scope.view.get(scope.autoscaler.copyRef);
-    if (existing && ownershipOf(existing, canary).kind === 'ours') await scope.view.delete(scope.autoscaler.copyRef);
-  }
-  await workload.releaseTarget(scope);
-  await workload.deleteCopy(scope);
 }
 
 /** Events (at most once) and outbox calls (at least once: the answer goes to the acknowledging step). */

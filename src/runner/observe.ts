@@ -81,7 +81,11 @@ export async function observe(scope: CanaryScope): Promise<Observed> {
   const target = isWorkload(targetObject) ? targetObject : undefined;
   const copy = isWorkload(copyObject) ? copyObject : undefined;
   const configs = await trackedConfigs(view, canary, target);
-  const routes = await scope.router.getRoutes(canary);
+  // Routes unreadable (a routing kind that cannot be listed) read as "not there yet".
+  const routes = await scope.router.getRoutes(canary).catch((error: unknown) => {
+    scope.log.warn('cannot read the routes', { error });
+    return { ok: false } as const;
+  });
   const parsedAction = parseActionAnnotation(canary.metadata.annotations?.[ANNOTATION_ACTION]);
   const action = parsedAction && !('error' in parsedAction) ? parsedAction : undefined;
   const { deletionTimestamp, finalizers, name, namespace } = canary.metadata;

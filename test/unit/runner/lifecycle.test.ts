@@ -93,6 +93,18 @@ describe('runner: deleting a Canary', () => {
     expect(Object.keys(apex.metadata.annotations ?? {}).filter(isDavyKey)).to.deep.equal([]);
   });
 
+  it('when the routing kind can no longer be listed, then deletion still ends after the progress deadline: a Canary is never undeletable', async () => {
+    const w = world();
+    await passUntil(w, phaseIs('Initialized'), 20);
+    w.kube.intercept((verb, ref) => (ref.kind === 'TrafficSplit' ? new Error('the server could not find the requested resource') : undefined));
+    await w.kube.delete(canaryRef);
+    await passUntil(w, (x) => canaryOf(x) === undefined, 40);
+    expect(events(w)).to.include('Terminating canary podinfo.test');
+    // What could be released was: the workload is plain again.
+    const target = get(w, 'Deployment', 'podinfo')!;
+    expect(Object.keys(target.metadata.labels ?? {}).filter(isDavyKey)).to.deep.equal([]);
+  });
+
   it('when a Canary without Davy\'s finalizer goes away, then nothing is written for it', async () => {
     const w = world();
     await passUntil(w, phaseIs('Initialized'), 20);

@@ -9,7 +9,7 @@ import { canonicalJson, templateRevision } from '../../../src/api/revision.js';
 import type { Canary } from '../../../src/api/types.js';
 import type { KubeClient, KubeObject, ObjectRef } from '../../../src/kube/client.js';
 import { METRIC_PROVIDERS } from '../../../src/metrics/providers/index.js';
-import type { MetricProviderRegistry, MetricResult } from '../../../src/metrics/provider.js';
+import type { MetricProvider, MetricProviderConfig, MetricProviderRegistry, MetricResult } from '../../../src/metrics/provider.js';
 import { runPass, type PassOptions, type PassReport, type RunnerDeps } from '../../../src/runner/index.js';
 import { parseState, type State } from '../../../src/stepper/index.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
@@ -47,8 +47,8 @@ export interface World {
   hookCalls: WebhookCall[];
   /** Answers webhooks; default: 2xx. */
   hook: { answer?: HookAnswer };
-  /** Answers metric queries; default: a success rate of 100% and a p99 of 100ms. */
-  metric: { answer?: (query: string) => MetricResult | undefined };
+  /** Answers metric queries (default: healthy); `configs` records how each provider was made. */
+  metric: { answer?: (query: string) => MetricResult | undefined; configs: MetricProviderConfig[] };
   /** Pods each Deployment runs: the template revision and how many times they were replaced. */
   pods: Map<string, { revision: string; replaced: number }>;
 }
@@ -60,17 +60,20 @@ export function world(canaryFile: FixtureFile = 'podinfo-canary-osm', ...files: 
   const kube = new MemoryKube(clock.now).seed(canary as unknown as KubeObject, ...objects);
   const hookCalls: WebhookCall[] = [];
   const hook: World['hook'] = {};
-  const metric: World['metric'] = {};
+  const metric: World['metric'] = { configs: [] };
   const webhooks: WebhookCaller = {
     call: (call) => {
       hookCalls.push(call);
       return Promise.resolve(hook.answer?.(call) ?? { ok: true, status: 200, attempts: 1 });
     },
   };
-  const fakeProm = () => ({
-    query: (text: string) => Promise.resolve(metric.answer?.(text) ?? healthy(text)),
-    isOnline: () => Promise.resolve({ online: true as const }),
-  });
+  const fakeProm = (config: MetricProviderConfig): MetricProvider => {
+    metric.configs.push(config);
+    return {
+      query: (text: string) => Promise.resolve(metric.answer?.(text) ?? healthy(text)),
+      isOnline: () => Promise.resolve({ online: true as const }),
+    };
+  };
   const metricProviders: MetricProviderRegistry = { ...METRIC_PROVIDERS, prometheus: fakeProm };
   const deps: RunnerDeps = { kube, clock: clock.now, logger: silentLogger(), webhooks, metricProviders, reported: new Set() };
   const w: World = { kube, clock, deps, options: {}, hookCalls, hook, metric, pods: new Map() };
