@@ -36,7 +36,11 @@ async function patch(scope: CanaryScope, object: Workload, body: Patch): Promise
 export async function labelTarget(scope: CanaryScope): Promise<void> {
   const target = await read(scope, 'target');
   const name = scope.canary.metadata.name ?? '';
-  if (!target || target.metadata.labels?.[LABEL_CANARY] === name) return;
+  const current = target?.metadata.labels?.[LABEL_CANARY];
+  if (!target || current === name) return;
+  if (current !== undefined) {
+    throw new ProblemError('ObjectConflict', `${target.kind} ${scope.targetRef.namespace ?? ''}/${target.metadata.name ?? ''} belongs to Canary ${current}`);
+  }
   await patch(scope, target, { metadata: { labels: { [LABEL_CANARY]: name } } });
 }
 

@@ -1,11 +1,11 @@
 // The edges of a canary's life in the runner: a spec it refuses to step, and deletion through
 // Davy's finalizer, which removes only Davy's objects and releases the hold.
 import { expect } from 'chai';
-import { ANNOTATION_STATE, FINALIZER, isDavyKey } from '../../../src/api/keys.js';
+import { ANNOTATION_STATE, FINALIZER, LABEL_CANARY, isDavyKey } from '../../../src/api/keys.js';
 import { runPass } from '../../../src/runner/index.js';
 import type { Service } from '../../../src/workloads/types.js';
 import {
-  canaryOf, editCanary, events, get, pass, passUntil, phaseIs, setImage, splitWeight, stateOf, workloadFacts, world, writes, type World,
+  canaryOf, editCanary, events, get, pass, passUntil, phaseIs, setImage, splitWeight, stateOf, userUpdate, workloadFacts, world, writes, type World,
 } from './world.js';
 
 const canaryRef = { apiVersion: 'flagger.app/v1beta1', kind: 'Canary', name: 'podinfo', namespace: 'test' };
@@ -162,5 +162,21 @@ describe('runner: state and spec edge cases', () => {
     expect(afterDelete - before).to.equal(1);
     expect(events(w)).to.have.length(eventsBefore);
     expect(get(w, 'Service', 'podinfo-canary')).to.equal(undefined);
+  });
+});
+
+describe('runner: objects that are not Davy\'s to take', () => {
+  it('when another Canary already labels the workload, then this one is not bootstrapped onto it and a Warning says whose it is', async () => {
+    const w = world();
+    await userUpdate(w, 'podinfo', (d) => {
+      d.metadata.labels = { ...d.metadata.labels, [LABEL_CANARY]: 'someone-else' };
+    });
+    const report = await runPass(w.deps, w.options);
+    expect(report.canaries[0]).to.include({ outcome: 'error' });
+    expect(get(w, 'Deployment', 'podinfo')!.metadata.labels?.[LABEL_CANARY]).to.equal('someone-else');
+    expect(get(w, 'Deployment', 'podinfo-canary')).to.equal(undefined);
+    expect(events(w).filter((m) => m.includes('belongs to Canary someone-else'))).to.have.length(1);
+    await runPass(w.deps, w.options);
+    expect(events(w).filter((m) => m.includes('belongs to Canary someone-else'))).to.have.length(1);
   });
 });

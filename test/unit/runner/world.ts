@@ -127,6 +127,7 @@ export function settle(w: World): void {
 
 /** A user (not the stepper) updates a Deployment; the mutating webhook's decision is applied. */
 export async function userUpdate(w: World, name: string, change: (d: Deployment) => void): Promise<void> {
+  await flush(); // the simulated controller's status writes land first
   const old = deployment(w, name)!;
   const next = structuredClone(old);
   change(next);
