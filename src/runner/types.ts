@@ -52,8 +52,9 @@ export interface PassOptions {
   concurrency?: number;
   /** Per metric query (default 10s). */
   metricTimeoutMs?: number;
-  /** The stepper's waits on the cluster and on people (StepOptions). */
-  pollIntervalMs?: number;
+  /** How soon the stepper looks again at a wait on the cluster (bootstrap, finalization): StepOptions.pollIntervalMs, default 5s. */
+  clusterPollMs?: number;
+  /** How long a canary may wait on people (approval gates, `davy pause`): StepOptions.humanWaitTimeoutMs, default 24h. */
   humanWaitTimeoutMs?: number;
   /** Aborting stops new work: canaries not yet stepped are skipped, running checks are cancelled. */
   signal?: AbortSignal;
@@ -112,7 +113,7 @@ export function stepOptionsOf(options: PassOptions): StepOptions {
   return {
     ...(options.meshProvider ? { meshProvider: options.meshProvider } : {}),
     ...(options.metricsServer ? { metricsServer: options.metricsServer } : {}),
-    ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+    ...(options.clusterPollMs === undefined ? {} : { pollIntervalMs: options.clusterPollMs }),
     ...(options.humanWaitTimeoutMs === undefined ? {} : { humanWaitTimeoutMs: options.humanWaitTimeoutMs }),
   };
 }
