@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { parseStepConfig, STEP_USAGE, type StepConfig } from '../config/step.js';
 import type { KubeClient } from '../kube/client.js';
 import { NodeKubeClient } from '../kube/node-client.js';
+import { crashAfterWrites } from '../kube/crash-after-writes.js';
 import type { MetricProviderRegistry } from '../metrics/provider.js';
 import { runSchedule, type PassReport, type ScheduleDeps } from '../runner/index.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
@@ -109,9 +110,12 @@ export async function runStep(argv: string[], env: NodeJS.ProcessEnv, deps: Step
     return 1;
   }
   try {
+    const api = deps.kube ?? client;
+    if (!api) throw new Error('no API client'); // unreachable: one of the two is always set
+    const kube = config.crashAfterWrites ? crashAfterWrites(api, config.crashAfterWrites) : api;
     const result = await runSchedule(
       {
-        kube: deps.kube ?? (client as NodeKubeClient),
+        kube,
         clock: deps.clock ?? (() => new Date()),
         logger,
         webhooks: deps.webhooks ?? createWebhookCaller(),

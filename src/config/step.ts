@@ -25,6 +25,8 @@ export interface StepConfig {
   pollIntervalMs: number;
   /** Canaries stepped at once. */
   concurrency: number;
+  /** Test aid: SIGKILL the process right after this many writes were answered. */
+  crashAfterWrites?: number;
 }
 
 export type StepConfigResult = { ok: true; config: StepConfig } | { ok: false; help: true } | { ok: false; help: false; error: string };
@@ -53,6 +55,8 @@ Flags:
   --metrics-port P         serve Prometheus metrics at /metrics on P while running
   --poll-interval D        the longest wait between passes, so new revisions are seen (default 10s)
   --concurrency N          canaries stepped at once (default 4)
+  --crash-after-writes N   a test aid for crash safety: the process kills itself (SIGKILL) right
+                           after its N-th API write is answered
   -h, --help               this text
 
 Exit codes: 0 the passes ran (problems of single canaries are Events and logs, not failures), or
@@ -104,6 +108,7 @@ const parsedOptions = {
   'metrics-port': { type: 'string' },
   'poll-interval': { type: 'string' },
   concurrency: { type: 'string' },
+  'crash-after-writes': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -133,6 +138,10 @@ export function parseStepConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
   if (poll === undefined || poll < 1000) return fail(`--poll-interval: must be a duration of at least 1s, got ${JSON.stringify(values['poll-interval'])}`);
   const concurrency = values.concurrency === undefined ? 4 : wholeNumber(values.concurrency);
   if (concurrency === undefined || concurrency < 1 || concurrency > 64) return fail(`--concurrency: must be an integer from 1 to 64, got ${JSON.stringify(values.concurrency)}`);
+  const crashAfterWrites = values['crash-after-writes'] === undefined ? undefined : wholeNumber(values['crash-after-writes']);
+  if (values['crash-after-writes'] !== undefined && (crashAfterWrites === undefined || crashAfterWrites < 1)) {
+    return fail(`--crash-after-writes: must be an integer of at least 1, got ${JSON.stringify(values['crash-after-writes'])}`);
+  }
   const namespaces = [...new Set((values.namespace ?? []).flatMap((n) => n.split(',')).map((n) => n.trim()).filter((n) => n !== ''))];
   return {
     ok: true,
@@ -147,6 +156,7 @@ export function parseStepConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
       ...(metricsPort === undefined ? {} : { metricsPort }),
       pollIntervalMs: poll,
       concurrency,
+      ...(crashAfterWrites === undefined ? {} : { crashAfterWrites }),
     },
   };
 }

@@ -31,7 +31,9 @@ export async function startEnvironment(env: NodeJS.ProcessEnv = process.env): Pr
   const deploy = path.join(ROOT, 'deploy');
   await cluster.kubectlOk(['apply', '-f', path.join(deploy, 'namespace.yaml')]);
   await cluster.kubectlOk(['apply', '-k', path.join(deploy, 'crds')]);
-  await cluster.kubectlOk(['apply', '-k', path.join(deploy, 'stepper')]);
+  // The stepper's identity and RBAC; its CronJob stays out (kwok runs no containers: the stepper
+  // runs on the host with that identity).
+  await cluster.kubectlOk(['apply', '-n', 'davy-system', '-f', path.join(deploy, 'stepper/rbac.yaml')]);
   await cluster.kubectlOk(['apply', '-f', path.join(ROOT, 'test/fixtures/crds')]);
   await cluster.kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
 
