@@ -30,7 +30,7 @@ export function example(file: string): KubeObject[] {
 
 export class Scenario {
   readonly receiver = new HookReceiver();
-  private stepper?: Managed;
+  private steppers: Managed[] = [];
   private receiverUrl = '';
   private stepperConfig = '';
 
@@ -57,21 +57,27 @@ export class Scenario {
     await e2e().cluster.kubectlOk(['apply', '-f', '-'], objects.map((o) => JSON.stringify(o)).join('\n'));
   }
 
+  /** Starts a `davy step --watch` process; several may run at once. */
   startStepper(extraArgs: string[] = []): void {
     const { prometheus, stateDir } = e2e();
-    this.stepper = startStepper({
+    this.steppers.push(startStepper({
       kubeconfig: this.stepperConfig, metricsServer: prometheus.url, namespaces: [this.namespace], extraArgs,
-      logFile: path.join(stateDir, `stepper-${this.namespace}-${this.name}.log`),
-    });
+      logFile: path.join(stateDir, `stepper-${this.namespace}-${this.name}-${this.steppers.length}.log`),
+    }));
   }
 
   async stopStepper(): Promise<void> {
-    await this.stepper?.stop();
-    this.stepper = undefined;
+    await Promise.all(this.steppers.map((s) => s.stop()));
+    this.steppers = [];
+  }
+
+  /** The stepper's kubeconfig (its ServiceAccount's token), for `davy step` runs of a test's own. */
+  get kubeconfig(): string {
+    return this.stepperConfig;
   }
 
   stepperLog(): string {
-    return this.stepper?.tail(60) ?? '';
+    return this.steppers.map((s) => s.tail(60)).join('\n---\n');
   }
 
   async canary(): Promise<CanaryObject> {
