@@ -1,11 +1,12 @@
-// The HTTP edge of the webhook: createApp(deps) builds the request listener; listening, TLS and
+// The express edge of the webhook: createApp(deps) builds the routes; listening, TLS and
 // shutdown live in server.ts. Every answer is JSON: a review that throws becomes a deny for its
-// uid (fail closed), a body that is not a review a 4xx with a coded error, anything unexpected a
-// JSON 500.
+// uid (fail closed), a body that is not a review a 4xx with a coded error, and anything else that
+// goes wrong a JSON 500 from the last middleware, so express's HTML/text error page never answers.
 //
-// Plain node:http rather than express: the webhook has four routes, and on a /mutate review
-// express's router and body parser cost more CPU than the review itself (BENCHMARKS.md).
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// Kept lean for /mutate's sake (BENCHMARKS.md): no ETag, no x-powered-by, no query parser, no
+// express.json; the body is read by body.ts's bounded reader and parsed once by
+// parseAdmissionReview, and answers are written with their length in one call.
+import express, { type ErrorRequestHandler, type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from '../telemetry/logger.js';
 import type { WebhookMetrics, WebhookPath, WebhookVerdict } from '../telemetry/webhook-metrics.js';
 import { readBody } from './body.js';
@@ -35,11 +36,13 @@ export interface AppDeps {
   record?: (path: WebhookPath, body: Buffer, request: AdmissionRequest) => void;
 }
 
-export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
-
 type Handle = (request: AdmissionRequest) => Outcome | Promise<Outcome>;
 
+const ROUTES = 'POST /mutate, POST /validate, GET /healthz, GET /readyz';
+
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+const pathLabel = (path: string): WebhookPath => (path === '/mutate' || path === '/validate' ? path : 'other');
 
 /** The fail-closed answer for a review whose handler threw. */
 function internalError(uid: string, error: unknown): Outcome {
@@ -47,89 +50,117 @@ function internalError(uid: string, error: unknown): Outcome {
   return { verdict: 'error', reason: 'handler-error', review: denied(uid, { code: 500, reason: 'InternalError', message }) };
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+/**
+ * A JSON answer in one write. Not res.json: it would look up the mime type, check freshness and
+ * re-measure the body on every review, work an AdmissionReview answer never needs.
+ */
+function sendJson(res: Response, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
-const sendError = (res: ServerResponse, status: number, error: DecodeError, headers?: Record<string, string>): void => sendJson(res, status, errorBody(error), headers);
+const sendError = (res: Response, status: number, error: DecodeError, headers?: Record<string, string>): void => sendJson(res, status, errorBody(error), headers);
 
-export function createApp(deps: AppDeps): RequestListener {
+export function createApp(deps: AppDeps): Express {
   const now = deps.now ?? (() => performance.now());
   const limit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const mutate: Handle = deps.mutate ?? ((request) => mutateOutcome(request, deps.stepperIdentity));
-  const routes: Record<'/mutate' | '/validate', Handle> = {
-    '/mutate': mutate,
-    '/validate': (request) => validateOutcome(request, deps.validate),
-  };
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', false);
+  // Exact paths, as the WebhookConfigurations name them: `/Mutate` or `/mutate/` is a 404, not
+  // an alias. Both settings must be made before the first route creates the router.
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
 
-  return (req, res) => {
-    const start = now();
-    const url = req.url ?? '/';
-    const query = url.indexOf('?');
-    const path = query < 0 ? url : url.slice(0, query);
-    const method = req.method ?? '';
-    if (path === '/mutate' || path === '/validate') {
-      if (method !== 'POST') {
-        sendError(res, 405, { code: 'MethodNotAllowed', message: `${method} ${path}: use POST with an AdmissionReview` }, { allow: 'POST' });
-        return;
-      }
-      review(deps, now, start, path, routes[path], req, res, limit).catch((error: unknown) => {
-        deps.logger.error('request failed outside a review', { path, error });
-        if (!res.headersSent) sendError(res, 500, { code: 'Internal', message: describe(error) });
-        else res.end();
-        finish(deps, now, start, path, 'error', { reason: 'Internal', message: describe(error) });
-      });
-      return;
-    }
-    if ((path === '/healthz' || path === '/readyz') && (method === 'GET' || method === 'HEAD')) {
-      const ready = path === '/healthz' || deps.isReady();
-      sendJson(res, ready ? 200 : 503, { status: path === '/healthz' ? 'ok' : ready ? 'ready' : 'not ready' });
-      return;
-    }
-    sendError(res, 404, { code: 'NotFound', message: `${method} ${path}: not found (POST /mutate, POST /validate, GET /healthz, GET /readyz)` });
+  app.use(startClock(now));
+  app.route('/mutate').post(reviewRoute('/mutate', mutate, deps, now, limit)).all(methodNotAllowed('/mutate'));
+  app.route('/validate').post(reviewRoute('/validate', (request) => validateOutcome(request, deps.validate), deps, now, limit)).all(methodNotAllowed('/validate'));
+  // GET routes answer HEAD too (without a body).
+  app.get('/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
+  app.get('/readyz', (_req, res) => {
+    const ready = deps.isReady();
+    sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready' });
+  });
+  app.use((req: Request, res: Response) => {
+    sendError(res, 404, { code: 'NotFound', message: `${req.method} ${req.path}: not found (${ROUTES})` });
+  });
+  app.use(errorHandler(deps, now));
+  return app;
+}
+
+/** When the request arrived, so a review's duration includes the routing before it. */
+function startClock(now: () => number): RequestHandler {
+  return (_req: Request, res: Response, next: NextFunction) => {
+    res.locals.start = now();
+    next();
   };
 }
 
-async function review(deps: AppDeps, now: () => number, start: number, path: WebhookPath, handle: Handle, req: IncomingMessage, res: ServerResponse, limit: number): Promise<void> {
-  const body = await readBody(req, limit);
-  if (!body.ok) {
-    sendError(res, body.status, body.error);
-    finish(deps, now, start, path, 'error', { reason: body.error.code, message: body.error.message });
-    return;
-  }
-  const decoded = parseAdmissionReview(body.body);
-  if (!decoded.ok) {
-    if (decoded.uid === undefined) {
-      sendError(res, 400, decoded.error);
-    } else {
-      sendJson(res, 200, denied(decoded.uid, { code: 400, reason: 'BadRequest', message: decoded.error.message }));
+const startOf = (res: Response, now: () => number): number => (typeof res.locals.start === 'number' ? res.locals.start : now());
+
+function methodNotAllowed(path: WebhookPath): RequestHandler {
+  return (req, res) => sendError(res, 405, { code: 'MethodNotAllowed', message: `${req.method} ${path}: use POST with an AdmissionReview` }, { allow: 'POST' });
+}
+
+/**
+ * POST /mutate or /validate. A rejection (a bug outside the handler's try) reaches express's
+ * error chain, which ends in errorHandler below.
+ */
+function reviewRoute(path: WebhookPath, handle: Handle, deps: AppDeps, now: () => number, limit: number): RequestHandler {
+  return async (req: Request, res: Response): Promise<void> => {
+    const start = startOf(res, now);
+    const body = await readBody(req, limit);
+    if (!body.ok) {
+      sendError(res, body.status, body.error);
+      finish(deps, now, start, path, 'error', { reason: body.error.code, message: body.error.message });
+      return;
     }
-    finish(deps, now, start, path, 'error', { uid: decoded.uid, reason: decoded.error.code, message: decoded.error.message });
-    return;
-  }
-  const { request } = decoded;
-  deps.record?.(path, body.body, request);
-  let outcome: Outcome;
-  try {
-    outcome = await handle(request);
-  } catch (error) {
-    deps.logger.error('review handler failed', { path, uid: request.uid, error });
-    outcome = internalError(request.uid, error);
-  }
-  sendJson(res, 200, outcome.review);
-  finish(deps, now, start, path, outcome.verdict, () => ({
-    uid: request.uid,
-    kind: request.kind.kind,
-    operation: request.operation,
-    namespace: request.namespace,
-    name: request.name,
-    user: request.userInfo.username,
-    dryRun: request.dryRun,
-    reason: outcome.reason,
-    ...outcome.details,
-  }));
+    const decoded = parseAdmissionReview(body.body);
+    if (!decoded.ok) {
+      if (decoded.uid === undefined) {
+        sendError(res, 400, decoded.error);
+      } else {
+        sendJson(res, 200, denied(decoded.uid, { code: 400, reason: 'BadRequest', message: decoded.error.message }));
+      }
+      finish(deps, now, start, path, 'error', { uid: decoded.uid, reason: decoded.error.code, message: decoded.error.message });
+      return;
+    }
+    const { request } = decoded;
+    deps.record?.(path, body.body, request);
+    let outcome: Outcome;
+    try {
+      outcome = await handle(request);
+    } catch (error) {
+      deps.logger.error('review handler failed', { path, uid: request.uid, error });
+      outcome = internalError(request.uid, error);
+    }
+    sendJson(res, 200, outcome.review);
+    finish(deps, now, start, path, outcome.verdict, () => ({
+      uid: request.uid,
+      kind: request.kind.kind,
+      operation: request.operation,
+      namespace: request.namespace,
+      name: request.name,
+      user: request.userInfo.username,
+      dryRun: request.dryRun,
+      reason: outcome.reason,
+      ...outcome.details,
+    }));
+  };
+}
+
+/** Anything that escaped a route: a JSON 500 (or the end of an answer already begun), never express's page. */
+function errorHandler(deps: AppDeps, now: () => number): ErrorRequestHandler {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const path = pathLabel(req.path);
+    deps.logger.error('request failed outside a review', { path: req.path, error });
+    if (res.headersSent) res.end();
+    else sendError(res, 500, { code: 'Internal', message: describe(error) });
+    finish(deps, now, startOf(res, now), path, 'error', { reason: 'Internal', message: describe(error) });
+  };
 }
 
 /**

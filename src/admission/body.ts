@@ -1,7 +1,9 @@
-// Reading a review's body from the request stream: bounded, uncompressed, whole. A refused body
-// is still read to its end before the answer (as body-parser does), so the client, which is
-// usually still sending, gets the error instead of a reset connection; the server's
-// requestTimeout bounds how long that may take.
+// Reading a review's body from the request stream: bounded, uncompressed, whole. The express
+// routes in app.ts use it in place of express.raw: it refuses a compressed body rather than
+// inflating it, reports every refusal as a coded DecodeError, and skips body-parser's per-request
+// content-type and charset work. A refused body is still read to its end before the answer (as
+// body-parser does), so the client, which is usually still sending, gets the error instead of a
+// reset connection; the server's requestTimeout bounds how long that may take.
 import type { IncomingMessage } from 'node:http';
 import type { DecodeError } from './review.js';
 

@@ -1,5 +1,5 @@
 // AdmissionReview (admission.k8s.io/v1): decoding an untrusted body with precise errors, and pure
-// builders for the responses. No I/O here; app.ts is the HTTP edge.
+// builders for the responses. No I/O here; app.ts is the express edge.
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 export const ADMISSION_KIND = 'AdmissionReview';

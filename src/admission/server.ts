@@ -105,6 +105,7 @@ export async function startWebhookServer(options: ServerOptions, deps: ServerDep
     stepperIdentity: stepperIdentity(options.stepperIdentities),
     isReady: () => certificateLoaded && !shuttingDown,
   });
+  // The express app is the HTTPS server's request listener; TLS, timeouts and draining stay here.
   const https = createHttpsServer({ cert: pair.cert, key: pair.key, minVersion: TLS_MIN_VERSION }, app);
   // The apiserver gives up after timeoutSeconds (at most 30): slow or stalled clients are cut sooner.
   https.requestTimeout = 30_000;

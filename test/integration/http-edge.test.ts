@@ -1,12 +1,19 @@
-// The webhook's HTTP edge (plain node:http, no framework): how bodies are read and refused, the
-// probes' methods, query strings, and clients that go away mid-request.
+// The webhook's HTTP edge (express, kept lean): how bodies are read and refused, the probes'
+// methods, exact paths and query strings, the headers express would add, clients that go away
+// mid-request, and the last error middleware answering JSON.
+import { createServer, type Server } from 'node:http';
 import { request } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { connect } from 'node:tls';
 import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
+import { createApp } from '../../src/admission/app.js';
+import { stepperIdentity } from '../../src/admission/mutate.js';
 import type { RunningWebhook } from '../../src/admission/server.js';
+import { silentLogger } from '../../src/telemetry/logger.js';
+import { WebhookMetrics } from '../../src/telemetry/webhook-metrics.js';
 import { fixtureText } from '../fixtures/admission/index.js';
-import { eventually, generateCerts, removeDir, send, startTestWebhook, type CertDir, type Reply } from './support.js';
+import { allowAll, eventually, generateCerts, removeDir, send, startTestWebhook, type CertDir, type Reply } from './support.js';
 
 describe('webhook HTTP edge', function () {
   this.timeout(20_000);
@@ -71,6 +78,21 @@ describe('webhook HTTP edge', function () {
     expect(reply.status).to.equal(200);
   });
 
+  it('when a path differs from a route by case or a trailing slash, then it answers 404 JSON (exact paths only)', async () => {
+    for (const path of ['/Mutate', '/mutate/', '/VALIDATE', '/validate/', '/healthz/', '/Readyz']) {
+      const reply = await send(webhook.port, certs.ca, path, fixtureText('deployment-set-image'));
+      expect([path, reply.status, reply.contentType]).to.deep.equal([path, 404, 'application/json; charset=utf-8']);
+      expect(reply.json).to.have.nested.property('error.code', 'NotFound');
+    }
+  });
+
+  it('when a review is answered, then express adds no X-Powered-By and no ETag', async () => {
+    const reply = await raw('/mutate', { 'content-type': 'application/json' }, [fixtureText('deployment-set-image')]);
+    expect(reply.status).to.equal(200);
+    expect(reply.headers).to.not.have.any.keys('x-powered-by', 'etag');
+    expect(reply.headers['content-length']).to.equal(String(Buffer.byteLength(reply.text)));
+  });
+
   it('when the probes are asked with HEAD, or with POST, then HEAD answers 200 and POST 404 JSON', async () => {
     const head = await raw('/healthz', {}, [], 'HEAD');
     expect([head.status, head.text]).to.deep.equal([200, '']);
@@ -117,5 +139,44 @@ describe('webhook HTTP edge', function () {
       const reply = await send(webhook.port, certs.ca, '/mutate', fixtureText('deployment-set-image'));
       return reply.status === 200 ? true : undefined;
     });
+  });
+});
+
+describe('webhook app: the last error middleware', () => {
+  let server: Server;
+  let metrics: WebhookMetrics;
+  const url = (path: string): string => `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`;
+
+  before(async () => {
+    metrics = new WebhookMetrics({ defaultMetrics: false });
+    const app = createApp({
+      logger: silentLogger(),
+      metrics,
+      stepperIdentity: stepperIdentity([]),
+      validate: allowAll,
+      isReady: () => {
+        throw new Error('readiness probe exploded');
+      },
+      record: () => {
+        throw new Error('recorder exploded');
+      },
+    });
+    // Port 0, in-process; plain HTTP is enough for the app alone (server.ts adds TLS).
+    server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+  after(() => new Promise((resolve) => server.close(resolve)));
+
+  it('when a route throws outside any review, then the answer is a JSON 500 Internal, never express\'s HTML page', async () => {
+    const res = await fetch(url('/readyz'));
+    expect([res.status, res.headers.get('content-type')]).to.deep.equal([500, 'application/json; charset=utf-8']);
+    expect(await res.json()).to.deep.equal({ error: { code: 'Internal', message: 'readiness probe exploded' } });
+  });
+
+  it('when a review route fails after decoding, outside the handler, then it is a JSON 500 counted as an error of that path', async () => {
+    const res = await fetch(url('/mutate'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: fixtureText('deployment-set-image') });
+    expect([res.status, res.headers.get('content-type')]).to.deep.equal([500, 'application/json; charset=utf-8']);
+    expect(await res.json()).to.have.nested.property('error.message', 'recorder exploded');
+    expect((await metrics.expose()).body).to.include('davy_webhook_requests_total{path="/mutate",verdict="error"} 1');
   });
 });
