@@ -1,19 +1,10 @@
 // The KubeClient port: the only way the rest of Davy reaches the API server. The adapter in
 // node-client.ts implements it with @kubernetes/client-node; tests may use their own doubles.
 
-export interface ObjectMeta {
-  name?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  finalizers?: string[];
+import type { ApiObjectMeta } from '../api/types.js';
+
+export interface ObjectMeta extends ApiObjectMeta {
   ownerReferences?: OwnerReference[];
-  [key: string]: unknown;
 }
 
 export interface OwnerReference {

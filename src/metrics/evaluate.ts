@@ -22,6 +22,7 @@ import { OBSERVERS, observerMissing } from './observers/index.js';
 import { METRIC_PROVIDERS } from './providers/index.js';
 import type { MetricProvider, MetricProviderRegistry, MetricResult } from './provider.js';
 import { queryScope, renderBuiltin, renderQuery, type QueryScope } from './render.js';
+import { mapBounded } from '../lib/map-bounded.js';
 
 export type Verdict = 'ok' | 'failed' | 'noData' | 'error';
 
@@ -170,18 +171,4 @@ export async function evaluateMetrics(
       }
     }
   });
-}
-
-/** `fn` over `items` with at most `limit` running at once; results in the items' order. */
-async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
 }

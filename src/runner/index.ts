@@ -1,5 +1,6 @@
 // The runner: the thin, stateless loop around the pure stepper (DESIGN.md, "The stepper").
 export { runPass, listCanaries, shardOf, DEFAULT_CONCURRENCY } from './pass.js';
+export { mapBounded } from '../lib/map-bounded.js';
 export { runSchedule, nextPassAt, sleep, DEFAULT_POLL_INTERVAL_MS, type RunMode, type ScheduleOptions, type ScheduleDeps, type ScheduleReport } from './schedule.js';
 export { stepCanary, worthWriting } from './canary.js';
 export { ClusterView } from './view.js';

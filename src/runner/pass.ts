@@ -17,6 +17,7 @@ import { stepCanary } from './canary.js';
 import { prefetchNamespace } from './observe.js';
 import type { CanaryReport, PassOptions, PassReport, RunnerDeps, Shard } from './types.js';
 import { ClusterView } from './view.js';
+import { mapBounded } from '../lib/map-bounded.js';
 
 export const DEFAULT_CONCURRENCY = 4;
 
@@ -96,18 +97,4 @@ function record(deps: RunnerDeps, reports: readonly CanaryReport[], durationMs: 
   }
   metrics?.pass(durationMs / 1000);
   deps.logger.debug('pass done', { durationMs: Math.round(durationMs), canaries: reports.length, ...tally });
-}
-
-/** `fn` over `items`, at most `limit` at once, results in order. */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
 }

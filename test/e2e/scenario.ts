@@ -123,6 +123,28 @@ export class Scenario {
   }
 }
 
+/** Polls `read` and records every change of its value, while a rollout runs. */
+export function recordChanges<T>(read: () => Promise<T | undefined>, everyMs = 300): { values: T[]; stop: () => void } {
+  const values: T[] = [];
+  const timer = setInterval(() => {
+    void read().then((value) => {
+      if (value !== undefined && values.at(-1) !== value) values.push(value);
+    }, () => undefined);
+  }, everyMs);
+  return { values, stop: () => clearInterval(timer) };
+}
+
+interface TrafficSplit extends KubeObject {
+  spec: { backends: { service: string; weight: number | string }[] };
+}
+
+/** The canary weight of an SMI TrafficSplit, as the osm router writes it. */
+export async function trafficSplitWeight(namespace: string, name: string): Promise<number | undefined> {
+  const ts = await e2e().cluster.kube.get<TrafficSplit>({ apiVersion: 'split.smi-spec.io/v1alpha2', kind: 'TrafficSplit', namespace, name });
+  const weight = Number(ts?.spec.backends.find((b) => b.service === `${name}-canary`)?.weight ?? NaN);
+  return Number.isFinite(weight) ? weight : undefined;
+}
+
 /** True when `expected` appears in `actual` in order (other messages may come between). */
 export function inOrder(actual: string[], expected: string[]): boolean {
   let i = 0;

@@ -5,17 +5,13 @@
 import path from 'node:path';
 import { expect } from 'chai';
 import { e2e } from './hooks.js';
-import { Scenario, example, type CanaryObject } from './scenario.js';
+import { Scenario, example, recordChanges, trafficSplitWeight, type CanaryObject } from './scenario.js';
 import { eventually } from '../harness/process.js';
 import { stepOnce } from '../harness/stepper.js';
 import type { KubeObject } from '../../src/kube/client.js';
 
 const HEALTHY = { requestsPerSecond: 20, successRate: 1, latencyMs: 40 };
 const image = (tag: string) => `ghcr.io/stefanprodan/podinfo:${tag}`;
-
-interface TrafficSplit extends KubeObject {
-  spec: { backends: { service: string; weight: number | string }[] };
-}
 
 async function prepare(scenario: Scenario, startStepper = true): Promise<void> {
   await scenario.setup();
@@ -32,18 +28,6 @@ async function prepare(scenario: Scenario, startStepper = true): Promise<void> {
 }
 
 const setImage = (tag: string) => e2e().cluster.kubectlOk(['-n', 'test', 'set', 'image', 'deployment/podinfo', `podinfod=${image(tag)}`]);
-
-function watchWeights(): { weights: number[]; stop: () => void } {
-  const weights: number[] = [];
-  const timer = setInterval(() => {
-    void e2e().cluster.kube.get<TrafficSplit>({ apiVersion: 'split.smi-spec.io/v1alpha2', kind: 'TrafficSplit', namespace: 'test', name: 'podinfo' })
-      .then((ts) => {
-        const w = Number(ts?.spec.backends.find((b) => b.service === 'podinfo-canary')?.weight ?? NaN);
-        if (Number.isFinite(w) && weights.at(-1) !== w) weights.push(w);
-      }, () => undefined);
-  }, 300);
-  return { weights, stop: () => clearInterval(timer) };
-}
 
 const advances = (events: string[]) => events.filter((e) => e.startsWith('Advance podinfo.test canary weight'));
 
@@ -101,7 +85,7 @@ describe('stepper lifecycle on the OSM tutorial objects', function () {
       kubeconfig: scenario.kubeconfig, metricsServer: prometheus.url, namespaces: ['test'],
       extraArgs: ['--crash-after-writes', '1'], logFile: path.join(stateDir, 'stepper-crash.log'),
     };
-    const watch = watchWeights();
+    const watch = recordChanges(() => trafficSplitWeight('test', 'podinfo'));
     let runs = 0;
     let killed = 0;
     const until = async (phase: string) => {
@@ -120,7 +104,7 @@ describe('stepper lifecycle on the OSM tutorial objects', function () {
     await until('Succeeded').finally(watch.stop);
 
     expect(killed).to.be.greaterThan(10);
-    expect(watch.weights.filter((w) => w > 0)).to.deep.equal([10, 20, 30]);
+    expect(watch.values.filter((w) => w > 0)).to.deep.equal([10, 20, 30]);
     const events = await scenario.events();
     expect(new Set(advances(events)).size).to.equal(advances(events).length, events.join('\n'));
     const after = await scenario.pods('app=podinfo');
@@ -132,10 +116,10 @@ describe('stepper lifecycle on the OSM tutorial objects', function () {
   it('when two steppers run at once over the same canary, then no weight is advanced twice', async () => {
     await prepare(scenario);
     scenario.startStepper(); // a second stepper over the same canary
-    const watch = watchWeights();
+    const watch = recordChanges(() => trafficSplitWeight('test', 'podinfo'));
     await setImage('6.0.1');
     await scenario.waitPhase('Succeeded', 300_000).finally(watch.stop);
-    expect(watch.weights.filter((w) => w > 0)).to.deep.equal([10, 20, 30]);
+    expect(watch.values.filter((w) => w > 0)).to.deep.equal([10, 20, 30]);
     const events = await scenario.events();
     expect(advances(events)).to.deep.equal([10, 20, 30].map((w) => `Advance podinfo.test canary weight ${w}`));
   });

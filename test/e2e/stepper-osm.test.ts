@@ -3,30 +3,13 @@
 // hold; and the same with a failing canary, which rolls back without touching the user's pods.
 import { expect } from 'chai';
 import { e2e } from './hooks.js';
-import { Scenario, example, inOrder, type PodSummary } from './scenario.js';
+import { Scenario, example, inOrder, recordChanges, trafficSplitWeight, type PodSummary } from './scenario.js';
 import { eventually } from '../harness/process.js';
 import type { KubeObject } from '../../src/kube/client.js';
 
 const NEW_IMAGE = 'ghcr.io/stefanprodan/podinfo:6.0.1';
 const OLD_IMAGE = 'ghcr.io/stefanprodan/podinfo:6.0.0';
 const HEALTHY = { requestsPerSecond: 20, successRate: 1, latencyMs: 40 };
-
-interface TrafficSplit extends KubeObject {
-  spec: { backends: { service: string; weight: number | string }[] };
-}
-
-/** Records every canary weight the TrafficSplit shows, polling while the rollout runs. */
-function watchWeights(scenario: Scenario): { weights: number[]; stop: () => void } {
-  const weights: number[] = [];
-  const timer = setInterval(() => {
-    void e2e().cluster.kube.get<TrafficSplit>({ apiVersion: 'split.smi-spec.io/v1alpha2', kind: 'TrafficSplit', namespace: scenario.namespace, name: 'podinfo' })
-      .then((ts) => {
-        const w = Number(ts?.spec.backends.find((b) => b.service === 'podinfo-canary')?.weight ?? NaN);
-        if (Number.isFinite(w) && weights.at(-1) !== w) weights.push(w);
-      }, () => undefined);
-  }, 400);
-  return { weights, stop: () => clearInterval(timer) };
-}
 
 async function startOsmTutorial(scenario: Scenario, file = 'podinfo-canary-osm.yaml'): Promise<PodSummary[]> {
   await scenario.setup();
@@ -48,11 +31,11 @@ describe('stepper: the OSM tutorial (podinfo, HPA, TrafficSplit), names intact',
   it('when kubectl set image runs, then the weights go 5..50, the hold is released, the pods are replaced once, and the events match the tutorial', async () => {
     scenario = new Scenario('test', 'podinfo');
     const before = await startOsmTutorial(scenario);
-    const watch = watchWeights(scenario);
+    const watch = recordChanges(() => trafficSplitWeight('test', 'podinfo'));
     await e2e().cluster.kubectlOk(['-n', 'test', 'set', 'image', 'deployment/podinfo', `podinfod=${NEW_IMAGE}`]);
     await scenario.waitPhase('Succeeded', 420_000).finally(watch.stop);
 
-    expect(watch.weights.filter((w) => w > 0)).to.deep.equal([5, 10, 15, 20, 25, 30, 35, 40, 45, 50]);
+    expect(watch.values.filter((w) => w > 0)).to.deep.equal([5, 10, 15, 20, 25, 30, 35, 40, 45, 50]);
     const after = await scenario.pods('app=podinfo');
     expect(after.every((p) => p.image === NEW_IMAGE), JSON.stringify(after)).to.equal(true);
     expect(after.filter((p) => before.some((b) => b.uid === p.uid))).to.deep.equal([]);

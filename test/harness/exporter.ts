@@ -29,7 +29,8 @@ interface Series {
   updated: number;
 }
 
-const BUCKETS_MS = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
+// Fine enough that histogram_quantile reads a shaped latency back within a few percent.
+const BUCKETS_MS = [1, 5, 10, 20, 30, 40, 50, 75, 100, 150, 200, 300, 400, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000];
 
 export class MetricsExporter {
   private readonly series = new Map<string, Series>();

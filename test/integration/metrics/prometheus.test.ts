@@ -61,10 +61,10 @@ describe('metrics against a real Prometheus', function () {
     expect(successRate).to.deep.include({ name: 'request-success-rate', verdict: 'failed', min: 99 });
     expect(successRate!.value).to.be.closeTo(90, 1);
     expect(successRate!.message).to.match(/^success rate (89|90)\.\d\d% < 99%$/);
-    // histogram_quantile interpolates inside the bucket holding every request, (25, 50] ms for
-    // 40 ms: the P99 lands near its top, never in the stable side's 1-5 ms.
+    // histogram_quantile interpolates inside the bucket holding every request, (30, 40] ms for
+    // 40 ms: the P99 lands near its top (39.9), never in the stable side's 1-5 ms.
     expect(duration).to.deep.include({ name: 'request-duration', verdict: 'ok', max: 500 });
-    expect(duration!.value).to.be.greaterThan(25).and.at.most(50);
+    expect(duration!.value).to.be.greaterThan(30).and.at.most(40);
   });
 
   it('when a raw counter is queried, then its several series are an error, not the last one', async () => {
