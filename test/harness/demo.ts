@@ -1,0 +1,132 @@
+// The demo's scenario (`make demo`, and headless in the e2e suite): the OSM tutorial's podinfo and
+// Canary on the local control plane, a release that succeeds, then a faulty one that rolls back.
+// Every value shown comes from the running system: kubectl, `davy status --watch`, the Events.
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { parseAllDocuments } from 'yaml';
+import fs from 'node:fs';
+import type { Environment } from './environment.js';
+import { eventually, type Managed } from './process.js';
+import { HookReceiver, startStepper, stepperKubeconfig } from './stepper.js';
+import type { KubeObject } from '../../src/kube/client.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const EXAMPLES = path.resolve(ROOT, '../shared/examples');
+const NS = 'test';
+
+export interface DemoOptions {
+  out: NodeJS.WritableStream;
+  /** No live redraw: `davy status --watch` writes a frame per change (CI, tests). */
+  headless: boolean;
+  intervalSeconds?: number;
+}
+
+export interface DemoResult {
+  phases: string[];
+  events: string[][];
+  podImagesAfterRollback: string[];
+}
+
+type Phased = KubeObject & { status?: { phase?: string } };
+
+const docs = (file: string): KubeObject[] =>
+  parseAllDocuments(fs.readFileSync(path.join(EXAMPLES, file), 'utf8')).map((d) => d.toJS() as KubeObject);
+
+export async function runDemo(env: Environment, options: DemoOptions): Promise<{ result: DemoResult; stop: () => Promise<void> }> {
+  const say = (text: string) => options.out.write(`\n\x1b[1m▶ ${text}\x1b[0m\n`);
+  const show = (text: string) => options.out.write(text.endsWith('\n') ? text : `${text}\n`);
+  const kubectl = async (...args: string[]) => {
+    show(`$ kubectl ${args.join(' ')}`);
+    show(await env.cluster.kubectlOk(args));
+  };
+  const receiver = new HookReceiver();
+  const steppers: Managed[] = [];
+  const stop = async () => {
+    await Promise.all(steppers.map((s) => s.stop()));
+    await receiver.close();
+  };
+  const result: DemoResult = { phases: [], events: [], podImagesAfterRollback: [] };
+
+  say('Davy on a local control plane: webhook (admission over TLS), CRDs, the stepper\'s RBAC');
+  const webhook = await env.webhook();
+  show(`webhook ${webhook.url} registered with the apiserver; Prometheus ${env.prometheus.url}`);
+  if (!(await env.cluster.kube.get({ apiVersion: 'v1', kind: 'Namespace', name: NS }))) await env.cluster.createNamespace(NS);
+
+  say('podinfo from the OSM tutorial (Deployment + HPA)');
+  await env.cluster.kubectlOk(['apply', '-f', path.join(EXAMPLES, 'podinfo-deployment.yaml')]);
+  await eventually('podinfo to be available', async () => {
+    const d = await env.cluster.kube.get<KubeObject & { status?: { availableReplicas?: number } }>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: NS, name: 'podinfo' });
+    return (d?.status?.availableReplicas ?? 0) >= 2 ? true : undefined;
+  }, 90_000);
+  await kubectl('-n', NS, 'get', 'deployment,pods', '-o', 'wide');
+
+  say(`the OSM Canary from shared/examples, interval shortened to ${options.intervalSeconds ?? 10}s, webhooks to a local receiver`);
+  const hooks = await receiver.listen();
+  const canary = docs('podinfo-canary-osm.yaml')[0] as KubeObject & { spec: { analysis: Record<string, unknown> & { metrics: Record<string, unknown>[]; webhooks: Record<string, unknown>[] } } };
+  const interval = `${options.intervalSeconds ?? 10}s`;
+  canary.spec.analysis.interval = interval;
+  for (const m of canary.spec.analysis.metrics) m.interval = interval;
+  for (const w of canary.spec.analysis.webhooks) w.url = `${hooks}/${String(w.name)}`;
+  await env.cluster.kubectlOk(['apply', '-f', '-'], JSON.stringify(canary));
+  env.exporter.shapeOsm(NS, 'podinfo-canary', { requestsPerSecond: 20, successRate: 1, latencyMs: 40 });
+  show('podinfo-canary traffic shaped in the exporter Prometheus scrapes: 100% success, 40 ms');
+
+  const kubeconfig = await stepperKubeconfig(env.cluster, path.join(env.stateDir, 'demo-stepper.kubeconfig'));
+  steppers.push(startStepper({ kubeconfig, metricsServer: env.prometheus.url, namespaces: [NS], logFile: path.join(env.stateDir, 'demo-stepper.log') }));
+  show('davy step --watch started as the davy-stepper ServiceAccount');
+  await waitPhase(env, 'Initialized', 120_000);
+  await kubectl('-n', NS, 'get', 'canaries');
+
+  for (const release of [
+    { title: 'a good release: kubectl set image podinfo 6.0.1', tag: '6.0.1', success: 1, phase: 'Succeeded' },
+    { title: 'a faulty release: 6.0.2 answers 40% errors', tag: '6.0.2', success: 0.6, phase: 'Failed' },
+  ]) {
+    say(release.title);
+    env.exporter.shapeOsm(NS, 'podinfo-canary', { requestsPerSecond: 20, successRate: release.success, latencyMs: 40 });
+    const since = new Date().toISOString();
+    await kubectl('-n', NS, 'set', 'image', 'deployment/podinfo', `podinfod=ghcr.io/stefanprodan/podinfo:${release.tag}`);
+    await kubectl('-n', NS, 'get', 'deployment', 'podinfo', '-o', 'custom-columns=IMAGE:.spec.template.spec.containers[0].image,PAUSED:.spec.paused,PENDING:.metadata.annotations.davy\\.dev/pending-revision');
+    show('The Deployment shows the new image; its rollout is held and its pods keep serving the stable one.');
+    const watch = davyStatusWatch(env, options);
+    try {
+      await waitPhase(env, release.phase, 420_000);
+      await new Promise((r) => setTimeout(r, 2500)); // one last frame
+    } finally {
+      watch.kill('SIGINT');
+    }
+    result.phases.push(release.phase);
+    say(`events (kubectl get events, as the tutorial prints them)`);
+    const events = await canaryEvents(env, since);
+    result.events.push(events);
+    show(events.map((e) => `  ${e}`).join('\n'));
+  }
+  await kubectl('-n', NS, 'get', 'pods', '-l', 'app=podinfo', '-o', 'custom-columns=POD:.metadata.name,IMAGE:.spec.containers[0].image');
+  const pods = await env.cluster.kube.list<KubeObject & { spec: { containers: { image: string }[] } }>('v1', 'Pod', NS, { labelSelector: 'app=podinfo' });
+  result.podImagesAfterRollback = pods.items.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.spec.containers[0]!.image);
+  show('The rollback never touched the user\'s pods: they still run 6.0.1, and the hold on 6.0.2 stays until a new revision, a revert or `davy retry`.');
+  return { result, stop };
+}
+
+function davyStatusWatch(env: Environment, options: DemoOptions): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/index.ts'), 'status', 'podinfo', '-n', NS, '--watch', '--kubeconfig', env.cluster.kubeconfig], {
+    stdio: ['ignore', options.headless ? 'pipe' : 'inherit', 'inherit'],
+    env: { ...process.env, ...(options.headless ? { NO_COLOR: '1' } : {}) },
+  }).on('spawn', function (this: ChildProcess) {
+    this.stdout?.pipe(options.out, { end: false });
+  });
+}
+
+async function waitPhase(env: Environment, phase: string, timeoutMs: number): Promise<void> {
+  await eventually(`podinfo to reach ${phase}`, async () => {
+    const c = await env.cluster.kube.get<Phased>({ apiVersion: 'flagger.app/v1beta1', kind: 'Canary', namespace: NS, name: 'podinfo' });
+    return c?.status?.phase === phase ? true : undefined;
+  }, timeoutMs, 500);
+}
+
+async function canaryEvents(env: Environment, since: string): Promise<string[]> {
+  const list = await env.cluster.kube.list<KubeObject & { message: string; involvedObject: { kind: string; name: string }; firstTimestamp?: string; eventTime?: string }>('v1', 'Event', NS);
+  return list.items
+    .filter((e) => e.involvedObject.kind === 'Canary' && (e.metadata.creationTimestamp ?? '') >= since.slice(0, 19))
+    .sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''))
+    .map((e) => e.message);
+}
