@@ -6,7 +6,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../telemetry/logger.js';
 import { WebhookMetrics } from '../telemetry/webhook-metrics.js';
-import { createApp, type AppDeps } from './app.js';
+import { createApp, messageClasses, type AppDeps } from './app.js';
 import { stepperIdentity } from './mutate.js';
 import { reviewRecorder } from './record.js';
 import { CertificateReloader, loadKeyPair, TLS_MIN_VERSION } from './tls-reload.js';
@@ -106,7 +106,8 @@ export async function startWebhookServer(options: ServerOptions, deps: ServerDep
     isReady: () => certificateLoaded && !shuttingDown,
   });
   // The express app is the HTTPS server's request listener; TLS, timeouts and draining stay here.
-  const https = createHttpsServer({ cert: pair.cert, key: pair.key, minVersion: TLS_MIN_VERSION }, app);
+  // Requests and responses are made with the app's prototypes (app.ts, messageClasses).
+  const https = createHttpsServer({ cert: pair.cert, key: pair.key, minVersion: TLS_MIN_VERSION, ...messageClasses(app) }, app);
   // The apiserver gives up after timeoutSeconds (at most 30): slow or stalled clients are cut sooner.
   https.requestTimeout = 30_000;
   https.headersTimeout = 10_000;
