@@ -9,6 +9,8 @@ import { eventually } from '../harness/process.js';
 import { HookReceiver, startStepper, stepperKubeconfig } from '../harness/stepper.js';
 import type { Managed } from '../harness/process.js';
 import type { KubeObject } from '../../src/kube/client.js';
+import type { Canary } from '../../src/api/types.js';
+import { simulate, type StepOptions } from '../../src/stepper/index.js';
 
 export const EXAMPLES = path.resolve(import.meta.dirname, '../../../shared/examples');
 
@@ -100,7 +102,7 @@ export class Scenario {
     const list = await e2e().cluster.kube.list<KubeObject & { message: string; involvedObject: { kind: string; name: string }; firstTimestamp?: string; eventTime?: string; lastTimestamp?: string }>('v1', 'Event', this.namespace);
     return list.items
       .filter((e) => e.involvedObject.kind === 'Canary' && e.involvedObject.name === this.name)
-      .sort((a, b) => (a.firstTimestamp ?? a.eventTime ?? '').localeCompare(b.firstTimestamp ?? b.eventTime ?? '') || (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''))
+      .sort(creationOrder)
       .map((e) => e.message);
   }
 
@@ -123,6 +125,10 @@ export class Scenario {
   }
 }
 
+/** Events in the order they were created: timestamps have whole seconds, resourceVersions do not tie. */
+export const creationOrder = (a: KubeObject, b: KubeObject): number =>
+  (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion);
+
 /** Polls `read` and records every change of its value, while a rollout runs. */
 export function recordChanges<T>(read: () => Promise<T | undefined>, everyMs = 300): { values: T[]; stop: () => void } {
   const values: T[] = [];
@@ -143,6 +149,20 @@ export async function trafficSplitWeight(namespace: string, name: string): Promi
   const ts = await e2e().cluster.kube.get<TrafficSplit>({ apiVersion: 'split.smi-spec.io/v1alpha2', kind: 'TrafficSplit', namespace, name });
   const weight = Number(ts?.spec.backends.find((b) => b.service === `${name}-canary`)?.weight ?? NaN);
   return Number.isFinite(weight) ? weight : undefined;
+}
+
+/** The steps of a release both a real stepper and `davy simulate` take, revision ids blanked. */
+const DECISIONS = /^(New revision detected|Starting canary analysis|Pre-rollout check|Advance |Routing all traffic|Releasing the hold|Promotion completed|Halt |Rolling back|Canary failed)/;
+export const decisions = (events: readonly string[]): string[] =>
+  events.filter((e) => DECISIONS.test(e)).map((e) => e.replace(/revision ([0-9a-f]{16}|rev-\d+)/g, 'revision R'));
+
+/**
+ * `davy simulate`'s timeline for the Canary as applied: its decision events (to compare with the
+ * real ones) and the time to promotion, a lower bound of the real one.
+ */
+export function simulated(canary: CanaryObject, stepOptions: StepOptions = {}): { events: string[]; timeToPromotionMs?: number } {
+  const sim = simulate(canary as unknown as Canary, { stepOptions });
+  return { events: decisions(sim.timeline.flatMap((e) => e.events)), ...(sim.timeToPromotionMs === undefined ? {} : { timeToPromotionMs: sim.timeToPromotionMs }) };
 }
 
 /** True when `expected` appears in `actual` in order (other messages may come between). */

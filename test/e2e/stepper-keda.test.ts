@@ -3,7 +3,7 @@
 // generates the canary's ScaledObject with its query rewritten to the copy.
 import { expect } from 'chai';
 import { e2e } from './hooks.js';
-import { Scenario, example, inOrder } from './scenario.js';
+import { Scenario, decisions, example, inOrder, simulated } from './scenario.js';
 import { eventually } from '../harness/process.js';
 import type { KubeObject } from '../../src/kube/client.js';
 
@@ -47,5 +47,7 @@ describe('stepper: the KEDA blue/green tutorial (provider kubernetes, ScaledObje
     expect(copy?.spec.scaleTargetRef.name).to.equal('podinfo-canary');
     expect(copy?.spec.triggers[0]?.metadata.query).to.include('app="podinfo-canary"');
     expect((await scenario.pods('app=podinfo')).every((p) => p.image.endsWith(':6.0.1'))).to.equal(true);
+    // davy simulate, run on the same Canary, predicts the same decisions.
+    expect(decisions(events)).to.deep.equal(simulated(await scenario.canary()).events);
   });
 });

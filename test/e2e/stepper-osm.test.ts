@@ -3,7 +3,7 @@
 // hold; and the same with a failing canary, which rolls back without touching the user's pods.
 import { expect } from 'chai';
 import { e2e } from './hooks.js';
-import { Scenario, example, inOrder, recordChanges, trafficSplitWeight, type PodSummary } from './scenario.js';
+import { Scenario, decisions, example, inOrder, recordChanges, simulated, trafficSplitWeight, type PodSummary } from './scenario.js';
 import { eventually } from '../harness/process.js';
 import type { KubeObject } from '../../src/kube/client.js';
 
@@ -32,8 +32,10 @@ describe('stepper: the OSM tutorial (podinfo, HPA, TrafficSplit), names intact',
     scenario = new Scenario('test', 'podinfo');
     const before = await startOsmTutorial(scenario);
     const watch = recordChanges(() => trafficSplitWeight('test', 'podinfo'));
+    const pushed = Date.now();
     await e2e().cluster.kubectlOk(['-n', 'test', 'set', 'image', 'deployment/podinfo', `podinfod=${NEW_IMAGE}`]);
     await scenario.waitPhase('Succeeded', 420_000).finally(watch.stop);
+    const took = Date.now() - pushed;
 
     expect(watch.values.filter((w) => w > 0)).to.deep.equal([5, 10, 15, 20, 25, 30, 35, 40, 45, 50]);
     const after = await scenario.pods('app=podinfo');
@@ -51,6 +53,11 @@ describe('stepper: the OSM tutorial (podinfo, HPA, TrafficSplit), names intact',
       'Promotion completed! Scaling down podinfo.test',
     ]), events.join('\n')).to.equal(true);
     expect(scenario.receiver.calls.map((c) => c.path)).to.include.members(['/acceptance-test', '/load-test']);
+
+    // davy simulate, run on the same Canary, predicts the same decisions and a lower bound of the time.
+    const sim = simulated(await scenario.canary());
+    expect(decisions(events)).to.deep.equal(sim.events);
+    expect(took).to.be.at.least(sim.timeToPromotionMs! - 1000);
   });
 
   it('when the canary answers 60% success, then it halts and rolls back after 5 failed checks, and the user pods never change', async () => {

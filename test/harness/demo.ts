@@ -127,6 +127,7 @@ async function canaryEvents(env: Environment, since: string): Promise<string[]> 
   const list = await env.cluster.kube.list<KubeObject & { message: string; involvedObject: { kind: string; name: string }; firstTimestamp?: string; eventTime?: string }>('v1', 'Event', NS);
   return list.items
     .filter((e) => e.involvedObject.kind === 'Canary' && (e.metadata.creationTimestamp ?? '') >= since.slice(0, 19))
-    .sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''))
+    // Whole-second timestamps tie within a step; etcd's resourceVersions give the creation order.
+    .sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion))
     .map((e) => e.message);
 }
