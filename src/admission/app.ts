@@ -53,8 +53,8 @@ function internalError(uid: string, error: unknown): Outcome {
 }
 
 /**
- * A JSON answer in one write. Not res.json: it would look up the mime type, check freshness and
- * re-measure the body on every review, work an AdmissionReview answer never needs.
+ * A JSON answer in one write. Not res.json, which per answer parses and rebuilds the
+ * Content-Type and may copy the text into a Buffer: work an AdmissionReview answer does not need.
  */
 function sendJson(res: Response, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -77,7 +77,6 @@ export function createApp(deps: AppDeps): Express {
   app.set('case sensitive routing', true);
   app.set('strict routing', true);
 
-  app.use(startClock(now));
   app.route('/mutate').post(reviewRoute('/mutate', mutate, deps, now, limit)).all(methodNotAllowed('/mutate'));
   app.route('/validate').post(reviewRoute('/validate', (request) => validateOutcome(request, deps.validate), deps, now, limit)).all(methodNotAllowed('/validate'));
   // GET routes answer HEAD too (without a body).
@@ -113,14 +112,7 @@ function bornWith<C extends abstract new (...args: never[]) => object>(base: C, 
   return Born as unknown as C;
 }
 
-/** When the request arrived, so a review's duration includes the routing before it. */
-function startClock(now: () => number): RequestHandler {
-  return (_req: Request, res: Response, next: NextFunction) => {
-    res.locals.start = now();
-    next();
-  };
-}
-
+/** When a review route began (set by reviewRoute, read by errorHandler), or now. */
 const startOf = (res: Response, now: () => number): number => (typeof res.locals.start === 'number' ? res.locals.start : now());
 
 function methodNotAllowed(path: WebhookPath): RequestHandler {
@@ -133,7 +125,10 @@ function methodNotAllowed(path: WebhookPath): RequestHandler {
  */
 function reviewRoute(path: WebhookPath, handle: Handle, deps: AppDeps, now: () => number, limit: number): RequestHandler {
   return async (req: Request, res: Response): Promise<void> => {
-    const start = startOf(res, now);
+    // No middleware runs before the routes: the clock starts here, as the headers are routed and
+    // before the body is read.
+    const start = now();
+    res.locals.start = start;
     const body = await readBody(req, limit);
     if (!body.ok) {
       sendError(res, body.status, body.error);
