@@ -1,17 +1,22 @@
 // The servers under test for bench/mutate.bench.ts, in a child process of their own so the load
 // loop does not share their event loop: the real webhook (startWebhookServer, JSON logs at info
-// into a sink, metrics on) and a bare express HTTPS endpoint that echoes the body it receives.
+// into a sink, metrics on) and a bare express HTTPS endpoint that echoes the body it receives
+// (the reference the targets name), plus the same echo on a server built with the app's
+// prototypes as the webhook's is (messageClasses), to show how much of the gap that accounts for.
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import express from 'express';
+import express, { type Express } from 'express';
+import { messageClasses } from '../../src/admission/app.js';
 import { startWebhookServer } from '../../src/admission/server.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 
 export interface ServerPorts {
   webhook: number;
   bare: number;
+  /** The same echo, its requests made with the app's prototypes. */
+  bareProto: number;
 }
 
 const [certFile, keyFile] = process.argv.slice(2);
@@ -39,16 +44,27 @@ const webhook = await startWebhookServer(
   },
 );
 
-const app = express();
-app.disable('x-powered-by');
-app.disable('etag');
-app.post('/echo', express.raw({ type: () => true, limit: 4 * 1024 * 1024 }), (req, res) => {
-  res.type('application/json').send(req.body);
-});
-const bare: Server = createServer({ cert: readFileSync(certFile), key: readFileSync(keyFile), minVersion: 'TLSv1.2' }, app);
-await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+function echoApp(): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.post('/echo', express.raw({ type: () => true, limit: 4 * 1024 * 1024 }), (req, res) => {
+    res.type('application/json').send(req.body);
+  });
+  return app;
+}
 
-const ports: ServerPorts = { webhook: webhook.port, bare: (bare.address() as AddressInfo).port };
+async function listen(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+const tls = { cert: readFileSync(certFile), key: readFileSync(keyFile), minVersion: 'TLSv1.2' } as const;
+const bare: Server = createServer(tls, echoApp());
+const protoApp = echoApp();
+const bareProto: Server = createServer({ ...tls, ...messageClasses(protoApp) }, protoApp);
+
+const ports: ServerPorts = { webhook: webhook.port, bare: await listen(bare), bareProto: await listen(bareProto) };
 process.send(ports);
 // The parent asks for this process's CPU time around each measured load: CPU per request is the
 // servers' own cost, which contention on a shared host does not inflate the way it does latency.
@@ -57,5 +73,6 @@ process.on('message', (message) => {
 });
 process.on('disconnect', () => {
   bare.close();
+  bareProto.close();
   void webhook.shutdown('bench over').then(() => process.exit(0));
 });
