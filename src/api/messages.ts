@@ -23,6 +23,7 @@ export const MESSAGES = {
 
   // the Canary's provider and target
   notSupportedYet: 'not supported yet by Davy',
+  featureNotSupportedYet: '{feature} is not supported yet by Davy (it would be accepted and ignored)',
   daemonSetAutoscaler: 'a DaemonSet target cannot have an autoscaler',
   scaledObjectOnly: 'applies only to an autoscalerRef of kind ScaledObject',
   minAboveMax: 'must not exceed {maxField} ({max})',

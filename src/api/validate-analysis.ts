@@ -147,6 +147,9 @@ function checkSessionAffinity(ctx: CanaryContext, analysis: Json): void {
   const affinity = asRecord(analysis.sessionAffinity);
   const path = ANALYSIS.child('sessionAffinity');
   if (!affinity || !requireCapability(ctx, path, 'sessionAffinity')) return;
+  // Flagger's istio router sets cookies; Davy's does not yet, and a field accepted and then ignored
+  // is what Davy refuses. The cookie checks below still run, so every problem shows at once.
+  ctx.report.forbidden(path, 'featureNotSupportedYet', { feature: FEATURES.sessionAffinity });
   const cookie = asString(affinity.cookieName);
   const primary = asString(affinity.primaryCookieName);
   if (cookie !== undefined && !isCookieToken(cookie)) ctx.report.invalid(path.child('cookieName'), cookie, 'cookieName');

@@ -319,23 +319,24 @@ export const canaryCases: InvalidCase[] = [
     mutate: (d) => { d.spec.provider = 'osm'; delete d.spec.service.gateways; delete d.spec.service.retries; analysis(d).sessionAffinity = { cookieName: 'canary' }; },
     errors: ['spec.analysis.sessionAffinity: Forbidden: session affinity is supported only by provider istio; the canary runs with provider osm'],
   },
-  { rule: 'cookieName', when: 'the cookie name has a space', fixture: ISTIO, mutate: (d) => (analysis(d).sessionAffinity = { cookieName: 'my cookie' }), errors: [`spec.analysis.sessionAffinity.cookieName: Invalid value: "my cookie": ${COOKIE}`] },
+  { rule: 'cookieName', when: 'the cookie name has a space', fixture: ISTIO, mutate: (d) => (analysis(d).sessionAffinity = { cookieName: 'my cookie' }), errors: ['spec.analysis.sessionAffinity: Forbidden: session affinity is not supported yet by Davy (it would be accepted and ignored)', `spec.analysis.sessionAffinity.cookieName: Invalid value: "my cookie": ${COOKIE}`] },
   {
     rule: 'cookieName',
     when: 'the primary cookie name has a semicolon',
     fixture: ISTIO,
     mutate: (d) => (analysis(d).sessionAffinity = { cookieName: 'canary', primaryCookieName: 'a;b' }),
-    errors: [`spec.analysis.sessionAffinity.primaryCookieName: Invalid value: "a;b": ${COOKIE}`],
+    errors: ['spec.analysis.sessionAffinity: Forbidden: session affinity is not supported yet by Davy (it would be accepted and ignored)', `spec.analysis.sessionAffinity.primaryCookieName: Invalid value: "a;b": ${COOKIE}`],
   },
   {
     rule: 'cookieNamesEqual',
     when: 'primaryCookieName equals cookieName',
     fixture: ISTIO,
     mutate: (d) => (analysis(d).sessionAffinity = { cookieName: 'flagger', primaryCookieName: 'flagger' }),
-    errors: ['spec.analysis.sessionAffinity.primaryCookieName: Invalid value: "flagger": must differ from cookieName'],
+    errors: ['spec.analysis.sessionAffinity: Forbidden: session affinity is not supported yet by Davy (it would be accepted and ignored)', 'spec.analysis.sessionAffinity.primaryCookieName: Invalid value: "flagger": must differ from cookieName'],
   },
-  { rule: 'mustNotBeNegative', when: 'the cookie maxAge is negative', fixture: ISTIO, mutate: (d) => (analysis(d).sessionAffinity = { cookieName: 'c', maxAge: -1 }), errors: ['spec.analysis.sessionAffinity.maxAge: Invalid value: -1: must not be negative'] },
-  { rule: 'required (schema)', when: 'sessionAffinity has no cookieName', fixture: ISTIO, mutate: (d) => (analysis(d).sessionAffinity = { maxAge: 60 }), errors: ['spec.analysis.sessionAffinity.cookieName: Required value'] },
+  { rule: 'mustNotBeNegative', when: 'the cookie maxAge is negative', fixture: ISTIO, mutate: (d) => (analysis(d).sessionAffinity = { cookieName: 'c', maxAge: -1 }), errors: ['spec.analysis.sessionAffinity: Forbidden: session affinity is not supported yet by Davy (it would be accepted and ignored)', 'spec.analysis.sessionAffinity.maxAge: Invalid value: -1: must not be negative'] },
+  { rule: 'featureNotSupportedYet', when: 'an istio canary sets session affinity', fixture: ISTIO, mutate: (d) => (analysis(d).sessionAffinity = { cookieName: 'canary' }), errors: ['spec.analysis.sessionAffinity: Forbidden: session affinity is not supported yet by Davy (it would be accepted and ignored)'] },
+  { rule: 'required (schema)', when: 'sessionAffinity has no cookieName', fixture: ISTIO, mutate: (d) => (analysis(d).sessionAffinity = { maxAge: 60 }), errors: ['spec.analysis.sessionAffinity.cookieName: Required value', 'spec.analysis.sessionAffinity: Forbidden: session affinity is not supported yet by Davy (it would be accepted and ignored)'] },
 
   // metrics
   {
