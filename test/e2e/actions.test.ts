@@ -64,7 +64,8 @@ describe('operator actions on a real canary', function () {
     const pods = await scenario.pods('app=podinfo');
     expect(pods.every((p) => p.image.endsWith(':6.0.1'))).to.equal(true);
     expect(failedPods.every((p) => p.image.endsWith(':6.0.0'))).to.equal(true);
-    expect((await scenario.events()).some((e) => e.startsWith(`Retry podinfo.test requested by ${record.by}`))).to.equal(true);
+    // The step's Events follow its state write: wait for them rather than read once.
+    await eventually('the retry event', async () => ((await scenario.events()).some((e) => e.startsWith(`Retry podinfo.test requested by ${record.by}`)) ? true : undefined), 30_000, 500);
   });
 
   it('when a progressing canary is paused, then its weight holds until resume, and promote skips the remaining steps', async () => {
@@ -93,6 +94,6 @@ describe('operator actions on a real canary', function () {
     const record = await handled('abort');
     await scenario.waitPhase('Failed', 60_000);
     expect(await scenario.pods('app=podinfo')).to.deep.equal(before);
-    expect(await scenario.events()).to.include(`Rolling back podinfo.test: aborted by ${record.by}`);
+    expect(await scenario.eventsUntil(`Rolling back podinfo.test: aborted by ${record.by}`)).to.include('Canary failed! Scaling down podinfo.test');
   });
 });

@@ -106,6 +106,17 @@ export class Scenario {
       .map((e) => e.message);
   }
 
+  /**
+   * The Canary's events once `last` is among them: the stepper writes its state (and so the phase)
+   * before it records the step's Events, so a test that saw the phase may be a moment early.
+   */
+  async eventsUntil(last: string): Promise<string[]> {
+    return eventually(`the event "${last}"`, async () => {
+      const events = await this.events();
+      return events.includes(last) ? events : undefined;
+    }, 30_000, 500);
+  }
+
   async pods(selector: string): Promise<PodSummary[]> {
     const list = await e2e().cluster.kube.list<KubeObject & { spec: { containers: { image: string }[] } }>('v1', 'Pod', this.namespace, { labelSelector: selector });
     return list.items.filter((p) => !p.metadata.deletionTimestamp)

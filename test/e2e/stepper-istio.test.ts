@@ -55,7 +55,7 @@ describe('stepper: the Istio tutorial (reviews, default mesh provider), names in
     await scenario.waitPhase('Succeeded', 300_000).finally(() => clearInterval(timer));
 
     expect(seen).to.deep.equal([0, 10, 20, 30, 40, 50, 0]);
-    const events = await scenario.events();
+    const events = await scenario.eventsUntil('Promotion completed! Scaling down reviews.default');
     expect(inOrder(events, [
       'New revision detected! Scaling up reviews.default',
       ...[10, 20, 30, 40, 50].map((w) => `Advance reviews.default canary weight ${w}`),

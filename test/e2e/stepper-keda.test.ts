@@ -40,7 +40,7 @@ describe('stepper: the KEDA blue/green tutorial (provider kubernetes, ScaledObje
     await scenario.waitPhase('Succeeded', 300_000).finally(() => clearInterval(timer));
 
     expect(selectors).to.deep.equal(['podinfo', 'podinfo-canary', 'podinfo']);
-    const events = await scenario.events();
+    const events = await scenario.eventsUntil('Promotion completed! Scaling down podinfo.test');
     expect(inOrder(events, [1, 2, 3, 4, 5].map((i) => `Advance podinfo.test canary iteration ${i}/5`)), events.join('\n')).to.equal(true);
     const copy = await e2e().cluster.kube.get<KubeObject & { spec: { scaleTargetRef: { name: string }; triggers: { metadata: { query: string } }[] } }>(
       { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', namespace: 'test', name: 'podinfo-so-canary' });

@@ -45,7 +45,7 @@ describe('stepper: the OSM tutorial (podinfo, HPA, TrafficSplit), names intact',
     const copy = await e2e().cluster.kube.get<KubeObject & { spec: { replicas: number } }>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'test', name: 'podinfo-canary' });
     expect(copy?.spec.replicas).to.equal(0);
 
-    const events = await scenario.events();
+    const events = await scenario.eventsUntil('Promotion completed! Scaling down podinfo.test');
     expect(inOrder(events, [
       'New revision detected! Scaling up podinfo.test',
       'Pre-rollout check acceptance-test passed',
@@ -69,7 +69,7 @@ describe('stepper: the OSM tutorial (podinfo, HPA, TrafficSplit), names intact',
 
     expect(await scenario.pods('app=podinfo')).to.deep.equal(before);
     expect(before.every((p) => p.image === OLD_IMAGE)).to.equal(true);
-    const events = await scenario.events();
+    const events = await scenario.eventsUntil('Canary failed! Scaling down podinfo.test');
     expect(events.some((e) => /^Halt podinfo\.test advancement success rate 6\d\.\d\d% < 99%$/.test(e)), events.join('\n')).to.equal(true);
     expect(events).to.include('Rolling back podinfo.test failed checks threshold reached 5');
     expect(events).to.include('Canary failed! Scaling down podinfo.test');

@@ -96,7 +96,12 @@ export async function runDemo(env: Environment, options: DemoOptions): Promise<{
     }
     result.phases.push(release.phase);
     say(`events (kubectl get events, as the tutorial prints them)`);
-    const events = await canaryEvents(env, since);
+    // The phase is written before the step's Events: wait for the release's last one.
+    const last = release.phase === 'Succeeded' ? 'Promotion completed! Scaling down podinfo.test' : 'Canary failed! Scaling down podinfo.test';
+    const events = await eventually(`the event "${last}"`, async () => {
+      const found = await canaryEvents(env, since);
+      return found.includes(last) ? found : undefined;
+    }, 30_000, 500);
     result.events.push(events);
     show(events.map((e) => `  ${e}`).join('\n'));
   }
