@@ -94,6 +94,6 @@ describe('operator actions on a real canary', function () {
     const record = await handled('abort');
     await scenario.waitPhase('Failed', 60_000);
     expect(await scenario.pods('app=podinfo')).to.deep.equal(before);
-    expect(await scenario.eventsUntil(`Rolling back podinfo.test: aborted by ${record.by}`)).to.include('Canary failed! Scaling down podinfo.test');
+    expect(await scenario.eventsUntil('Canary failed! Scaling down podinfo.test')).to.include(`Rolling back podinfo.test: aborted by ${record.by}`);
   });
 });
