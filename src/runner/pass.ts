@@ -5,7 +5,7 @@
 //      autoscalers, then ConfigMaps and Secrets only when a template references them);
 //   3. LIST the Canaries again: the states stepped are read after everything Davy writes, which
 //      is what makes the resourceVersion guards of view.ts exclude a stale runner's writes;
-//   4. step each canary (canary.ts), a bounded number at once.
+//   4. step each canary (canary.ts), a bounded number at once, those with a run under way first.
 //
 // Reads per pass are bounded by a constant per namespace and kind; writes happen only for
 // canaries whose state, status or cluster targets differ from what is stored.
@@ -40,6 +40,19 @@ export async function listCanaries(kube: KubeClient, options: Pick<PassOptions, 
   return inShard(canaries, options.shard);
 }
 
+/** Flagger's phases in which a canary rests, as its status shows them. */
+const RESTING_STATUS: ReadonlySet<string> = new Set(['Initialized', 'Succeeded', 'Failed']);
+
+/**
+ * Canaries with a run under way (or never stepped) first, resting ones after, each group in LIST
+ * order: a pass reaches the steps that are due before it spends its time re-checking canaries with
+ * nothing to do. The status may be a step behind the state; it only decides who waits.
+ */
+export function runsFirst(canaries: readonly Canary[]): Canary[] {
+  const resting = (c: Canary): boolean => RESTING_STATUS.has(c.status?.phase ?? '');
+  return [...canaries.filter((c) => !resting(c)), ...canaries.filter(resting)];
+}
+
 function byNamespace(canaries: readonly Canary[]): Map<string, Canary[]> {
   const groups = new Map<string, Canary[]>();
   for (const canary of canaries) {
@@ -56,6 +69,7 @@ export async function runPass(deps: RunnerDeps, options: PassOptions = {}): Prom
   const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
   const discovered = await listCanaries(deps.kube, options);
   let reports: CanaryReport[] = [];
+  const turnsEnded = new Map<CanaryReport, number>();
   if (discovered.length > 0) {
     const groups = byNamespace(discovered);
     await mapBounded([...groups], concurrency, async ([namespace, canaries]) => {
@@ -64,12 +78,15 @@ export async function runPass(deps: RunnerDeps, options: PassOptions = {}): Prom
         deps.logger.warn('cannot list what the canaries of a namespace need', { namespace, error });
       });
     });
-    const canaries = await listCanaries(deps.kube, options);
+    const canaries = runsFirst(await listCanaries(deps.kube, options));
     reports = await mapBounded(canaries, concurrency, (canary) => {
       if (options.signal?.aborted) {
         return Promise.resolve<CanaryReport>({ namespace: canary.metadata.namespace ?? '', name: canary.metadata.name ?? '', outcome: 'aborted' });
       }
-      return stepCanary(canary, { deps, options, view });
+      return stepCanary(canary, { deps, options, view }).then((report) => {
+        turnsEnded.set(report, deps.clock().getTime());
+        return report;
+      });
     });
     deps.metrics?.totals(countBy(canaries));
   } else {
@@ -77,8 +94,24 @@ export async function runPass(deps: RunnerDeps, options: PassOptions = {}): Prom
   }
   const durationMs = performance.now() - began;
   record(deps, reports, durationMs);
-  const due = reports.map((r) => r.due).filter((d): d is string => d !== undefined).sort()[0];
-  return { startedAt: startedAt.toISOString(), durationMs, canaries: reports, ...(due ? { due } : {}) };
+  return { startedAt: startedAt.toISOString(), durationMs, canaries: reports, ...earliestDue(reports, turnsEnded) };
+}
+
+/**
+ * The schedule's inputs: the earliest due that came after its canary's turn (the pass could not act
+ * on it), and whether a canary reported a due it had already reached at its turn (one it does not
+ * act on yet, e.g. while it waits on the cluster, which the schedule must not spin on).
+ */
+export function earliestDue(reports: readonly CanaryReport[], turnsEnded: ReadonlyMap<CanaryReport, number>): Pick<PassReport, 'due' | 'overdue'> {
+  let due: number | undefined;
+  let overdue = false;
+  for (const report of reports) {
+    if (report.due === undefined) continue;
+    const at = Date.parse(report.due);
+    if (at <= (turnsEnded.get(report) ?? Number.NEGATIVE_INFINITY)) overdue = true;
+    else if (due === undefined || at < due) due = at;
+  }
+  return { ...(due === undefined ? {} : { due: new Date(due).toISOString() }), ...(overdue ? { overdue } : {}) };
 }
 
 function countBy(canaries: readonly Canary[]): Record<string, number> {

@@ -16,7 +16,7 @@ export interface ScheduleOptions {
   pass?: Omit<PassOptions, 'signal'>;
   /** The longest sleep between passes (default 10s). */
   pollIntervalMs?: number;
-  /** The shortest sleep between passes (default 1s), so a canary due in the past cannot spin the loop. */
+  /** The sleep before a pass when a canary was due at its turn and is due still (default 1s), so it cannot spin the loop. */
   minGapMs?: number;
   signal?: AbortSignal;
 }
@@ -49,12 +49,17 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** When the next pass should start: the earliest due canary, within [minGap, pollInterval] from now. */
+/**
+ * When the next pass should start: when the earliest canary is due, to the millisecond (at once if
+ * that moment passed while the pass ran), and no later than the poll interval. A canary that was
+ * already due at its turn and is due still waits minGap, so it cannot spin the loop.
+ */
 export function nextPassAt(nowMs: number, report: PassReport | undefined, pollIntervalMs: number, minGapMs: number): number {
+  let next = nowMs + pollIntervalMs;
   const due = report?.due === undefined ? Number.NaN : Date.parse(report.due);
-  const latest = nowMs + pollIntervalMs;
-  if (Number.isNaN(due)) return latest;
-  return Math.min(latest, Math.max(due, nowMs + minGapMs));
+  if (!Number.isNaN(due)) next = Math.min(next, Math.max(due, nowMs));
+  if (report?.overdue) next = Math.min(next, nowMs + minGapMs);
+  return next;
 }
 
 export async function runSchedule(deps: ScheduleDeps, options: ScheduleOptions): Promise<ScheduleReport> {

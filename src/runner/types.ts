@@ -88,8 +88,10 @@ export interface PassReport {
   startedAt: string;
   durationMs: number;
   canaries: CanaryReport[];
-  /** The earliest `due` among the canaries (ISO), for the schedule. */
+  /** The earliest `due` among the canaries that fell after the canary's own turn in the pass (ISO), for the schedule. */
   due?: string;
+  /** Some canary reported a due no later than its own turn: stepping it again at once would change nothing. */
+  overdue?: boolean;
 }
 
 /** Everything about one canary that does not change during a pass. */

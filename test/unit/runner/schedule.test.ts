@@ -2,7 +2,8 @@
 // --shard), and what a pass reads with several namespaces.
 import { expect } from 'chai';
 import type { KubeObject } from '../../../src/kube/client.js';
-import { nextPassAt, runPass, runSchedule, shardOf, type PassReport } from '../../../src/runner/index.js';
+import { nextPassAt, runPass, runSchedule, shardOf, type CanaryReport, type PassReport } from '../../../src/runner/index.js';
+import { earliestDue } from '../../../src/runner/pass.js';
 import { canary as loadCanary, load } from '../../fixtures/routers/index.js';
 import { flush, passUntil, phaseIs, stateOf, world, type World } from './world.js';
 
@@ -12,10 +13,11 @@ const fakeSleep = (w: World) => (ms: number): Promise<void> => {
   return flush();
 };
 
-/** The podinfo example copied into `namespace`. */
-function seedNamespace(w: World, namespace: string): void {
+/** The podinfo example copied into `namespace`, with a status phase when given. */
+function seedNamespace(w: World, namespace: string, phase?: string): void {
   const canary = loadCanary('podinfo-canary-osm') as unknown as KubeObject;
   canary.metadata = { ...canary.metadata, namespace, uid: `uid-${namespace}` };
+  if (phase) canary.status = { phase };
   const objects = load('podinfo-deployment').map((o) => ({ ...o, metadata: { ...o.metadata, namespace } }));
   w.kube.seed(canary, ...objects);
 }
@@ -63,13 +65,42 @@ describe('runner: the schedule', () => {
     expect(result.passes).to.be.greaterThan(1);
   });
 
-  it('when the next canary is due sooner than the poll interval, then the next pass is then, but at least a second away', () => {
+  it('when the next canary is due sooner than the poll interval, then the next pass is then to the millisecond, or at once if that moment has passed', () => {
     const now = Date.parse('2026-01-01T00:00:00Z');
-    const report = (due?: string): PassReport => ({ startedAt: '', durationMs: 0, canaries: [], ...(due ? { due } : {}) });
+    const report = (due?: string, overdue = false): PassReport => ({ startedAt: '2025-12-31T23:59:59.500Z', durationMs: 500, canaries: [], ...(due ? { due } : {}), ...(overdue ? { overdue } : {}) });
     expect(nextPassAt(now, report('2026-01-01T00:00:03Z'), 10_000, 1000)).to.equal(now + 3000);
-    expect(nextPassAt(now, report('2025-12-31T23:00:00Z'), 10_000, 1000)).to.equal(now + 1000);
+    // Due in 200 ms: the pass starts then, not a second from now (the step would be 800 ms late).
+    expect(nextPassAt(now, report('2026-01-01T00:00:00.200Z'), 10_000, 1000)).to.equal(now + 200);
+    // Due 300 ms ago, while the pass ran but after that canary's turn: the next pass starts now.
+    expect(nextPassAt(now, report('2025-12-31T23:59:59.700Z'), 10_000, 1000)).to.equal(now);
     expect(nextPassAt(now, report('2026-01-01T00:05:00Z'), 10_000, 1000)).to.equal(now + 10_000);
     expect(nextPassAt(now, report(), 10_000, 1000)).to.equal(now + 10_000);
+  });
+
+  it('when a canary was due at its turn and is due still, then the next pass waits the minimum gap, unless another canary is due sooner', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    const report = (due?: string): PassReport => ({ startedAt: '2025-12-31T23:59:59.500Z', durationMs: 500, canaries: [], overdue: true, ...(due ? { due } : {}) });
+    expect(nextPassAt(now, report(), 10_000, 1000)).to.equal(now + 1000);
+    expect(nextPassAt(now, report('2026-01-01T00:00:05Z'), 10_000, 1000)).to.equal(now + 1000);
+    expect(nextPassAt(now, report('2026-01-01T00:00:00.200Z'), 10_000, 1000)).to.equal(now + 200);
+  });
+
+  it('when a pass ends, then it reports the earliest due still ahead of its canary\'s turn, and as overdue a due its canary had reached', async () => {
+    const w = world();
+    const pass = await runPass(w.deps);
+    expect(pass.overdue).to.equal(undefined);
+    expect(Date.parse(pass.due!)).to.be.greaterThan(w.clock.ms);
+
+    const at = (iso: string): number => Date.parse(iso);
+    const a: CanaryReport = { namespace: 'a', name: 'a', outcome: 'idle', due: '2026-01-01T00:00:09Z' };
+    const b: CanaryReport = { namespace: 'b', name: 'b', outcome: 'stepped', due: '2026-01-01T00:00:02Z' };
+    const c: CanaryReport = { namespace: 'c', name: 'c', outcome: 'idle', due: '2026-01-01T00:00:01Z' };
+    const none: CanaryReport = { namespace: 'd', name: 'd', outcome: 'conflict' };
+    // c's due came before its turn ended: overdue, and not the pass's due.
+    const turns = new Map([[a, at('2026-01-01T00:00:00Z')], [b, at('2026-01-01T00:00:00.5Z')], [c, at('2026-01-01T00:00:01.5Z')], [none, 0]]);
+    expect(earliestDue([a, b, c, none], turns)).to.deep.equal({ due: '2026-01-01T00:00:02.000Z', overdue: true });
+    expect(earliestDue([a, none], turns)).to.deep.equal({ due: '2026-01-01T00:00:09.000Z' });
+    expect(earliestDue([none], turns)).to.deep.equal({});
   });
 });
 
@@ -92,6 +123,17 @@ describe('runner: which canaries a stepper takes', () => {
     const report = await runPass(w.deps, { shard: { index: mine, count: 2 } });
     const expected = ['test', 'other'].filter((ns) => shardOf(ns, 'podinfo', 2) === mine);
     expect(report.canaries.map((c) => c.namespace).sort()).to.deep.equal(expected.sort());
+  });
+
+  it('when some canaries rest and others have a run under way, then a pass steps those under way first, each group in list order', async () => {
+    const w = world();
+    seedNamespace(w, 'a', 'Initialized');
+    seedNamespace(w, 'b', 'Progressing');
+    seedNamespace(w, 'c', 'Succeeded');
+    seedNamespace(w, 'd', 'Promoting');
+    // One at a time, so the reports' order is the order the canaries were stepped in ('test' was never stepped).
+    const report = await runPass(w.deps, { concurrency: 1 });
+    expect(report.canaries.map((c) => c.namespace)).to.deep.equal(['b', 'd', 'test', 'a', 'c']);
   });
 
   it('when --namespace is given, then canaries elsewhere are neither listed nor touched', async () => {
