@@ -15,6 +15,10 @@ import { GROUP } from '../api/keys.js';
 import { isProviderName, type ProviderName } from '../api/providers.js';
 import { FLAGGER_KINDS } from '../api/types.js';
 import { validateResource } from '../api/validate.js';
+import { effectiveAnalysis } from '../api/defaults.js';
+import type { Canary, MetricTemplate } from '../api/types.js';
+import { renderMetric } from '../metrics/evaluate.js';
+import { queryScope } from '../metrics/render.js';
 
 export interface ValidateIO {
   stdout: (text: string) => void;
@@ -25,13 +29,16 @@ export interface ValidateIO {
   clusterLookup?: () => ClusterLookup | Promise<ClusterLookup>;
 }
 
-export const VALIDATE_USAGE = `Usage: davy validate -f FILE|- [-f FILE ...] [--cluster] [-n NAMESPACE] [--mesh-provider NAME] [--output text|json]
+export const VALIDATE_USAGE = `Usage: davy validate -f FILE|- [-f FILE ...] [--cluster] [--show-queries] [-n NAMESPACE] [--mesh-provider NAME] [--output text|json]
 
 Validates Canary, MetricTemplate and AlertProvider manifests (multi-document YAML or JSON) and
 prints every problem as "FILE: path: message". Other kinds are skipped with a note.
 
   -f, --filename FILE     a file to read, or - for stdin (repeatable)
       --cluster           also check references against the cluster (target, templates, names)
+      --show-queries      print each valid Canary's metric queries as the stepper will send them
+                          (rendered, Flagger's names rewritten; MetricTemplates from the files
+                          given, or from the cluster with --cluster)
   -n, --namespace NS      namespace of documents that name none (default "default")
       --mesh-provider P   the stepper's --mesh-provider, for Canaries that name no provider
   -o, --output FORMAT     text (default) or json
@@ -42,6 +49,7 @@ Exit status: 0 valid, 1 invalid, 2 usage error or unreadable input.
 interface Options {
   files: string[];
   cluster: boolean;
+  showQueries: boolean;
   namespace: string;
   meshProvider?: ProviderName;
   output: 'text' | 'json';
@@ -53,13 +61,14 @@ const STDIN = '-';
 const STDIN_NAME = '<stdin>';
 
 function parseArgs(argv: string[]): Parsed {
-  const options: Options = { files: [], cluster: false, namespace: 'default', output: 'text' };
+  const options: Options = { files: [], cluster: false, showQueries: false, namespace: 'default', output: 'text' };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const value = (): string | undefined => inline ?? argv[++i];
     if (flag === '-h' || flag === '--help') return { help: true };
     if (flag === '--cluster') options.cluster = true;
+    else if (flag === '--show-queries') options.showQueries = true;
     else if (flag === '-f' || flag === '--filename') {
       const file = value();
       if (file === undefined || file === '') return { error: `${flag} needs a file name or -` };
@@ -107,6 +116,14 @@ export interface DocumentReport {
   errors: ReportedError[];
   warnings: string[];
   note?: string;
+  /** With --show-queries, a valid Canary's metrics: the query as sent, or why it cannot be rendered. */
+  queries?: RenderedQuery[];
+}
+
+export interface RenderedQuery {
+  metric: string;
+  query: string;
+  error?: string;
 }
 
 interface Loaded {
@@ -201,15 +218,25 @@ function validateDocuments(loaded: Loaded[], options: Options): void {
   }
 }
 
-/** Cluster checks for documents that are otherwise valid; the other documents count as existing. */
-async function checkCluster(loaded: Loaded[], options: Options, lookup: ClusterLookup): Promise<void> {
+/** The documents given, each with a namespace (--namespace when it names none), over `lookup`. */
+function givenOver(lookup: ClusterLookup, loaded: Loaded[], options: Options): ClusterLookup {
   const withNamespace = (value: unknown): ClusterObject => {
     const obj = record(value) ?? {};
     const meta = record(obj.metadata) ?? {};
     return { ...obj, metadata: { ...meta, namespace: text(meta.namespace) ?? options.namespace } };
   };
-  const given = loaded.filter((l) => record(l.value)).map((l) => withNamespace(l.value));
-  const overlay = overlayLookup(lookup, given);
+  return overlayLookup(lookup, loaded.filter((l) => record(l.value)).map((l) => withNamespace(l.value)));
+}
+
+/** Without --cluster, a reference the files do not hold cannot be resolved, and says how it could be. */
+const NOTHING_ELSE: ClusterLookup = {
+  get: () => Promise.reject(new Error('not among the files given (add it with -f, or use --cluster)')),
+  list: () => Promise.resolve({ items: [] }),
+};
+
+/** Cluster checks for documents that are otherwise valid; the other documents count as existing. */
+async function checkCluster(loaded: Loaded[], options: Options, lookup: ClusterLookup): Promise<void> {
+  const overlay = givenOver(lookup, loaded, options);
   for (const { report, value } of loaded) {
     if (report.status !== 'valid') continue;
     const result = await checkResourceAgainstCluster(value, overlay, { namespace: options.namespace });
@@ -218,11 +245,34 @@ async function checkCluster(loaded: Loaded[], options: Options, lookup: ClusterL
   }
 }
 
+/** --show-queries: every metric of each valid Canary, rendered as the stepper will send it. */
+async function renderQueries(loaded: Loaded[], options: Options, lookup: ClusterLookup): Promise<void> {
+  const objects = givenOver(lookup, loaded, options);
+  const templates = {
+    template: async (name: string, namespace: string): Promise<MetricTemplate | undefined> =>
+      (await objects.get({ apiVersion: `${GROUP}/v1beta1`, kind: 'MetricTemplate', name, namespace })) as MetricTemplate | undefined,
+  };
+  for (const { report, value } of loaded) {
+    if (report.status !== 'valid' || report.kind !== 'Canary') continue;
+    const given = value as Canary;
+    const canary: Canary = { ...given, metadata: { ...given.metadata, namespace: report.namespace ?? options.namespace } };
+    const namespace = canary.metadata.namespace ?? options.namespace;
+    const analysis = effectiveAnalysis(canary.spec, { namespace, ...(options.meshProvider ? { meshProvider: options.meshProvider } : {}) });
+    const scope = queryScope(canary, analysis);
+    report.queries = [];
+    for (const metric of analysis.metrics) {
+      const rendered = await renderMetric(scope, analysis, metric, templates);
+      report.queries.push({ metric: metric.name, query: rendered.query, ...(rendered.kind === 'error' ? { error: rendered.message } : {}) });
+    }
+  }
+}
+
 function printText(reports: DocumentReport[], io: ValidateIO): void {
   for (const r of reports) {
     for (const e of r.errors) io.stdout(`${r.address}: ${e.message}\n`);
     for (const w of r.warnings) io.stdout(`${r.address}: Warning: ${w}\n`);
     if (r.note) io.stdout(`${r.address}: Note: ${r.note}\n`);
+    for (const q of r.queries ?? []) io.stdout(`${r.address}: Query: ${q.metric}: ${q.error ?? q.query}\n`);
   }
   const count = (s: DocumentReport['status']): number => reports.filter((r) => r.status === s).length;
   io.stderr(`${reports.length} document(s): ${count('valid')} valid, ${count('invalid')} invalid, ${count('skipped')} skipped\n`);
@@ -261,13 +311,16 @@ export async function runValidate(argv: string[], io: ValidateIO): Promise<numbe
   const { loaded, unreadable } = await readAll(options, io);
   validateDocuments(loaded, options);
   let clusterError: string | undefined;
+  let cluster: ClusterLookup | undefined;
   if (options.cluster && io.clusterLookup) {
     try {
-      await checkCluster(loaded, options, await io.clusterLookup());
+      cluster = await io.clusterLookup();
+      await checkCluster(loaded, options, cluster);
     } catch (error) {
       clusterError = error instanceof Error ? error.message : String(error);
     }
   }
+  if (options.showQueries && !clusterError) await renderQueries(loaded, options, cluster ?? NOTHING_ELSE);
   const reports = loaded.map((l) => l.report);
   if (options.output === 'json') {
     const valid = unreadable.length === 0 && !clusterError && reports.every((r) => r.status !== 'invalid');

@@ -63,26 +63,40 @@ export type MetricPlan =
   | { kind: 'ready'; query: string; provider: MetricProvider; scale: number }
   | { kind: 'error'; query: string; message: string };
 
+/** A metric's query as it will be sent (rendered and rewritten), or the reason it cannot be. */
+export type RenderedMetric =
+  | { kind: 'rendered'; query: string; scale: number; template?: { id: string; namespace: string; spec: MetricTemplate['spec'] } }
+  | { kind: 'error'; query: string; message: string };
+
 /**
- * Everything short of querying: the rendered query and its provider. `davy status` and
- * `davy validate --cluster` print plans; evaluateMetrics runs them.
+ * The query a metric will send, with no provider and no secret: what `davy validate` prints.
+ * planMetric builds on it.
  */
-export async function planMetric(
+export async function renderMetric(
   scope: QueryScope,
-  analysis: Pick<EffectiveAnalysis, 'observer' | 'metricsServer' | 'rewriteQueries'>,
+  analysis: Pick<EffectiveAnalysis, 'observer' | 'rewriteQueries'>,
   metric: EffectiveMetric,
-  options: Pick<EvaluateOptions, 'lookup' | 'providers' | 'timeoutMs'>,
-): Promise<MetricPlan> {
-  const providers = options.providers ?? METRIC_PROVIDERS;
-  const timeout = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
-  const server = (): MetricProvider => providers.prometheus({ address: analysis.metricsServer, ...timeout });
+  lookup: Pick<TemplateLookup, 'template'>,
+): Promise<RenderedMetric> {
   if (metric.source === 'template' && metric.templateRef) {
-    return planTemplate(scope, analysis.rewriteQueries, metric, metric.templateRef, options.lookup, providers, timeout);
+    // effectiveMetric fills the namespace when it was given one; a bare effectiveAnalysis() was not.
+    const namespace = metric.templateRef.namespace || scope.namespace;
+    const id = `${metric.templateRef.name}.${namespace}`;
+    let template: MetricTemplate | undefined;
+    try {
+      template = await lookup.template(metric.templateRef.name, namespace);
+    } catch (error) {
+      return { kind: 'error', query: '', message: templateError(id, describeError(error)) };
+    }
+    if (!template) return { kind: 'error', query: '', message: templateError(id, 'not found') };
+    const rendered = renderQuery(template.spec.query, scope, metric.intervalMs, metric.templateVariables, analysis.rewriteQueries);
+    if (!rendered.ok) return { kind: 'error', query: template.spec.query, message: templateRenderError(id, rendered.message) };
+    return { kind: 'rendered', query: rendered.query, scale: 1, template: { id, namespace, spec: template.spec } };
   }
   if (metric.source === 'query' && metric.query) {
     const rendered = renderQuery(metric.query, scope, metric.intervalMs, metric.templateVariables, analysis.rewriteQueries);
     if (!rendered.ok) return { kind: 'error', query: metric.query, message: queryFailed(metric.name, rendered.message) };
-    return { kind: 'ready', query: rendered.query, provider: server(), scale: 1 };
+    return { kind: 'rendered', query: rendered.query, scale: 1 };
   }
   if (!isBuiltinMetric(metric.name)) return { kind: 'error', query: '', message: NO_USABLE_QUERY };
   const observer = OBSERVERS[analysis.observer];
@@ -90,43 +104,35 @@ export async function planMetric(
   const builtin = observer[metric.name];
   const rendered = renderBuiltin(builtin.template, scope, metric.intervalMs);
   if (!rendered.ok) return { kind: 'error', query: builtin.template, message: builtinQueryFailed(metric.name, rendered.message) };
-  return { kind: 'ready', query: rendered.query, provider: server(), scale: builtin.scale };
+  return { kind: 'rendered', query: rendered.query, scale: builtin.scale };
 }
 
-async function planTemplate(
+/** Everything short of querying: the rendered query and its provider (with its secret, for a MetricTemplate). */
+export async function planMetric(
   scope: QueryScope,
-  rewrite: boolean,
+  analysis: Pick<EffectiveAnalysis, 'observer' | 'metricsServer' | 'rewriteQueries'>,
   metric: EffectiveMetric,
-  ref: { name: string; namespace: string },
-  lookup: TemplateLookup,
-  providers: MetricProviderRegistry,
-  timeout: { timeoutMs?: number },
+  options: Pick<EvaluateOptions, 'lookup' | 'providers' | 'timeoutMs'>,
 ): Promise<MetricPlan> {
-  // effectiveMetric fills the namespace when it was given one; a bare effectiveAnalysis() was not.
-  const namespace = ref.namespace || scope.namespace;
-  const id = `${ref.name}.${namespace}`;
-  let template: MetricTemplate | undefined;
-  try {
-    template = await lookup.template(ref.name, namespace);
-  } catch (error) {
-    return { kind: 'error', query: '', message: templateError(id, describeError(error)) };
-  }
-  if (!template) return { kind: 'error', query: '', message: templateError(id, 'not found') };
-  const { provider, query: text } = template.spec;
+  const rendered = await renderMetric(scope, analysis, metric, options.lookup);
+  if (rendered.kind === 'error') return rendered;
+  const providers = options.providers ?? METRIC_PROVIDERS;
+  const timeout = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
+  const { query, scale, template } = rendered;
+  if (!template) return { kind: 'ready', query, provider: providers.prometheus({ address: analysis.metricsServer, ...timeout }), scale };
+  const { provider } = template.spec;
   let secretData: Record<string, string> | undefined;
   if (provider.secretRef?.name) {
     const secret = provider.secretRef.name;
     try {
-      secretData = await lookup.secretData(secret, namespace);
+      secretData = await options.lookup.secretData(secret, template.namespace);
     } catch (error) {
-      return { kind: 'error', query: text, message: templateSecretError(id, secret, describeError(error)) };
+      return { kind: 'error', query, message: templateSecretError(template.id, secret, describeError(error)) };
     }
-    if (!secretData) return { kind: 'error', query: text, message: templateSecretError(id, secret, 'not found') };
+    if (!secretData) return { kind: 'error', query, message: templateSecretError(template.id, secret, 'not found') };
   }
-  const rendered = renderQuery(text, scope, metric.intervalMs, metric.templateVariables, rewrite);
-  if (!rendered.ok) return { kind: 'error', query: text, message: templateRenderError(id, rendered.message) };
   const factory = providers[provider.type] as MetricProviderRegistry[keyof MetricProviderRegistry] | undefined;
-  if (!factory) return { kind: 'error', query: rendered.query, message: templateError(id, `unknown provider type ${String(provider.type)}`) };
+  if (!factory) return { kind: 'error', query, message: templateError(template.id, `unknown provider type ${String(provider.type)}`) };
   const instance = factory({
     ...(provider.address ? { address: provider.address } : {}),
     ...(provider.headers ? { headers: provider.headers } : {}),
@@ -135,7 +141,7 @@ async function planTemplate(
     ...(provider.region ? { region: provider.region } : {}),
     ...timeout,
   });
-  return { kind: 'ready', query: rendered.query, provider: instance, scale: 1 };
+  return { kind: 'ready', query, provider: instance, scale };
 }
 
 /** Checks `metrics` (by default all of the analysis'; pass the due ones) in parallel, in order. */

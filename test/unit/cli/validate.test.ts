@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import type { ClusterLookup, ClusterObject } from '../../../src/api/cluster-checks.js';
 import { runValidate, type ValidateIO } from '../../../src/cli/validate.js';
 import { examplesDir, fixturesDir } from '../api/helpers.js';
@@ -99,6 +100,43 @@ describe('davy validate', () => {
     const r = await run(['-f', '-'], { '-': istio.replace('provider: istio', 'provider: nginx') });
     expect(r.code).to.equal(1);
     expect(r.out).to.match(/^<stdin>: spec\.provider: Unsupported value: "nginx": not supported yet by Davy; supported values: /);
+  });
+
+  it('when --show-queries is given with the Canary\'s MetricTemplate, then each metric prints as the stepper will send it, the template rendered and rewritten', async () => {
+    const r = await run(['--show-queries', '-f', 'c.yaml', '-f', 't.yaml'], { 'c.yaml': istio, 't.yaml': template });
+    expect(r.code).to.equal(0);
+    const lines = r.out.split('\n').filter((l) => l.startsWith('c.yaml: Query: '));
+    expect(lines.map((l) => l.split(': ')[2])).to.deep.equal(['request-success-rate', 'request-duration', 'error-rate']);
+    expect(lines[0]).to.include('destination_workload_namespace="test", destination_workload=~"podinfo-canary"').and.include('[1m]');
+    expect(lines[1]).to.include('istio_request_duration_milliseconds_bucket').and.include('[30s]');
+    // {{ target }} names the workload under test; {{ namespace }} the canary's; variables and interval filled in.
+    expect(lines[2]).to.include('destination_workload_namespace="test"').and.include('destination_workload="podinfo-canary"')
+      .and.include('direction="inbound"').and.include('[1m]').and.not.include('{{');
+  });
+
+  it('when --show-queries is given without a MetricTemplate the Canary names, then that metric says where to find it, and the Canary stays valid', async () => {
+    const r = await run(['--show-queries', '-f', 'c.yaml', '-o', 'json'], { 'c.yaml': istio });
+    expect(r.code).to.equal(0);
+    const report = JSON.parse(r.out) as { documents: { queries: { metric: string; query: string; error?: string }[] }[] };
+    const queries = report.documents[0]!.queries;
+    expect(queries.map((q) => q.metric)).to.deep.equal(['request-success-rate', 'request-duration', 'error-rate']);
+    expect(queries[2]).to.deep.equal({
+      metric: 'error-rate', query: '',
+      error: 'Metric template error-rate.istio-system error: not among the files given (add it with -f, or use --cluster)',
+    });
+  });
+
+  it('when --show-queries and --cluster are given, then a MetricTemplate is read from the cluster', async () => {
+    const fromCluster = parseYaml(template) as ClusterObject;
+    const objects: ClusterObject[] = [
+      fromCluster,
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'podinfo', namespace: 'test' } },
+      { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'podinfo', namespace: 'test' } },
+      { apiVersion: 'flagger.app/v1beta1', kind: 'AlertProvider', metadata: { name: 'on-call', namespace: 'flagger' } },
+    ];
+    const r = await run(['--show-queries', '--cluster', '-f', 'c.yaml'], { 'c.yaml': istio }, { clusterLookup: () => lookup(objects) });
+    expect(r.err).to.equal('1 document(s): 1 valid, 0 invalid, 0 skipped\n');
+    expect(r.out).to.match(/^c\.yaml: Query: error-rate: 100 - sum\(.*destination_workload="podinfo-canary"/m);
   });
 
   it('when --output json is asked, then stdout is one JSON report with paths and messages', async () => {
