@@ -20,8 +20,8 @@ node_modules/.installed: package.json package-lock.json
 
 deps: node_modules/.installed ## install npm packages (with Node.js 22)
 
-build: deps ## compile TypeScript to dist/ (then `npx davy --help` works)
-	tsc -p tsconfig.build.json
+build: deps ## compile TypeScript to dist/ and bundle the CLI (then `npx davy --help` works)
+	hack/build.sh
 
 typecheck: deps
 	tsc -p tsconfig.json --noEmit
@@ -32,7 +32,7 @@ lint: deps typecheck ## eslint (with the import-direction rules) and the type ch
 test-unit: deps ## unit and integration tests (no cluster)
 	$(MOCHA) 'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts'
 
-test-e2e: deps ## end-to-end tests on a local control plane and Prometheus, started and stopped here
+test-e2e: deps ## end-to-end tests on a local control plane and Prometheus, started and stopped here (builds first)
 	hack/e2e.sh
 
 test: lint test-unit test-e2e ## everything CI runs

@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// The installed entry point: runs the compiled CLI (`make build` produces dist/).
-import '../dist/cli/index.js';
+// The installed entry point: runs the bundled CLI (`make build` produces dist/bundle; hack/build.sh says why a bundle).
+import '../dist/bundle/davy.js';

@@ -1,20 +1,18 @@
 // The operator's actions on a real canary (issue 6): davy retry / abort / pause / resume / promote
 // write the action annotation; the stepper carries each out once, records who and when, and says
 // so in an Event. The ladder is shortened to 10, 20, 30.
-import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { expect } from 'chai';
 import { e2e } from './hooks.js';
 import { Scenario, example, recordChanges, trafficSplitWeight, type CanaryObject } from './scenario.js';
-import { eventually } from '../harness/process.js';
+import { davyCli, eventually } from '../harness/process.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const HEALTHY = { requestsPerSecond: 20, successRate: 1, latencyMs: 40 };
 
 /** Runs `davy ARGS` as a user would, with the admin kubeconfig. */
 function davy(...args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/index.ts'), ...args, '--kubeconfig', e2e().cluster.kubeconfig]);
+    const child = spawn(process.execPath, [...davyCli(), ...args, '--kubeconfig', e2e().cluster.kubeconfig]);
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));

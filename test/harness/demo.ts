@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { parseAllDocuments } from 'yaml';
 import fs from 'node:fs';
 import type { Environment } from './environment.js';
-import { eventually, type Managed } from './process.js';
+import { davyCli, eventually, type Managed } from './process.js';
 import { HookReceiver, startStepper, stepperKubeconfig } from './stepper.js';
 import type { KubeObject } from '../../src/kube/client.js';
 
@@ -113,7 +113,7 @@ export async function runDemo(env: Environment, options: DemoOptions): Promise<{
 }
 
 function davyStatusWatch(env: Environment, options: DemoOptions): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/index.ts'), 'status', 'podinfo', '-n', NS, '--watch', '--kubeconfig', env.cluster.kubeconfig], {
+  return spawn(process.execPath, [...davyCli(), 'status', 'podinfo', '-n', NS, '--watch', '--kubeconfig', env.cluster.kubeconfig], {
     stdio: ['ignore', options.headless ? 'pipe' : 'inherit', 'inherit'],
     env: { ...process.env, ...(options.headless ? { NO_COLOR: '1' } : {}) },
   }).on('spawn', function (this: ChildProcess) {

@@ -2,6 +2,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
+
+/**
+ * The arguments to `node` that run the davy CLI: the bundle hack/e2e.sh and hack/demo.sh build
+ * (DAVY_CLI, the file the product ships), or else the sources through tsx, for a mocha run by hand.
+ */
+export function davyCli(): string[] {
+  const bundle = process.env.DAVY_CLI;
+  return bundle ? [path.resolve(bundle)] : ['--import', 'tsx', path.resolve(import.meta.dirname, '../../src/cli/index.ts')];
+}
 
 export interface Managed {
   child: ChildProcess;

@@ -3,13 +3,11 @@
 // records the webhooks Canaries call.
 import fs from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { parse as parseYaml } from 'yaml';
-import { startProcess, type Managed } from './process.js';
+import { davyCli, startProcess, type Managed } from './process.js';
 import type { Cluster } from './cluster.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** A kubeconfig whose user is the stepper's ServiceAccount, as the CronJob's pods would be. */
 export async function stepperKubeconfig(cluster: Cluster, file: string): Promise<string> {
@@ -37,7 +35,7 @@ export interface StepperOptions {
 /** `davy step --watch` as a host process. */
 export function startStepper(options: StepperOptions): Managed {
   const args = [
-    '--import', 'tsx', path.join(ROOT, 'src/cli/index.ts'), 'step', '--watch',
+    ...davyCli(), 'step', '--watch',
     '--kubeconfig', options.kubeconfig, '--metrics-server', options.metricsServer, '--log-level', 'debug',
     ...(options.namespaces ?? []).flatMap((ns) => ['--namespace', ns]),
     ...(options.extraArgs ?? []),
@@ -48,7 +46,7 @@ export function startStepper(options: StepperOptions): Managed {
 /** `davy step --once`, to completion. */
 export async function stepOnce(options: StepperOptions): Promise<number> {
   const proc = startProcess(process.execPath, [
-    '--import', 'tsx', path.join(ROOT, 'src/cli/index.ts'), 'step', '--once',
+    ...davyCli(), 'step', '--once',
     '--kubeconfig', options.kubeconfig, '--metrics-server', options.metricsServer,
     ...(options.namespaces ?? []).flatMap((ns) => ['--namespace', ns]), ...(options.extraArgs ?? []),
   ], options.logFile);

@@ -6,7 +6,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { startProcess, freePort, eventually, type Managed } from './process.js';
+import { davyCli, startProcess, freePort, eventually, type Managed } from './process.js';
 import type { Cluster } from './cluster.js';
 
 const run = promisify(execFile);
@@ -41,7 +41,7 @@ export async function startWebhook(cluster: Cluster, dir: string): Promise<Webho
 
   const start = async (): Promise<void> => {
     proc = startProcess(process.execPath, [
-      '--import', 'tsx', path.join(ROOT, 'src/cli/index.ts'), 'webhook',
+      ...davyCli(), 'webhook',
       '--port', String(port), '--metrics-port', String(metricsPort), '--bind-address', '127.0.0.1',
       '--tls-cert', path.join(certDir, 'tls.crt'), '--tls-key', path.join(certDir, 'tls.key'),
       '--stepper-identity', STEPPER_USER, '--log-level', 'debug',
