@@ -13,7 +13,8 @@ describe('the demo scenario, headless', function () {
     await stop?.();
     const { cluster } = e2e();
     await cluster.kubectl(['-n', 'test', 'patch', 'canary', 'podinfo', '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
-    await cluster.deleteNamespace('test');
+    // Other tests use the tutorial's namespace too.
+    await cluster.deleteNamespace('test', { untilGone: true });
   });
 
   it('when the demo runs, then the good release is promoted, the faulty one rolls back, and the output shows live progress and the events', async () => {

@@ -130,9 +130,7 @@ export class Scenario {
     const { cluster } = e2e();
     // The Canary's finalizer needs a stepper: drop it so the namespace can go.
     await cluster.kubectl(['-n', this.namespace, 'patch', 'canary', this.name, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
-    await cluster.deleteNamespace(this.namespace);
-    await eventually(`namespace ${this.namespace} to be gone`, async () =>
-      ((await cluster.kube.get({ apiVersion: 'v1', kind: 'Namespace', name: this.namespace })) ? undefined : true), 120_000, 500);
+    await cluster.deleteNamespace(this.namespace, { untilGone: true });
   }
 }
 

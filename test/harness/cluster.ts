@@ -50,8 +50,15 @@ export class Cluster {
       this.kube.get({ apiVersion: 'v1', kind: 'ServiceAccount', namespace: name, name: 'default' }), 30_000);
   }
 
-  async deleteNamespace(name: string): Promise<void> {
+  /**
+   * Deletes a namespace; with `untilGone`, returns once it is gone, so that the next test may
+   * create one of the same name (objects created in a namespace still terminating vanish with it).
+   */
+  async deleteNamespace(name: string, { untilGone = false } = {}): Promise<void> {
     await this.kube.delete({ apiVersion: 'v1', kind: 'Namespace', name }, { propagationPolicy: 'Background' });
+    if (!untilGone) return;
+    await eventually(`namespace ${name} to be gone`, async () =>
+      ((await this.kube.get({ apiVersion: 'v1', kind: 'Namespace', name })) ? undefined : true), 120_000, 500);
   }
 
   close(): void {
