@@ -146,6 +146,8 @@ export function recordChanges<T>(read: () => Promise<T | undefined>, everyMs = 3
       if (value !== undefined && values.at(-1) !== value) values.push(value);
     }, () => undefined);
   }, everyMs);
+  // A test that fails before it stops the recorder must not keep mocha from exiting (and CI waiting).
+  timer.unref();
   return { values, stop: () => clearInterval(timer) };
 }
 

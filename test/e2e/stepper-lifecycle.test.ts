@@ -98,10 +98,15 @@ describe('stepper lifecycle on the OSM tutorial objects', function () {
       }
       throw new Error(`never reached ${phase} after ${runs} runs`);
     };
-    await until('Initialized');
-    const before = await scenario.pods('app=podinfo');
-    await setImage('6.0.1');
-    await until('Succeeded').finally(watch.stop);
+    let before: Awaited<ReturnType<Scenario['pods']>>;
+    try {
+      await until('Initialized');
+      before = await scenario.pods('app=podinfo');
+      await setImage('6.0.1');
+      await until('Succeeded');
+    } finally {
+      watch.stop();
+    }
 
     expect(killed).to.be.greaterThan(10);
     expect(watch.values.filter((w) => w > 0)).to.deep.equal([10, 20, 30]);
