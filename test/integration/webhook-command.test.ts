@@ -1,5 +1,5 @@
 // `davy webhook` end to end in-process: flags, the real validator, and shutdown on request.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { runWebhook } from '../../src/cli/webhook.js';
@@ -48,14 +48,22 @@ describe('davy webhook (the command)', function () {
     const listening = deferred<RunningWebhook>();
     const exit = runWebhook([...argv(), '--record-reviews', dir], {}, { logger: silentLogger(), stop: stop.signal, onListening: listening.resolve });
     const webhook = await listening.promise;
-    await send(webhook.port, certs.ca, '/mutate', fixtureText('deployment-set-image'));
-    const files = await eventually('a recorded review', async () => {
-      const names = await readdir(dir).catch(() => []);
-      return names.length === 1 ? names : undefined;
-    });
-    expect(files[0]).to.match(/^00001-mutate-deployment-update-/);
-    expect(await readFile(join(dir, files[0]!), 'utf8')).to.equal(fixtureText('deployment-set-image'));
-    stop.abort();
+    const sent = fixtureText('deployment-set-image');
+    try {
+      await send(webhook.port, certs.ca, '/mutate', sent);
+      // The recorder writes in the background and its file exists, empty, before the bytes are in:
+      // wait until the whole body is there, then compare it.
+      const files = await eventually('a recorded review as long as the body sent', async () => {
+        const names = await readdir(dir).catch(() => []);
+        if (names.length !== 1) return undefined;
+        return (await stat(join(dir, names[0]!))).size >= Buffer.byteLength(sent) ? names : undefined;
+      });
+      expect(files[0]).to.match(/^00001-mutate-deployment-update-/);
+      expect(await readFile(join(dir, files[0]!), 'utf8')).to.equal(sent);
+    } finally {
+      // Also when an expectation failed: a server left listening would keep mocha from exiting.
+      stop.abort();
+    }
     expect(await exit).to.equal(0);
   });
 

@@ -20,9 +20,11 @@ describe('review recording', () => {
     const record = reviewRecorder(target, silentLogger());
     const body = Buffer.from(fixtureText('deployment-set-image-dry-run'));
     record('/mutate', body, request);
-    const files = await eventually('the file', async () => {
+    // The file exists, empty, before its bytes are written: wait until they all are.
+    const files = await eventually('the file, as long as the body', async () => {
       const names = await readdir(target);
-      return names.length === 1 ? names : undefined;
+      if (names.length !== 1) return undefined;
+      return (await stat(join(target, names[0]!))).size >= body.length ? names : undefined;
     });
     expect(await readFile(join(target, files[0]!))).to.deep.equal(body);
     expect((await stat(target)).mode & 0o777).to.equal(0o700);
