@@ -2,10 +2,11 @@
 // webhook decodes to DIR, byte for byte as the apiserver sent it, so real reviews can become test
 // fixtures (test/fixtures/admission/recorded/). Off by default. Reviews carry whole objects and
 // the requesting user's identity: the directory is created private (0700), files are 0600 and
-// never overwritten, and recording stops after a fixed number of files. A failed write is logged
+// never overwritten, and recording stops after a fixed number of files. Each file appears whole:
+// it is written under a hidden `.partial` name, then linked to its own. A failed write is logged
 // and never changes an answer.
 import { mkdirSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { link, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../telemetry/logger.js';
 import type { WebhookPath } from '../telemetry/webhook-metrics.js';
@@ -33,7 +34,13 @@ export function reviewRecorder(dir: string, logger: Logger, limit = RECORD_LIMIT
     if (count >= limit) return;
     count += 1;
     if (count === limit) logger.warn('review recording reached its limit; later reviews are not recorded', { dir, limit });
-    const file = join(dir, recordFileName(count, path, request));
-    writeFile(file, body, { mode: 0o600, flag: 'wx' }).catch((error: unknown) => logger.warn('could not record a review', { file, error }));
+    const name = recordFileName(count, path, request);
+    const file = join(dir, name);
+    const partial = join(dir, `.${name}.partial`);
+    // link, unlike rename, refuses to replace an existing file.
+    writeFile(partial, body, { mode: 0o600, flag: 'wx' })
+      .then(() => link(partial, file))
+      .finally(() => unlink(partial).catch(() => undefined))
+      .catch((error: unknown) => logger.warn('could not record a review', { file, error }));
   };
 }

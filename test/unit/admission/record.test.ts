@@ -8,6 +8,9 @@ import { silentLogger } from '../../../src/telemetry/logger.js';
 import { fixtureRequest, fixtureText } from '../../fixtures/admission/index.js';
 import { eventually } from '../../integration/support.js';
 
+/** The recorded reviews listed in `dir` (not the hidden files being written). */
+const recorded = async (dir: string): Promise<string[]> => (await readdir(dir)).filter((name) => !name.startsWith('.'));
+
 describe('review recording', () => {
   let dir: string;
   beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'davy-record-'))));
@@ -20,13 +23,13 @@ describe('review recording', () => {
     const record = reviewRecorder(target, silentLogger());
     const body = Buffer.from(fixtureText('deployment-set-image-dry-run'));
     record('/mutate', body, request);
-    // The file exists, empty, before its bytes are written: wait until they all are.
-    const files = await eventually('the file, as long as the body', async () => {
-      const names = await readdir(target);
-      if (names.length !== 1) return undefined;
-      return (await stat(join(target, names[0]!))).size >= body.length ? names : undefined;
+    // A file is whole as soon as its name is listed.
+    const files = await eventually('the file', async () => {
+      const names = await recorded(target);
+      return names.length === 1 ? names : undefined;
     });
     expect(await readFile(join(target, files[0]!))).to.deep.equal(body);
+    await eventually('no partial file left', async () => ((await readdir(target)).length === 1 ? true : undefined));
     expect((await stat(target)).mode & 0o777).to.equal(0o700);
     expect((await stat(join(target, files[0]!))).mode & 0o777).to.equal(0o600);
   });
@@ -35,7 +38,7 @@ describe('review recording', () => {
     const record = reviewRecorder(dir, silentLogger(), 2);
     const request = fixtureRequest('deployment-scale-while-held');
     for (let i = 0; i < 5; i++) record('/mutate', Buffer.from(fixtureText('deployment-scale-while-held')), request);
-    await eventually('two files', async () => ((await readdir(dir)).length === 2 ? true : undefined));
+    await eventually('two files', async () => ((await recorded(dir)).length === 2 ? true : undefined));
     await new Promise((r) => setTimeout(r, 50));
     expect(await readdir(dir)).to.have.length(2);
   });
