@@ -16,7 +16,7 @@ import type { KubeClient } from '../kube/client.js';
 import { stepCanary } from './canary.js';
 import { prefetchNamespace } from './observe.js';
 import type { CanaryReport, PassOptions, PassReport, RunnerDeps, Shard } from './types.js';
-import { ClusterView } from './view.js';
+import { ClusterView, withoutManagedFields } from './view.js';
 import { mapBounded } from '../lib/map-bounded.js';
 
 export const DEFAULT_CONCURRENCY = 4;
@@ -36,7 +36,7 @@ const inShard = (canaries: Canary[], shard: Shard | undefined): Canary[] =>
 export async function listCanaries(kube: KubeClient, options: Pick<PassOptions, 'namespaces' | 'shard'>): Promise<Canary[]> {
   const namespaces = options.namespaces?.length ? [...new Set(options.namespaces)] : [undefined];
   const lists = await Promise.all(namespaces.map((ns) => kube.list(API_VERSION, 'Canary', ns)));
-  const canaries = lists.flatMap((l) => l.items).map((o) => ({ ...o, apiVersion: API_VERSION, kind: 'Canary' }) as unknown as Canary);
+  const canaries = lists.flatMap((l) => l.items).map((o) => ({ ...withoutManagedFields(o), apiVersion: API_VERSION, kind: 'Canary' }) as unknown as Canary);
   return inShard(canaries, options.shard);
 }
 

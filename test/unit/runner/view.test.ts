@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import type { KubeObject } from '../../../src/kube/client.js';
 import { ClusterView } from '../../../src/runner/index.js';
-import { copyJson } from '../../../src/runner/view.js';
+import { copyJson, withoutManagedFields } from '../../../src/runner/view.js';
 import { MemoryKube } from '../../support/memory-kube.js';
 
 const ref = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo', namespace: 'test' };
@@ -45,5 +45,17 @@ describe('runner: the view of a pass', () => {
     expect(copy.c).to.not.equal(original.c);
     expect(copyJson(null)).to.equal(null);
     expect(copyJson('text')).to.equal('text');
+  });
+
+  it('when objects are listed, then the view keeps them without managedFields, and leaves the rest as listed', async () => {
+    const listed = deployment();
+    listed.metadata.managedFields = [{ manager: 'kubectl', operation: 'Apply', fieldsV1: { 'f:spec': {} } }];
+    const view = new ClusterView(new MemoryKube().seed(listed));
+    const read = await view.get(ref);
+    expect(read?.metadata).to.not.have.property('managedFields');
+    const { managedFields: _dropped, ...rest } = listed.metadata;
+    expect(read?.metadata).to.deep.include(rest);
+    expect(read?.spec).to.deep.equal(listed.spec);
+    expect(withoutManagedFields(deployment())).to.deep.equal(deployment());
   });
 });
