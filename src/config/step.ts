@@ -54,7 +54,7 @@ Flags:
   --log-level L            debug, info, warn or error (env DAVY_LOG_LEVEL; default info)
   --metrics-port P         serve Prometheus metrics at /metrics on P while running
   --poll-interval D        the longest wait between passes, so new revisions are seen (default 10s)
-  --concurrency N          canaries stepped at once (default 4)
+  --concurrency N          canaries stepped at once (default 16)
   --crash-after-writes N   a test aid for crash safety: the process kills itself (SIGKILL) right
                            after its N-th API write is answered
   -h, --help               this text
@@ -136,7 +136,7 @@ export function parseStepConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
   }
   const poll = values['poll-interval'] === undefined ? 10_000 : parseDuration(values['poll-interval']);
   if (poll === undefined || poll < 1000) return fail(`--poll-interval: must be a duration of at least 1s, got ${JSON.stringify(values['poll-interval'])}`);
-  const concurrency = values.concurrency === undefined ? 4 : wholeNumber(values.concurrency);
+  const concurrency = values.concurrency === undefined ? 16 : wholeNumber(values.concurrency);
   if (concurrency === undefined || concurrency < 1 || concurrency > 64) return fail(`--concurrency: must be an integer from 1 to 64, got ${JSON.stringify(values.concurrency)}`);
   const crashAfterWrites = values['crash-after-writes'] === undefined ? undefined : wholeNumber(values['crash-after-writes']);
   if (values['crash-after-writes'] !== undefined && (crashAfterWrites === undefined || crashAfterWrites < 1)) {

@@ -19,7 +19,7 @@ import type { CanaryReport, PassOptions, PassReport, RunnerDeps, Shard } from '.
 import { ClusterView, withoutManagedFields } from './view.js';
 import { mapBounded } from '../lib/map-bounded.js';
 
-export const DEFAULT_CONCURRENCY = 4;
+export const DEFAULT_CONCURRENCY = 16;
 
 /** The shard of a canary: the first 32 bits of SHA-256(`namespace/name`), modulo the shard count. */
 export function shardOf(namespace: string, name: string, count: number): number {

@@ -25,7 +25,7 @@ function sink(): { stream: Writable; text: () => string } {
 
 describe('davy step: flags', () => {
   it('when no flag is given, then one pass over every namespace with istio as the mesh provider', () => {
-    expect(config([])).to.deep.equal({ mode: { kind: 'once' }, namespaces: [], meshProvider: 'istio', logLevel: 'info', pollIntervalMs: 10_000, concurrency: 4 });
+    expect(config([])).to.deep.equal({ mode: { kind: 'once' }, namespaces: [], meshProvider: 'istio', logLevel: 'info', pollIntervalMs: 10_000, concurrency: 16 });
   });
 
   it('when a mode is chosen, then --for takes a duration and modes do not combine', () => {
