@@ -1,0 +1,88 @@
+// `davy step` as a child process: the ways it is started (the shipped bundle, the unbundled tsc
+// output, tsx), timed from this process's clock, with its peak RSS from GNU time when the host
+// has /usr/bin/time (wait4's ru_maxrss of the child, which includes its own children).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+const GNU_TIME = '/usr/bin/time';
+
+export interface Launcher {
+  name: string;
+  command: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+/** What Davy ships and runs: bin/davy.js, the CLI bundled by `make build` (hack/build.sh). */
+export const BUNDLE: Launcher = { name: 'node bin/davy.js (the esbuild bundle, as shipped)', command: process.execPath, args: [path.join(ROOT, 'bin/davy.js')] };
+/** The bundle with V8's young generation capped (each semi-space at 2 MiB instead of up to 16 MiB): less garbage held between collections. */
+export const BUNDLE_SMALL_YOUNG: Launcher = { ...BUNDLE, name: 'node bin/davy.js, NODE_OPTIONS=--max-semi-space-size=2', env: { NODE_OPTIONS: '--max-semi-space-size=2' } };
+/** The same code compiled by tsc, one module per file, node_modules resolved at run time. */
+export const DIST: Launcher = { name: 'node dist/cli/index.js (tsc output, not bundled)', command: process.execPath, args: [path.join(ROOT, 'dist/cli/index.js')] };
+/** The sources through tsx, as a developer runs them. */
+export const TSX_CLI: Launcher = { name: 'tsx src/cli/index.ts', command: path.join(ROOT, 'node_modules/.bin/tsx'), args: [path.join(ROOT, 'src/cli/index.ts')] };
+
+/** What must be stopped if the benchmark is interrupted (SIGINT, SIGTERM). */
+export const cleanups = new Set<() => Promise<void>>();
+
+export function requireBuild(): void {
+  for (const file of [DIST.args[0]!, path.join(ROOT, 'dist/bundle/davy.js')]) {
+    if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`make build\` (make bench does) first`);
+  }
+}
+
+export interface ChildRun {
+  code: number;
+  /** performance.now() just before spawn and at exit. */
+  spawnedAt: number;
+  exitedAt: number;
+  /** Peak RSS in MiB, when GNU time is installed. */
+  maxRssMiB?: number;
+  stderr: string;
+}
+
+const hasGnuTime = fs.existsSync(GNU_TIME);
+
+/** Runs `launcher <args>` to completion. */
+export async function runChild(launcher: Launcher, args: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildRun> {
+  const rssFile = path.join(os.tmpdir(), `davy-bench-rss-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  const [command, argv] = hasGnuTime
+    ? [GNU_TIME, ['-o', rssFile, '-f', '%M', launcher.command, ...launcher.args, ...args]]
+    : [launcher.command, [...launcher.args, ...args]];
+  const spawnedAt = performance.now();
+  const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...launcher.env, ...env } });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const code = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (c) => resolve(c ?? -1));
+  });
+  const exitedAt = performance.now();
+  let maxRssMiB: number | undefined;
+  if (hasGnuTime) {
+    const text = fs.readFileSync(rssFile, 'utf8').trim().split('\n').pop() ?? '';
+    fs.rmSync(rssFile, { force: true });
+    maxRssMiB = Number(text) / 1024;
+    if (!Number.isFinite(maxRssMiB)) maxRssMiB = undefined;
+  }
+  return { code, spawnedAt, exitedAt, ...(maxRssMiB === undefined ? {} : { maxRssMiB }), stderr };
+}
+
+/** `davy step --once` arguments for the benchmark's stepper identity. */
+export function stepOnceArgs(kubeconfig: string, extra: string[] = []): string[] {
+  return ['step', '--once', '--kubeconfig', kubeconfig, '--mesh-provider', 'kubernetes', '--log-level', 'warn', ...extra];
+}
+
+/** Median, and nearest-rank percentiles. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+export const median = (values: readonly number[]): number => percentile(values, 50);

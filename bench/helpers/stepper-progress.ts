@@ -1,0 +1,144 @@
+// 100 canaries progressing at once under one `davy step --watch` (the shipped bundle, the
+// stepper's identity, debug logs for its "pass done" lines): every Deployment gets a new image at
+// the same moment (JSON patches, 16 in flight; the webhook holds each), the states are recorded as
+// they are written (stepper-watch.ts), and the run ends when every canary is Succeeded again.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Cluster } from '../../test/harness/cluster.js';
+import { freePort, startProcess } from '../../test/harness/process.js';
+import { CREATE_CONCURRENCY, appName, forEachBounded } from './stepper-fixtures.js';
+import { promotedAfter, stepTimings, succeededAt, type StepTiming } from './stepper-lateness.js';
+import { BUNDLE, cleanups } from './stepper-process.js';
+import { StateRecorder } from './stepper-watch.js';
+
+export interface ProgressRound {
+  label: string;
+  /** The load average when the new revisions were set. */
+  load: string;
+  /** Canaries the stepper had in reach (the progressing ones plus any idle ones). */
+  inReach: number;
+  progressing: number;
+  intervalMs: number;
+  timings: StepTiming[];
+  /** Image change answered -> Succeeded, per canary. */
+  endToEndMs: number[];
+  unfinished: string[];
+  passes: PassLine[];
+  /** The stepper's own API requests, from its /metrics, by `verb kind`. */
+  requests: Map<string, number>;
+}
+
+export interface PassLine {
+  at: number;
+  durationMs: number;
+  canaries: number;
+  stepped: number;
+}
+
+export interface RoundOptions {
+  label: string;
+  cluster: Cluster;
+  kubeconfig: string;
+  namespaces: readonly string[];
+  perNamespace: number;
+  intervalMs: number;
+  image: string;
+  /** Restrict the stepper to `namespaces` (--namespace); otherwise it steps every namespace. */
+  scoped: boolean;
+  /** `davy step --concurrency`. */
+  concurrency: number;
+  inReach: number;
+  logDir: string;
+  timeoutMs: number;
+}
+
+export async function progressRound(o: RoundOptions): Promise<ProgressRound> {
+  const inScope = new Set(o.namespaces);
+  const recorder = new StateRecorder((ns) => inScope.has(ns));
+  await recorder.start(o.cluster.kubeconfig);
+  const metricsPort = await freePort();
+  const logFile = path.join(o.logDir, `stepper-${o.label.replace(/\W+/g, '-')}.log`);
+  const stepper = startProcess(process.execPath, [
+    ...BUNDLE.args, 'step', '--watch', '--kubeconfig', o.kubeconfig, '--mesh-provider', 'kubernetes', '--log-level', 'debug',
+    '--metrics-port', String(metricsPort), '--concurrency', String(o.concurrency), ...(o.scoped ? ['--namespace', o.namespaces.join(',')] : []),
+  ], logFile);
+  const stop = (): Promise<void> => stepper.stop();
+  cleanups.add(stop);
+  try {
+    await waitFor(() => passLines(logFile).length >= 1, 120_000, 'the stepper\'s first pass');
+    const loadAtStart = os.loadavg().map((l) => l.toFixed(2)).join(' / ');
+    const targets = o.namespaces.flatMap((ns) => Array.from({ length: o.perNamespace }, (_, i) => ({ ns, name: appName(i) })));
+    const triggered = new Map<string, number>();
+    await forEachBounded(targets, CREATE_CONCURRENCY, async ({ ns, name }) => {
+      await o.cluster.kube.patch({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name },
+        { type: 'json', ops: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: o.image }] });
+      triggered.set(`${ns}/${name}`, Date.now());
+    });
+    const done = (): boolean => [...triggered].every(([key, at]) => promotedAfter(recorder.latest(key), at));
+    await waitFor(done, o.timeoutMs, 'every canary to be promoted').catch(() => undefined);
+    const requests = await scrapeRequests(metricsPort).catch(() => new Map<string, number>());
+    const timings: StepTiming[] = [];
+    const endToEndMs: number[] = [];
+    const unfinished: string[] = [];
+    for (const [key, at] of triggered) {
+      const states = recorder.states.get(key) ?? [];
+      timings.push(...stepTimings(key, states, o.intervalMs, at));
+      const end = succeededAt(states.at(-1));
+      if (promotedAfter(states.at(-1), at) && end !== undefined) endToEndMs.push(end - at);
+      else unfinished.push(`${key} (${states.at(-1)?.phase ?? 'no state'})`);
+    }
+    const first = Math.min(...triggered.values());
+    return {
+      label: o.label, load: loadAtStart, inReach: o.inReach, progressing: targets.length, intervalMs: o.intervalMs, timings, endToEndMs, unfinished,
+      passes: passLines(logFile).filter((p) => p.at >= first), requests,
+    };
+  } finally {
+    cleanups.delete(stop);
+    await stepper.stop();
+    recorder.stop();
+  }
+}
+
+async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** The stepper's "pass done" debug lines: when each pass ended, how long it took, what it stepped. */
+export function passLines(logFile: string): PassLine[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(logFile, 'utf8');
+  } catch {
+    return [];
+  }
+  const lines: PassLine[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.includes('"pass done"')) continue;
+    try {
+      const entry = JSON.parse(line) as { timestamp: string; durationMs: number; canaries: number; stepped?: number };
+      lines.push({ at: Date.parse(entry.timestamp), durationMs: entry.durationMs, canaries: entry.canaries, stepped: entry.stepped ?? 0 });
+    } catch {
+      // a line cut by the stop
+    }
+  }
+  return lines;
+}
+
+/** davy_stepper_api_requests_total by `verb kind`, from the stepper's /metrics. */
+async function scrapeRequests(port: number): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const counts = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^davy_stepper_api_requests_total\{(.*)\} (\S+)$/.exec(line);
+    if (!m) continue;
+    const verb = /verb="([^"]*)"/.exec(m[1]!)?.[1] ?? '';
+    const kind = /kind="([^"]*)"/.exec(m[1]!)?.[1] ?? '';
+    counts.set(`${verb} ${kind}`, Number(m[2]));
+  }
+  return new Map([...counts].sort(([a], [b]) => a.localeCompare(b)));
+}

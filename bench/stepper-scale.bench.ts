@@ -1,0 +1,132 @@
+// The stepper at scale, on the local control plane (issue 6, item 5). Prints Markdown for
+// BENCHMARKS.md; figures are measured and written down, never asserted.
+//
+//   1. cold start: spawn `davy step --once` -> its first API request (the shipped bundle, the
+//      unbundled tsc output, tsx);
+//   2. idle passes over 100, then 1,000 Initialized canaries in 10 namespaces: wall time of one
+//      runPass in-process and of a whole `davy step --once`, requests by verb and kind, writes,
+//      the process's peak RSS;
+//   3. 100 canaries progressing at once under one `davy step --watch`: each step's lateness
+//      against its interval, with the stepper scoped to their namespaces and then with the 1,000
+//      idle canaries in reach too, each at the default --concurrency 4 and at 16.
+//
+// Run: hack/with-cluster.sh tsx bench/stepper-scale.bench.ts [--sizes 100,1000] [--runs 5]
+//        [--progressing 100] [--rounds scoped-4,scoped-16,all-4,all-16] [--dump FILE]
+//      (make bench runs it after `make build`)
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import { startEnvironment } from '../test/harness/environment.js';
+import { stepperKubeconfig } from '../test/harness/stepper.js';
+import { importCosts, measureColdStart } from './helpers/stepper-coldstart.js';
+import { addKwokNode, bootstrap, createApps, settle } from './helpers/stepper-fixtures.js';
+import { idleInProcess, idleProcess } from './helpers/stepper-idle.js';
+import { progressRound, type ProgressRound } from './helpers/stepper-progress.js';
+import { BUNDLE, BUNDLE_SMALL_YOUNG, DIST, TSX_CLI, cleanups, requireBuild } from './helpers/stepper-process.js';
+import { kubeconfigVia, startApiProxy } from './helpers/stepper-proxy.js';
+import { coldStartTables, heading, idleTables, latenessTable, load, machine, type IdleSize } from './helpers/stepper-report.js';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '100,1000' },
+    runs: { type: 'string', default: '5' },
+    progressing: { type: 'string', default: '100' },
+    /** Which progressing rounds ('' for none): scoped-4 (the stepper on their 10 namespaces, --concurrency 4), scoped-16, all-4 (every namespace), all-16. */
+    rounds: { type: 'string', default: 'scoped-4,scoped-16,all-4,all-16' },
+    /** Writes every step timing and pass line of the progressing rounds here, as JSON. */
+    dump: { type: 'string' },
+  },
+});
+const SIZES = values.sizes.split(',').map(Number);
+const RUNS = Number(values.runs);
+const PROGRESSING = Number(values.progressing);
+/** `--rounds ''` measures no progressing canaries. */
+const ROUNDS = values.rounds.split(',').filter(Boolean);
+const NAMESPACES = 10;
+const IDLE_NS = Array.from({ length: NAMESPACES }, (_, i) => `idle-${i}`);
+const PROG_NS = Array.from({ length: NAMESPACES }, (_, i) => `prog-${i}`);
+const IDLE_SHAPE = { intervalSeconds: 10, iterations: 5 };
+const PROG_SHAPE = { intervalSeconds: 10, iterations: 5 };
+const log = (text: string): void => {
+  process.stderr.write(`[stepper-bench] ${new Date().toISOString()} ${text} (load ${load()})\n`);
+};
+
+requireBuild();
+process.stdout.write(`Machine: ${machine()}.\n`);
+const env = await startEnvironment();
+cleanups.add(() => env.stop());
+// An interrupted run still stops what it started (the stepper, the webhook, Prometheus); with-cluster.sh stops the cluster.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void Promise.allSettled([...cleanups].map((stop) => stop())).finally(() => process.exit(130));
+  });
+}
+const work = path.join(env.stateDir, 'stepper-bench');
+fs.mkdirSync(work, { recursive: true });
+const { cluster } = env;
+try {
+  await env.webhook(); // holds the new revisions, and validates every Canary created
+  const kubeconfig = await stepperKubeconfig(cluster, path.join(work, 'stepper.kubeconfig'));
+  const server = (parseYaml(fs.readFileSync(kubeconfig, 'utf8')) as { clusters: { cluster: { server: string } }[] }).clusters[0]!.cluster.server;
+  const proxy = await startApiProxy(server, path.dirname(process.env.CA_CERT ?? path.join(env.stateDir, 'cluster/pki/ca.crt')));
+  const viaProxy = kubeconfigVia(kubeconfig, proxy.url, path.join(work, 'stepper-via-proxy.kubeconfig'));
+  try {
+    await addKwokNode(cluster, 'kwok-node-1');
+
+    log('cold start');
+    heading('Cold start: spawn to the first API request (`davy step --once`, no canaries)');
+    coldStartTables(await measureColdStart([BUNDLE, DIST, TSX_CLI], proxy, viaProxy, RUNS), await importCosts());
+
+    const sizes: IdleSize[] = [];
+    let made = 0;
+    for (const size of SIZES) {
+      const perNs = Math.ceil(size / NAMESPACES);
+      log(`creating apps ${made}..${perNs - 1} in ${NAMESPACES} namespaces`);
+      const createdAt = performance.now();
+      await createApps(cluster, IDLE_NS, made, perNs, IDLE_SHAPE);
+      made = perNs;
+      const boot = await bootstrap(kubeconfig, IDLE_NS, perNs * NAMESPACES);
+      log(`${perNs * NAMESPACES} canaries Initialized: ${boot.passes} passes, ${boot.seconds.toFixed(0)} s (created and bootstrapped in ${((performance.now() - createdAt) / 1000).toFixed(0)} s)`);
+      log(`the controllers caught up after ${(await settle(cluster, log)).toFixed(0)} s more`);
+      // Every canary's interval passes, so each measured pass runs step() for all (a resting canary's steady state).
+      await new Promise((resolve) => setTimeout(resolve, IDLE_SHAPE.intervalSeconds * 1000));
+      const loadAtStart = load();
+      const inProcess = await idleInProcess(kubeconfig, RUNS);
+      const whole = await idleProcess([BUNDLE, BUNDLE_SMALL_YOUNG, DIST], kubeconfig, viaProxy, proxy, 3);
+      sizes.push({ load: loadAtStart, inProcess, process: whole, namespaces: NAMESPACES });
+    }
+    heading(`Idle passes (${SIZES.join(' and ')} Initialized canaries, provider kubernetes blue/green, ${IDLE_SHAPE.intervalSeconds}s interval, all due)`,
+      sizes.map((s) => `at ${s.inProcess.canaries}: ${s.load}`).join('; '));
+    idleTables(sizes);
+
+    if (ROUNDS.length > 0) {
+      const rounds: ProgressRound[] = [];
+      const perNs = Math.ceil(PROGRESSING / NAMESPACES);
+      log(`creating ${perNs * NAMESPACES} progressing apps`);
+      await createApps(cluster, PROG_NS, 0, perNs, PROG_SHAPE);
+      await bootstrap(kubeconfig, PROG_NS, perNs * NAMESPACES);
+      await settle(cluster, log);
+      const common = { cluster, kubeconfig, namespaces: PROG_NS, perNamespace: perNs, intervalMs: PROG_SHAPE.intervalSeconds * 1000, logDir: work, timeoutMs: 600_000 };
+      for (const [i, round] of ROUNDS.entries()) {
+        const [scope, concurrency] = round.split('-');
+        const scoped = scope === 'scoped';
+        const label = `${scoped ? 'their 10 namespaces' : 'every namespace'}, --concurrency ${concurrency}`;
+        if (i > 0) await settle(cluster, log);
+        log(`progressing: ${label}`);
+        rounds.push(await progressRound({
+          ...common, label, image: `ghcr.io/stefanprodan/podinfo:6.1.${i}`, scoped, concurrency: Number(concurrency),
+          inReach: perNs * NAMESPACES + (scoped ? 0 : made * NAMESPACES),
+        }));
+      }
+      heading(`${perNs * NAMESPACES} canaries progressing at once (blue/green, ${PROG_SHAPE.iterations} iterations, ${PROG_SHAPE.intervalSeconds}s interval), one \`davy step --watch\``,
+        rounds.map((r) => `when the images were set, ${r.label}: ${r.load}`).join('; '));
+      latenessTable(rounds);
+      if (values.dump) fs.writeFileSync(values.dump, JSON.stringify(rounds.map((r) => ({ ...r, requests: Object.fromEntries(r.requests) })), null, 1));
+    }
+  } finally {
+    await proxy.close();
+  }
+} finally {
+  await env.stop();
+}
