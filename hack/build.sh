@@ -2,9 +2,9 @@
 # `make build`: the type-checked compile to dist/ (what tests and tools import), then the CLI bundled
 # by esbuild into dist/bundle (what bin/davy.js and the deployed stepper and webhook run).
 #
-# Why a bundle: loading @kubernetes/client-node as some thousand separate modules took ~530 ms and
-# 125 MiB of a 650 ms, 145 MiB `davy step` start; bundled, the whole start to the first API request
-# is ~250 ms and ~80 MiB (BENCHMARKS.md, "Cold start"). A stepper started by a CronJob on every
+# Why a bundle: loading @kubernetes/client-node as a thousand separate modules is most of an
+# unbundled `davy step` start (first API request after 503 ms, 146 MiB); bundled, 185 ms and 82 MiB
+# (BENCHMARKS.md, "The stepper at scale"). A stepper started by a CronJob on every
 # interval pays its start each time. Code splitting keeps each command's imports lazy, as in
 # src/cli/main.ts: `davy simulate` never loads the Kubernetes client.
 set -euo pipefail
