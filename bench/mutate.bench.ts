@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { ServerPorts } from './helpers/mutate-servers.js';
+import { percentile } from './helpers/stats.js';
 
 const flag = process.argv.indexOf('--requests');
 const REQUESTS = flag > 0 ? Number(process.argv[flag + 1]) : 4000;
@@ -76,7 +77,6 @@ async function load(port: number, path: string, connections: number, count: numb
   return { latencies, errors, seconds, serverCpu: serverCpuMicros };
 }
 
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 
 function summarise(samples: Sample[]) {
   const latencies = samples.flatMap((s) => s.latencies).sort((a, b) => a - b);

@@ -6,7 +6,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { ApiProxy } from './stepper-proxy.js';
-import { median, ROOT, runChild, stepOnceArgs, type Launcher } from './stepper-process.js';
+import { median } from './stats.js';
+import { ROOT, runChild, stepOnceArgs, type Launcher } from './stepper-process.js';
 
 export interface ColdStart {
   launcher: string;

@@ -4,6 +4,7 @@
 // namespaces; a second kwok node for pod room; and the bootstrap that runs passes until every
 // Canary is Initialized, so the measured passes start from idle canaries.
 import { NodeKubeClient } from '../../src/kube/node-client.js';
+import { mapBounded } from '../../src/lib/map-bounded.js';
 import type { KubeClient, KubeObject } from '../../src/kube/client.js';
 import { runPass, type PassReport, type RunnerDeps } from '../../src/runner/index.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
@@ -18,15 +19,6 @@ export const CREATE_CONCURRENCY = 16;
 export interface CanaryShape {
   intervalSeconds: number;
   iterations: number;
-}
-
-/** `fn` over `items`, at most `limit` at once. */
-export async function forEachBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }
 
 export const appName = (index: number): string => `app-${String(index).padStart(4, '0')}`;
@@ -91,11 +83,11 @@ export async function addKwokNode(cluster: Cluster, name: string): Promise<void>
 
 /** Namespaces (created when missing) and, in each, apps `from`..`to - 1`: a Deployment and its Canary. */
 export async function createApps(cluster: Cluster, namespaces: readonly string[], from: number, to: number, shape: CanaryShape): Promise<void> {
-  await forEachBounded(namespaces, 4, async (ns) => {
+  await mapBounded(namespaces, 4, async (ns) => {
     if (!(await cluster.kube.get({ apiVersion: 'v1', kind: 'Namespace', name: ns }))) await cluster.createNamespace(ns);
   });
   const apps = namespaces.flatMap((ns) => Array.from({ length: to - from }, (_, i) => ({ ns, name: appName(from + i) })));
-  await forEachBounded(apps, CREATE_CONCURRENCY, async ({ ns, name }) => {
+  await mapBounded(apps, CREATE_CONCURRENCY, async ({ ns, name }) => {
     await createIfMissing(cluster.kube, deployment(ns, name));
     await createIfMissing(cluster.kube, canary(ns, name, shape));
   });

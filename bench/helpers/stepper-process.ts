@@ -77,12 +77,3 @@ export async function runChild(launcher: Launcher, args: string[], env: NodeJS.P
 export function stepOnceArgs(kubeconfig: string, extra: string[] = []): string[] {
   return ['step', '--once', '--kubeconfig', kubeconfig, '--mesh-provider', 'kubernetes', '--log-level', 'warn', ...extra];
 }
-
-/** Median, and nearest-rank percentiles. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
-export const median = (values: readonly number[]): number => percentile(values, 50);

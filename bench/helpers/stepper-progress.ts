@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Cluster } from '../../test/harness/cluster.js';
 import { freePort, startProcess } from '../../test/harness/process.js';
-import { CREATE_CONCURRENCY, appName, forEachBounded } from './stepper-fixtures.js';
+import { mapBounded } from '../../src/lib/map-bounded.js';
+import { CREATE_CONCURRENCY, appName } from './stepper-fixtures.js';
 import { promotedAfter, stepTimings, succeededAt, type StepTiming } from './stepper-lateness.js';
 import { BUNDLE, cleanups } from './stepper-process.js';
 import { StateRecorder } from './stepper-watch.js';
@@ -70,7 +71,7 @@ export async function progressRound(o: RoundOptions): Promise<ProgressRound> {
     const loadAtStart = os.loadavg().map((l) => l.toFixed(2)).join(' / ');
     const targets = o.namespaces.flatMap((ns) => Array.from({ length: o.perNamespace }, (_, i) => ({ ns, name: appName(i) })));
     const triggered = new Map<string, number>();
-    await forEachBounded(targets, CREATE_CONCURRENCY, async ({ ns, name }) => {
+    await mapBounded(targets, CREATE_CONCURRENCY, async ({ ns, name }) => {
       await o.cluster.kube.patch({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name },
         { type: 'json', ops: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: o.image }] });
       triggered.set(`${ns}/${name}`, Date.now());

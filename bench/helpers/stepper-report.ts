@@ -3,7 +3,7 @@ import os from 'node:os';
 import type { ColdStart, ImportCost } from './stepper-coldstart.js';
 import type { IdleInProcess, IdleProcess } from './stepper-idle.js';
 import type { ProgressRound } from './stepper-progress.js';
-import { median, percentile } from './stepper-process.js';
+import { median, percentile } from './stats.js';
 
 const out = (text = ''): void => {
   process.stdout.write(`${text}\n`);
