@@ -13,10 +13,9 @@ import { checkResourceAgainstCluster, overlayLookup, type ClusterLookup, type Cl
 import { formatFieldError, type FieldError } from '../api/field-errors.js';
 import { GROUP } from '../api/keys.js';
 import { isProviderName, type ProviderName } from '../api/providers.js';
-import { FLAGGER_KINDS } from '../api/types.js';
+import { FLAGGER_KINDS, type Canary, type MetricTemplate } from '../api/types.js';
 import { validateResource } from '../api/validate.js';
 import { effectiveAnalysis } from '../api/defaults.js';
-import type { Canary, MetricTemplate } from '../api/types.js';
 import { renderMetric } from '../metrics/evaluate.js';
 import { queryScope } from '../metrics/render.js';
 
