@@ -9,7 +9,7 @@ NODE_DIR := $(shell hack/ensure-node.sh)
 export PATH := $(NODE_DIR):$(CURDIR)/node_modules/.bin:$(PATH)
 MOCHA := mocha
 
-.PHONY: help deps build lint typecheck test test-unit test-e2e cluster-up cluster-down certs bench demo clean
+.PHONY: help deps build image lint typecheck test test-unit test-e2e cluster-up cluster-down certs bench demo clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -22,6 +22,9 @@ deps: node_modules/.installed ## install npm packages (with Node.js 22)
 
 build: deps ## compile TypeScript to dist/ and bundle the CLI (then `npx davy --help` works)
 	hack/build.sh
+
+image: build ## Davy's container image as an OCI archive, dist/davy-image.tar, built without Docker
+	hack/image.sh
 
 typecheck: deps
 	tsc -p tsconfig.json --noEmit
