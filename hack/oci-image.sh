@@ -64,9 +64,16 @@ printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+js
   "$config_digest" "$config_size" "$layer_digest" "$layer_size" > "$work/manifest.json"
 put "$work/manifest.json"; manifest_digest=$DIGEST manifest_size=$SIZE
 
-# containerd names the image from io.containerd.image.name; Docker from manifest.json's RepoTags.
+# containerd names the image from io.containerd.image.name, taken as written, so it gets the name
+# the kubelet will look for (davy:latest is docker.io/library/davy:latest); Docker reads
+# manifest.json's RepoTags, where the short name is the usual one.
+full=$ref
+first=${ref%%/*}
+if [[ $ref != */* ]]; then full=docker.io/library/$ref
+elif [[ $first != *.* && $first != *:* && $first != localhost ]]; then full=docker.io/$ref
+fi
 printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"platform":{"architecture":"%s","os":"linux"},"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"%s"}}]}' \
-  "$manifest_digest" "$manifest_size" "$arch" "$ref" "${ref##*:}" > "$work/layout/index.json"
+  "$manifest_digest" "$manifest_size" "$arch" "$full" "${ref##*:}" > "$work/layout/index.json"
 printf '[{"Config":"blobs/sha256/%s","RepoTags":["%s"],"Layers":["blobs/sha256/%s"]}]' \
   "$config_digest" "$ref" "$layer_digest" > "$work/layout/manifest.json"
 printf '{"imageLayoutVersion":"1.0.0"}' > "$work/layout/oci-layout"

@@ -61,7 +61,8 @@ describe('hack/oci-image.sh', function () {
     const index = JSON.parse(fs.readFileSync(path.join(layout, 'index.json'), 'utf8')) as { manifests: Descriptor[] };
     expect(index.manifests).to.have.length(1);
     expect(index.manifests[0]!.digest).to.equal(digest);
-    expect(index.manifests[0]!.annotations).to.deep.equal({ 'io.containerd.image.name': 'example/hello:1', 'org.opencontainers.image.ref.name': '1' });
+    // containerd takes the name as written: it must be the one the kubelet normalises `example/hello:1` to.
+    expect(index.manifests[0]!.annotations).to.deep.equal({ 'io.containerd.image.name': 'docker.io/example/hello:1', 'org.opencontainers.image.ref.name': '1' });
     const manifestBytes = blob(layout, digest);
     expect(sha(manifestBytes)).to.equal(digest);
     const manifest = JSON.parse(manifestBytes.toString()) as { config: Descriptor; layers: Descriptor[] };
