@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A real local Kubernetes control plane as plain processes on loopback: etcd, kube-apiserver,
 # kube-controller-manager, kube-scheduler and kwok (one Ready node, no taints, pods become Ready).
+# With DAVY_REAL_NODE=1 the API also listens on the host's address and publishes it as the
+# `kubernetes` Service's endpoint, so that pods of a real node (hack/real-node.sh) reach it.
 #
 #   hack/cluster.sh up   [STATE_DIR]   start; prints the kubeconfig path on stdout
 #   hack/cluster.sh down [STATE_DIR]   stop every process by PID and remove the state
@@ -112,6 +114,16 @@ up() {
   local kubectl; kubectl=$(davy_kubectl)
   ETCD_PORT=$(davy_free_port); API_PORT=$(davy_free_port); KCM_PORT=$(davy_free_port); SCHED_PORT=$(davy_free_port)
   local shm=/dev/shm; [ -w "$shm" ] || shm=$STATE
+  # Pods of a real node reach the API at 10.96.0.1, which kube-proxy sends to the advertised
+  # address: the host's own (a node's IP cannot be loopback). Without a real node, loopback only
+  # and no endpoints for the kubernetes Service, as before.
+  local api_bind=(--bind-address=127.0.0.1 --advertise-address=127.0.0.1 --endpoint-reconciler-type=none) node_ip=
+  if [ "${DAVY_REAL_NODE:-}" = 1 ]; then
+    local dev; dev=$(ip -4 -o route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") print $(i + 1)}' | head -1)
+    node_ip=$(ip -4 -o addr show ${dev:+dev "$dev"} scope global | awk '{print $4}' | cut -d/ -f1 | head -1)
+    [ -n "$node_ip" ] || { log "DAVY_REAL_NODE=1 needs a non-loopback IPv4 address for the node"; exit 1; }
+    api_bind=(--bind-address=0.0.0.0 --advertise-address="$node_ip")
+  fi
   ETCD_DATA=$(mktemp -d "$shm/davy-etcd.XXXXXX")
   cat > "$STATE/env" <<ENV
 KUBECONFIG=$STATE/kubeconfig
@@ -121,6 +133,7 @@ ETCD_DATA=$ETCD_DATA
 KUBECTL=$kubectl
 CA_CERT=$STATE/pki/ca.crt
 ENV
+  if [ -n "$node_ip" ]; then echo "REAL_NODE_IP=$node_ip" >> "$STATE/env"; fi
   pki
   kubeconfig "$STATE/kubeconfig" admin
   kubeconfig "$STATE/kcm.kubeconfig" kcm
@@ -134,14 +147,15 @@ ENV
   davy_wait_for 30 etcd curl -sf "http://127.0.0.1:$ETCD_PORT/health" || { alive etcd; exit 1; }
 
   start kube-apiserver "$K8S_BIN/kube-apiserver" \
-    --etcd-servers="http://127.0.0.1:$ETCD_PORT" --bind-address=127.0.0.1 --secure-port="$API_PORT" \
-    --advertise-address=127.0.0.1 --endpoint-reconciler-type=none \
+    --etcd-servers="http://127.0.0.1:$ETCD_PORT" --secure-port="$API_PORT" "${api_bind[@]}" \
     --tls-cert-file="$STATE/pki/apiserver.crt" --tls-private-key-file="$STATE/pki/apiserver.key" \
     --client-ca-file="$STATE/pki/ca.crt" \
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-account-key-file="$STATE/pki/sa.pub" --service-account-signing-key-file="$STATE/pki/sa.key" \
     --service-cluster-ip-range=10.96.0.0/16 --authorization-mode=Node,RBAC --allow-privileged=true \
-    --cert-dir="$STATE/pki" --profiling=false --v=1
+    --cert-dir="$STATE/pki" --profiling=false --v=1 \
+    --kubelet-client-certificate="$STATE/pki/admin.crt" --kubelet-client-key="$STATE/pki/admin.key" \
+    --kubelet-preferred-address-types=InternalIP,Hostname
   davy_wait_for 90 kube-apiserver curl -sf --cacert "$STATE/pki/ca.crt" "https://127.0.0.1:$API_PORT/readyz" \
     || { alive kube-apiserver; exit 1; }
 
@@ -160,7 +174,9 @@ ENV
     --kubeconfig="$STATE/scheduler.kubeconfig" --authentication-kubeconfig="$STATE/scheduler.kubeconfig" \
     --authorization-kubeconfig="$STATE/scheduler.kubeconfig" --leader-elect=false \
     --bind-address=127.0.0.1 --secure-port="$SCHED_PORT" --profiling=false --v=1
-  start kwok "$KWOK_BIN/kwok" --kubeconfig="$STATE/kubeconfig" --manage-all-nodes=true \
+  # kwok fakes only the node annotated as fake (and its pods), never a real node beside it.
+  start kwok "$KWOK_BIN/kwok" --kubeconfig="$STATE/kubeconfig" \
+    --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
     --config="$KWOK_STAGES" --node-lease-duration-seconds=40 --cidr=10.244.0.0/16
 
   local k=("$kubectl" --kubeconfig "$STATE/kubeconfig")
