@@ -97,7 +97,7 @@ function readyz(url: string, ca: Buffer): Promise<true | undefined> {
 }
 
 /** A Canary the CRD schema accepts and Davy's validator refuses, to see the webhook in effect. */
-const PROBE_CANARY = `apiVersion: flagger.app/v1beta1
+export const PROBE_CANARY = `apiVersion: flagger.app/v1beta1
 kind: Canary
 metadata: {name: davy-probe, namespace: default}
 spec:
