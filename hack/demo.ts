@@ -9,7 +9,7 @@ const started = Date.now();
 let code = 0;
 let stopDemo: (() => Promise<void>) | undefined;
 try {
-  const { result, stop } = await runDemo(env, { out: process.stdout, headless: !process.stdout.isTTY });
+  const { result, stop } = await runDemo(env, { out: process.stdout, headless: !process.stdout.isTTY, realNode: process.env.DAVY_E2E_REAL_NODE === '1' });
   stopDemo = stop;
   process.stdout.write(`\nDone in ${Math.round((Date.now() - started) / 1000)}s: ${result.phases.join(', then ')}.\n`);
 } catch (error) {

@@ -19,6 +19,32 @@ export interface DemoOptions {
   /** No live redraw: `davy status --watch` writes a frame per change (CI, tests). */
   headless: boolean;
   intervalSeconds?: number;
+  /**
+   * podinfo's pods run for real on the real node (hack/real-node.sh), from the images
+   * hack/node-images.sh builds; otherwise on kwok, with the tutorial's image names.
+   */
+  realNode?: boolean;
+}
+
+/** The tutorial's images on kwok; on the real node, the locally built ones. */
+const RELEASES = {
+  kwok: { stable: 'ghcr.io/stefanprodan/podinfo:6.0.0', good: 'ghcr.io/stefanprodan/podinfo:6.0.1', faulty: 'ghcr.io/stefanprodan/podinfo:6.0.2' },
+  real: { stable: 'localhost/podinfo:6.9.2', good: 'localhost/podinfo:6.9.3', faulty: 'localhost/podinfo:6.9.4' },
+};
+
+const REAL_NODE_PLACEMENT = {
+  nodeSelector: { 'davy.dev/real-node': 'true' },
+  tolerations: [{ key: 'davy.dev/real-node', operator: 'Exists', effect: 'NoSchedule' }],
+};
+
+/** podinfo-deployment.yaml, unchanged on kwok; on the real node with the local image, placed there. */
+function podinfoManifests(realNode: boolean): KubeObject[] {
+  const objects = docs('podinfo-deployment.yaml');
+  if (!realNode) return objects;
+  const deployment = objects.find((o) => o.kind === 'Deployment') as KubeObject & { spec: { template: { spec: Record<string, unknown> & { containers: { image: string }[] } } } };
+  Object.assign(deployment.spec.template.spec, REAL_NODE_PLACEMENT);
+  deployment.spec.template.spec.containers[0]!.image = RELEASES.real.stable;
+  return objects;
 }
 
 export interface DemoResult {
@@ -52,8 +78,11 @@ export async function runDemo(env: Environment, options: DemoOptions): Promise<{
   show(`webhook ${webhook.url} registered with the apiserver; Prometheus ${env.prometheus.url}`);
   if (!(await env.cluster.kube.get({ apiVersion: 'v1', kind: 'Namespace', name: NS }))) await env.cluster.createNamespace(NS);
 
-  say('podinfo from the OSM tutorial (Deployment + HPA)');
-  await env.cluster.kubectlOk(['apply', '-f', path.join(EXAMPLES, 'podinfo-deployment.yaml')]);
+  const releases = options.realNode ? RELEASES.real : RELEASES.kwok;
+  say(options.realNode
+    ? 'podinfo from the OSM tutorial (Deployment + HPA), its pods real containers on the real node'
+    : 'podinfo from the OSM tutorial (Deployment + HPA)');
+  await env.cluster.kubectlOk(['apply', '-f', '-'], podinfoManifests(options.realNode ?? false).map((o) => JSON.stringify(o)).join('\n'));
   await eventually('podinfo to be available', async () => {
     const d = await env.cluster.kube.get<KubeObject & { status?: { availableReplicas?: number } }>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: NS, name: 'podinfo' });
     return (d?.status?.availableReplicas ?? 0) >= 2 ? true : undefined;
@@ -78,13 +107,13 @@ export async function runDemo(env: Environment, options: DemoOptions): Promise<{
   await kubectl('-n', NS, 'get', 'canaries');
 
   for (const release of [
-    { title: 'a good release: kubectl set image podinfo 6.0.1', tag: '6.0.1', success: 1, phase: 'Succeeded' },
-    { title: 'a faulty release: 6.0.2 answers 40% errors', tag: '6.0.2', success: 0.6, phase: 'Failed' },
+    { title: `a good release: kubectl set image ${releases.good}`, image: releases.good, success: 1, phase: 'Succeeded' },
+    { title: `a faulty release: ${releases.faulty}, with 40% errors shaped in the exporter`, image: releases.faulty, success: 0.6, phase: 'Failed' },
   ]) {
     say(release.title);
     env.exporter.shapeOsm(NS, 'podinfo-canary', { requestsPerSecond: 20, successRate: release.success, latencyMs: 40 });
     const since = new Date().toISOString();
-    await kubectl('-n', NS, 'set', 'image', 'deployment/podinfo', `podinfod=ghcr.io/stefanprodan/podinfo:${release.tag}`);
+    await kubectl('-n', NS, 'set', 'image', 'deployment/podinfo', `podinfod=${release.image}`);
     await kubectl('-n', NS, 'get', 'deployment', 'podinfo', '-o', 'custom-columns=IMAGE:.spec.template.spec.containers[0].image,PAUSED:.spec.paused,PENDING:.metadata.annotations.davy\\.dev/pending-revision');
     show('The Deployment shows the new image; its rollout is held and its pods keep serving the stable one.');
     const watch = davyStatusWatch(env, options);
@@ -108,7 +137,7 @@ export async function runDemo(env: Environment, options: DemoOptions): Promise<{
   await kubectl('-n', NS, 'get', 'pods', '-l', 'app=podinfo', '-o', 'custom-columns=POD:.metadata.name,IMAGE:.spec.containers[0].image');
   const pods = await env.cluster.kube.list<KubeObject & { spec: { containers: { image: string }[] } }>('v1', 'Pod', NS, { labelSelector: 'app=podinfo' });
   result.podImagesAfterRollback = pods.items.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.spec.containers[0]!.image);
-  show('The rollback never touched the user\'s pods: they still run 6.0.1, and the hold on 6.0.2 stays until a new revision, a revert or `davy retry`.');
+  show(`The rollback never touched the user's pods: they still run ${releases.good}, and the hold on ${releases.faulty} stays until a new revision, a revert or \`davy retry\`.`);
   return { result, stop };
 }
 
