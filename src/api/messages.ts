@@ -108,6 +108,7 @@ export const WARNINGS = {
   emptySeverity: '{path}.severity: empty: Davy sends info and above (Flagger would send nothing)',
   ignoredByProvider: '{path}: ignored by provider {provider} (used by {providers})',
   trafficIncreaseHook: '{path}: confirm-traffic-increase hooks run only in a weighted canary; this {strategy} analysis never calls it',
+  secretNotChecked: '{path}: Secret {name} is not looked up at admission (the webhook may not read Secrets); the stepper reports it when it is missing',
   hookTimeouts: 'spec.analysis.webhooks: rollout hooks may take {total} together, longer than the interval {interval}',
 } as const;
 

@@ -101,4 +101,21 @@ describe('security: only the stepper writes state, and the webhook works under i
       JSON.stringify({ metadata: { annotations: { 'davy.dev/state': FORGED } }, status: { phase: 'Progressing' } })]);
     expect(await state()).to.equal(stored);
   });
+
+  it('when a MetricTemplate names a secretRef, then the webhook (deploy/\'s RBAC, no Secret access) accepts it with a warning, and a Canary may use it', async () => {
+    const template = `apiVersion: flagger.app/v1beta1
+kind: MetricTemplate
+metadata: {name: errors, namespace: ${ns}}
+spec:
+  provider: {type: prometheus, address: "http://prometheus.test:9090", secretRef: {name: prom-auth}}
+  query: sum(rate(http_requests_total{namespace="{{ namespace }}",code=~"5.."}[{{ interval }}]))
+`;
+    await cluster().kubectlOk(['-n', ns, 'create', 'secret', 'generic', 'prom-auth', '--from-literal=token=t']);
+    const created = await asAlice(['apply', '-f', '-'], template);
+    expect(created.code, created.stderr).to.equal(0);
+    expect(created.stderr).to.include('Warning: spec.provider.secretRef.name: Secret "prom-auth" is not looked up at admission');
+    const withMetric = canary(ns).replace('iterations: 2}', 'iterations: 2, metrics: [{name: errors, templateRef: {name: errors}, thresholdRange: {max: 1}, interval: 1m}]}');
+    const used = await asAlice(['apply', '-f', '-'], withMetric);
+    expect(used.code, used.stderr).to.equal(0);
+  });
 });

@@ -9,20 +9,26 @@ import { davyCli, startProcess, type Managed } from './process.js';
 import type { Cluster } from './cluster.js';
 
 
-/** A kubeconfig whose user is the stepper's ServiceAccount, as the CronJob's pods would be. */
-export async function stepperKubeconfig(cluster: Cluster, file: string): Promise<string> {
-  const token = (await cluster.kubectlOk(['-n', 'davy-system', 'create', 'token', 'davy-stepper', '--duration=2h'])).trim();
+/**
+ * A kubeconfig whose user is a davy-system ServiceAccount (a token of it), as that component's pods
+ * would be: e2e runs every Davy component with exactly the permissions deploy/ grants it.
+ */
+export async function serviceAccountKubeconfig(cluster: Cluster, account: string, file: string): Promise<string> {
+  const token = (await cluster.kubectlOk(['-n', 'davy-system', 'create', 'token', account, '--duration=2h'])).trim();
   const admin = parseYaml(fs.readFileSync(cluster.kubeconfig, 'utf8')) as { clusters: { cluster: Record<string, string> }[] };
   const { server, 'certificate-authority-data': ca } = admin.clusters[0]!.cluster;
   fs.writeFileSync(file, [
     'apiVersion: v1', 'kind: Config',
     'clusters: [{name: local, cluster: {server: "' + server + '", certificate-authority-data: "' + ca + '"}}]',
-    'users: [{name: davy-stepper, user: {token: "' + token + '"}}]',
-    'contexts: [{name: local, context: {cluster: local, user: davy-stepper}}]',
+    'users: [{name: ' + account + ', user: {token: "' + token + '"}}]',
+    'contexts: [{name: local, context: {cluster: local, user: ' + account + '}}]',
     'current-context: local', '',
   ].join('\n'));
   return file;
 }
+
+/** A kubeconfig whose user is the stepper's ServiceAccount, as the CronJob's pods would be. */
+export const stepperKubeconfig = (cluster: Cluster, file: string): Promise<string> => serviceAccountKubeconfig(cluster, 'davy-stepper', file);
 
 export interface StepperOptions {
   kubeconfig: string;

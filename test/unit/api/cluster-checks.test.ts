@@ -140,7 +140,7 @@ describe('secretRef checks and dispatch', () => {
   it('when a MetricTemplate\'s Secret is missing, then it is reported in the template\'s namespace', async () => {
     const template = fixture('metrictemplate.yaml');
     template.spec.provider.secretRef = { name: 'prom-auth' };
-    const result = await checkMetricTemplateAgainstCluster(template, new MemoryLookup([]));
+    const result = await checkMetricTemplateAgainstCluster(template, new MemoryLookup([]), { secrets: 'check' });
     expect(result.errors.map(formatFieldError)).to.deep.equal(['spec.provider.secretRef.name: Not found: "prom-auth": no Secret of that name in namespace istio-system']);
   });
 
@@ -149,8 +149,24 @@ describe('secretRef checks and dispatch', () => {
     delete provider.spec.address;
     provider.spec.secretRef = { name: 'slack-url' };
     const lookup = new MemoryLookup([obj('v1', 'Secret', 'slack-url', {}, 'flagger')]);
-    expect((await checkAlertProviderAgainstCluster(provider, lookup)).errors).to.deep.equal([]);
-    expect((await checkResourceAgainstCluster(provider, new MemoryLookup([]))).errors).to.have.length(1);
+    expect((await checkAlertProviderAgainstCluster(provider, lookup, { secrets: 'check' })).errors).to.deep.equal([]);
+    expect((await checkResourceAgainstCluster(provider, new MemoryLookup([]), { secrets: 'check' })).errors).to.have.length(1);
+  });
+
+  it('when Secrets are not to be read (the webhook\'s default), then no Secret is looked up and a warning says it was not checked', async () => {
+    const template = fixture('metrictemplate.yaml');
+    template.spec.provider.secretRef = { name: 'prom-auth' };
+    const asked: string[] = [];
+    const recording: ClusterLookup = {
+      get: (ref) => (asked.push(ref.kind), Promise.reject(new Error('secrets "prom-auth" is forbidden'))),
+      list: () => Promise.resolve({ items: [] }),
+    };
+    const result = await checkMetricTemplateAgainstCluster(template, recording);
+    expect(asked).to.deep.equal([]);
+    expect(result).to.deep.equal({
+      errors: [],
+      warnings: ['spec.provider.secretRef.name: Secret "prom-auth" is not looked up at admission (the webhook may not read Secrets); the stepper reports it when it is missing'],
+    });
   });
 
   it('when the object is of another kind, then there is nothing to check', async () => {
