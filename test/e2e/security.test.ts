@@ -5,7 +5,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { e2e } from './hooks.js';
 import { Cluster, testNamespace } from '../harness/cluster.js';
-import { stepperKubeconfig } from '../harness/stepper.js';
+import { grantStepperSecrets, stepOnce, stepperKubeconfig } from '../harness/stepper.js';
 
 const canary = (ns: string) => `apiVersion: flagger.app/v1beta1
 kind: Canary
@@ -117,5 +117,25 @@ spec:
     const withMetric = canary(ns).replace('iterations: 2}', 'iterations: 2, metrics: [{name: errors, templateRef: {name: errors}, thresholdRange: {max: 1}, interval: 1m}]}');
     const used = await asAlice(['apply', '-f', '-'], withMetric);
     expect(used.code, used.stderr).to.equal(0);
+  });
+
+  it('when the stepper tracks a Secret, then it may list Secrets only in a namespace bound to davy-stepper-secrets, and tracks it there', async function () {
+    const stepperUser = 'system:serviceaccount:davy-system:davy-stepper';
+    const canList = async (namespace: string) => (await cluster().kubectl(['auth', 'can-i', 'list', 'secrets', '-n', namespace, '--as', stepperUser])).stdout.trim();
+    expect(await canList(ns)).to.equal('no');
+    expect(await canList('kube-system')).to.equal('no');
+    await cluster().kubectlOk(['-n', ns, 'create', 'secret', 'generic', 'app-config', '--from-literal=mode=blue']);
+    await cluster().kubectlOk(['-n', ns, 'patch', 'deployment', 'web', '--type=json', '-p',
+      JSON.stringify([{ op: 'add', path: '/spec/template/spec/containers/0/envFrom', value: [{ secretRef: { name: 'app-config' } }] }])]);
+    const kubeconfig = await stepperKubeconfig(cluster(), path.join(e2e().stateDir, `${ns}-stepper.kubeconfig`));
+    const step = () => stepOnce({ kubeconfig, metricsServer: e2e().prometheus.url, logFile: path.join(e2e().stateDir, `${ns}-step.log`), namespaces: [ns] });
+    const tracked = async () => (JSON.parse((await state()) || '{}') as { trackedConfigs?: Record<string, string> }).trackedConfigs ?? {};
+
+    await step();
+    expect(await tracked()).to.not.have.property('secret/app-config');
+    await grantStepperSecrets(cluster(), ns);
+    expect(await canList(ns)).to.equal('yes');
+    await step();
+    expect(await tracked()).to.have.property('secret/app-config').that.matches(/^[0-9a-f]{16}$/);
   });
 });

@@ -27,8 +27,25 @@ export async function serviceAccountKubeconfig(cluster: Cluster, account: string
   return file;
 }
 
-/** A kubeconfig whose user is the stepper's ServiceAccount, as the CronJob's pods would be. */
-export const stepperKubeconfig = (cluster: Cluster, file: string): Promise<string> => serviceAccountKubeconfig(cluster, 'davy-stepper', file);
+/**
+ * A kubeconfig whose user is the stepper's ServiceAccount, as the CronJob's pods would be, and the
+ * per-namespace Secret grant deploy/stepper/rbac.yaml documents, in each of `namespaces`.
+ */
+export async function stepperKubeconfig(cluster: Cluster, file: string, namespaces: readonly string[] = []): Promise<string> {
+  for (const namespace of namespaces) await grantStepperSecrets(cluster, namespace);
+  return serviceAccountKubeconfig(cluster, 'davy-stepper', file);
+}
+
+/** The RoleBinding an operator creates to let the stepper list Secrets in one namespace. */
+export async function grantStepperSecrets(cluster: Cluster, namespace: string): Promise<void> {
+  const binding = {
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding',
+    metadata: { name: 'davy-stepper-secrets', namespace },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'davy-stepper-secrets' },
+    subjects: [{ kind: 'ServiceAccount', name: 'davy-stepper', namespace: 'davy-system' }],
+  };
+  await cluster.kubectlOk(['apply', '-f', '-'], JSON.stringify(binding));
+}
 
 export interface StepperOptions {
   kubeconfig: string;
