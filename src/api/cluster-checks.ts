@@ -4,6 +4,7 @@
 
 import { FieldPath, type ValidationResult } from './field-errors.js';
 import { API_VERSION, LABEL_MANAGED_BY_CANARY } from './keys.js';
+import { templateSharedWith } from './template-sharing.js';
 import { asArray, asRecord, asString, Report, type Json } from './validate-context.js';
 
 export interface ClusterObjectRef {
@@ -73,6 +74,17 @@ function namespaceOf(obj: Json, options: ClusterCheckOptions): string {
   return asString(asRecord(obj.metadata)?.namespace) || options.namespace || 'default';
 }
 
+/** A MetricTemplate of another namespace must exist and be shared with the Canary's (template-sharing.ts). */
+const mustBeShared = (ref: ClusterObjectRef, path: FieldPath, canaryNamespace: string): Check => ({
+  ref,
+  verdict: (found, report) => {
+    if (!found) mustExist(ref, path).verdict(found, report);
+    else if (!templateSharedWith(found, canaryNamespace)) {
+      report.forbidden(path, 'templateNotShared', { name: quoted(ref.name), namespace: ref.namespace ?? '', canaryNamespace });
+    }
+  },
+});
+
 function referenceChecks(analysis: Json, namespace: string): Check[] {
   const checks: Check[] = [];
   const refs = (list: string, field: string, kind: string): void =>
@@ -81,7 +93,8 @@ function referenceChecks(analysis: Json, namespace: string): Check[] {
       const name = asString(ref?.name);
       if (!name) return;
       const path = SPEC.child('analysis').child(list).index(i).child(field).child('name');
-      checks.push(mustExist({ apiVersion: API_VERSION, kind, name, namespace: asString(ref?.namespace) || namespace }, path));
+      const target = { apiVersion: API_VERSION, kind, name, namespace: asString(ref?.namespace) || namespace };
+      checks.push(kind === 'MetricTemplate' ? mustBeShared(target, path, namespace) : mustExist(target, path));
     });
   refs('metrics', 'templateRef', 'MetricTemplate');
   refs('alerts', 'providerRef', 'AlertProvider');

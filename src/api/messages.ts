@@ -86,6 +86,7 @@ export const MESSAGES = {
   notFound: 'no {kind} of that name in namespace {namespace}',
   targetTaken: 'Canary {other} already targets {kind} {name}: two canaries on one workload would fight over it',
   nameCollision: '{kind} {name} already exists and is not managed by this Canary: Davy creates it for {purpose}',
+  templateNotShared: 'MetricTemplate {name} of namespace {namespace} is not shared with namespace {canaryNamespace}: a template serves other namespaces only where its davy.dev/shared-with annotation names them (or is "*")',
 } as const;
 
 export type MessageKey = keyof typeof MESSAGES;

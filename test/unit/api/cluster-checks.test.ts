@@ -40,11 +40,18 @@ class MemoryLookup implements ClusterLookup {
   }
 }
 
+/** A MetricTemplate of istio-system, shared with `sharedWith` (its davy.dev/shared-with annotation) when given. */
+const istioTemplate = (sharedWith?: string): ClusterObject => {
+  const template = obj('flagger.app/v1beta1', 'MetricTemplate', 'error-rate', {}, 'istio-system');
+  if (sharedWith !== undefined) (template.metadata as Record<string, unknown>).annotations = { 'davy.dev/shared-with': sharedWith };
+  return template;
+};
+
 /** Everything the Istio fixture refers to. */
 const world = (): ClusterObject[] => [
   obj('apps/v1', 'Deployment', 'podinfo'),
   obj('autoscaling/v2', 'HorizontalPodAutoscaler', 'podinfo'),
-  obj('flagger.app/v1beta1', 'MetricTemplate', 'error-rate', {}, 'istio-system'),
+  istioTemplate('test'),
   obj('flagger.app/v1beta1', 'AlertProvider', 'on-call', {}, 'flagger'),
   obj('v1', 'Service', 'podinfo'),
 ];
@@ -64,6 +71,17 @@ describe('checkCanaryAgainstCluster', () => {
       'spec.analysis.metrics[2].templateRef.name: Not found: "error-rate": no MetricTemplate of that name in namespace istio-system',
       'spec.analysis.alerts[0].providerRef.name: Not found: "on-call": no AlertProvider of that name in namespace flagger',
     ]);
+  });
+
+  it('when a templateRef names another namespace\'s template that is not shared with the Canary\'s, then it is forbidden; shared by name or "*", it is not', async () => {
+    const others = world().filter((o) => o.kind !== 'MetricTemplate');
+    const refusal = 'spec.analysis.metrics[2].templateRef.name: Forbidden: MetricTemplate "error-rate" of namespace istio-system is not shared with namespace test';
+    for (const sharedWith of [undefined, '', 'prod, staging', 'tests']) {
+      const errors = await check(fixture('canary-istio.yaml'), [...others, istioTemplate(sharedWith)]);
+      expect(errors, String(sharedWith)).to.have.length(1);
+      expect(errors[0]).to.include(refusal);
+    }
+    for (const sharedWith of ['*', 'prod, test', 'test']) expect(await check(fixture('canary-istio.yaml'), [...others, istioTemplate(sharedWith)])).to.deep.equal([]);
   });
 
   it('when a templateRef names no namespace, then it is looked up in the Canary\'s', async () => {
