@@ -87,7 +87,10 @@ describe('security: only the stepper writes state, and the webhook works under i
   it('when the stepper writes the state, then it is stored, and a user can neither change nor remove it (nor a status write)', async function () {
     const stepper = new Cluster(await stepperKubeconfig(cluster(), path.join(e2e().stateDir, `${ns}-stepper.kubeconfig`)), cluster().kubectlPath);
     const stored = JSON.stringify({ phase: 'Initialized' });
-    const written = await stepper.kubectl(['-n', ns, 'annotate', 'canary', 'web', `davy.dev/state=${stored}`]);
+    // The stepper writes by update (deploy/ grants it no patch on canaries), as src/runner does.
+    const current = JSON.parse(await cluster().kubectlOk(['-n', ns, 'get', 'canary', 'web', '-o', 'json'])) as { metadata: { annotations?: Record<string, string> } };
+    current.metadata.annotations = { ...current.metadata.annotations, 'davy.dev/state': stored };
+    const written = await stepper.kubectl(['replace', '-f', '-'], JSON.stringify(current));
     expect(written.code, written.stderr).to.equal(0);
     expect(await state()).to.equal(stored);
 
