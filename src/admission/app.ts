@@ -78,7 +78,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('strict routing', true);
 
   app.route('/mutate').post(reviewRoute('/mutate', mutate, deps, now, limit)).all(methodNotAllowed('/mutate'));
-  app.route('/validate').post(reviewRoute('/validate', (request) => validateOutcome(request, deps.validate), deps, now, limit)).all(methodNotAllowed('/validate'));
+  app.route('/validate').post(reviewRoute('/validate', (request) => validateOutcome(request, deps.validate, deps.stepperIdentity), deps, now, limit)).all(methodNotAllowed('/validate'));
   // GET routes answer HEAD too (without a body).
   app.get('/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
   app.get('/readyz', (_req, res) => {

@@ -192,8 +192,8 @@ export interface StatusCause {
 /** metav1.Status as a webhook returns it in response.status. */
 export interface Status {
   status: 'Failure';
-  code: 400 | 422 | 500;
-  reason: 'BadRequest' | 'Invalid' | 'InternalError';
+  code: 400 | 403 | 422 | 500;
+  reason: 'BadRequest' | 'Forbidden' | 'Invalid' | 'InternalError';
   message: string;
   details?: { name?: string; group?: string; kind?: string; causes?: StatusCause[] };
 }

@@ -3,6 +3,8 @@
 // ValidationResult into one denial listing every error, and admission warnings.
 import { formatFieldError, type FieldError, type FieldErrorType, type ValidationResult } from '../api/field-errors.js';
 import { canonicalJson } from '../api/revision.js';
+import { stateWriteDenial } from './state-guard.js';
+import type { StepperIdentity } from './mutate.js';
 import { allowed, denied, type AdmissionRequest, type JsonObject, type Outcome, type StatusCause } from './review.js';
 
 /** Validates one object as it would be stored; cluster-aware implementations may read the API. */
@@ -45,12 +47,13 @@ export function denialMessage(request: AdmissionRequest, name: string, errors: r
 }
 
 /**
- * The /validate answer. DELETE and CONNECT are allowed. An UPDATE that leaves `spec` as it was
+ * The /validate answer. DELETE and CONNECT are allowed. A Canary write that touches
+ * `davy.dev/state` is denied unless `stepper` sent it (state-guard.ts). An UPDATE that leaves `spec` as it was
  * (metadata, finalizers, Davy's own state and action annotations) is allowed without validating:
  * the spec was validated when it was written, and re-judging it against a cluster that has since
  * changed would block `davy abort` and the stepper's state writes on a Canary whose target is gone.
  */
-export async function validateOutcome(request: AdmissionRequest, validate: ValidateFn): Promise<Outcome> {
+export async function validateOutcome(request: AdmissionRequest, validate: ValidateFn, stepper: StepperIdentity): Promise<Outcome> {
   const { uid, operation, object, oldObject } = request;
   if (operation === 'DELETE' || operation === 'CONNECT') {
     return { verdict: 'allowed', reason: 'not-validated-operation', review: allowed(uid) };
@@ -59,6 +62,8 @@ export async function validateOutcome(request: AdmissionRequest, validate: Valid
     const message = `request.object: Required value: a ${operation} carries the object to validate`;
     return { verdict: 'denied', reason: 'no-object', review: denied(uid, { code: 400, reason: 'BadRequest', message }) };
   }
+  const forbidden = stateWriteDenial(request, stepper);
+  if (forbidden) return forbidden;
   if (operation === 'UPDATE' && oldObject && canonicalJson(oldObject.spec ?? null) === canonicalJson(object.spec ?? null)) {
     return { verdict: 'allowed', reason: 'spec-unchanged', review: allowed(uid) };
   }

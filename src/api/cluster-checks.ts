@@ -4,6 +4,7 @@
 
 import { FieldPath, type ValidationResult } from './field-errors.js';
 import { API_VERSION, LABEL_MANAGED_BY_CANARY } from './keys.js';
+import { templateSharedWith } from './template-sharing.js';
 import { asArray, asRecord, asString, Report, type Json } from './validate-context.js';
 
 export interface ClusterObjectRef {
@@ -29,6 +30,13 @@ export interface ClusterLookup {
 export interface ClusterCheckOptions {
   /** Namespace of an object whose metadata names none (the CLI's --namespace). Default "default". */
   namespace?: string;
+  /**
+   * Whether a secretRef's Secret is looked up. The webhook may not read Secrets (docs/security.md:
+   * a grant to GET one is a grant to read them all, for a check the stepper makes anyway), so the
+   * default is `skip`, which says so in a warning; `davy validate --cluster` checks with the
+   * user's own rights.
+   */
+  secrets?: 'check' | 'skip';
 }
 
 const SPEC = FieldPath.root('spec');
@@ -66,6 +74,17 @@ function namespaceOf(obj: Json, options: ClusterCheckOptions): string {
   return asString(asRecord(obj.metadata)?.namespace) || options.namespace || 'default';
 }
 
+/** A MetricTemplate of another namespace must exist and be shared with the Canary's (template-sharing.ts). */
+const mustBeShared = (ref: ClusterObjectRef, path: FieldPath, canaryNamespace: string): Check => ({
+  ref,
+  verdict: (found, report) => {
+    if (!found) mustExist(ref, path).verdict(found, report);
+    else if (!templateSharedWith(found, canaryNamespace)) {
+      report.forbidden(path, 'templateNotShared', { name: quoted(ref.name), namespace: ref.namespace ?? '', canaryNamespace });
+    }
+  },
+});
+
 function referenceChecks(analysis: Json, namespace: string): Check[] {
   const checks: Check[] = [];
   const refs = (list: string, field: string, kind: string): void =>
@@ -74,7 +93,8 @@ function referenceChecks(analysis: Json, namespace: string): Check[] {
       const name = asString(ref?.name);
       if (!name) return;
       const path = SPEC.child('analysis').child(list).index(i).child(field).child('name');
-      checks.push(mustExist({ apiVersion: API_VERSION, kind, name, namespace: asString(ref?.namespace) || namespace }, path));
+      const target = { apiVersion: API_VERSION, kind, name, namespace: asString(ref?.namespace) || namespace };
+      checks.push(kind === 'MetricTemplate' ? mustBeShared(target, path, namespace) : mustExist(target, path));
     });
   refs('metrics', 'templateRef', 'MetricTemplate');
   refs('alerts', 'providerRef', 'AlertProvider');
@@ -140,7 +160,9 @@ async function checkSecretRef(obj: unknown, secretRef: unknown, path: FieldPath,
   const report = new Report();
   const name = asString(asRecord(secretRef)?.name);
   const record = asRecord(obj);
-  if (record && name) {
+  if (record && name && options.secrets !== 'check') {
+    report.warn('secretNotChecked', { path: path.toString(), name: quoted(name) });
+  } else if (record && name) {
     await run([mustExist({ apiVersion: 'v1', kind: 'Secret', name, namespace: namespaceOf(record, options) }, path)], lookup, report);
   }
   return report.result();

@@ -86,6 +86,7 @@ export const MESSAGES = {
   notFound: 'no {kind} of that name in namespace {namespace}',
   targetTaken: 'Canary {other} already targets {kind} {name}: two canaries on one workload would fight over it',
   nameCollision: '{kind} {name} already exists and is not managed by this Canary: Davy creates it for {purpose}',
+  templateNotShared: 'MetricTemplate {name} of namespace {namespace} is not shared with namespace {canaryNamespace}: a template serves other namespaces only where its davy.dev/shared-with annotation names them (or is "*")',
 } as const;
 
 export type MessageKey = keyof typeof MESSAGES;
@@ -108,6 +109,7 @@ export const WARNINGS = {
   emptySeverity: '{path}.severity: empty: Davy sends info and above (Flagger would send nothing)',
   ignoredByProvider: '{path}: ignored by provider {provider} (used by {providers})',
   trafficIncreaseHook: '{path}: confirm-traffic-increase hooks run only in a weighted canary; this {strategy} analysis never calls it',
+  secretNotChecked: '{path}: Secret {name} is not looked up at admission (the webhook may not read Secrets); the stepper reports it when it is missing',
   hookTimeouts: 'spec.analysis.webhooks: rollout hooks may take {total} together, longer than the interval {interval}',
 } as const;
 

@@ -238,7 +238,7 @@ async function checkCluster(loaded: Loaded[], options: Options, lookup: ClusterL
   const overlay = givenOver(lookup, loaded, options);
   for (const { report, value } of loaded) {
     if (report.status !== 'valid') continue;
-    const result = await checkResourceAgainstCluster(value, overlay, { namespace: options.namespace });
+    const result = await checkResourceAgainstCluster(value, overlay, { namespace: options.namespace, secrets: 'check' });
     report.errors.push(...result.errors.map(fromFieldError));
     if (result.errors.length > 0) report.status = 'invalid';
   }

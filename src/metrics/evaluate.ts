@@ -5,6 +5,8 @@
 // (the metric's onNoData is the stepper's to apply).
 
 import { isBuiltinMetric, type EffectiveAnalysis, type EffectiveMetric } from '../api/defaults.js';
+import { message } from '../api/messages.js';
+import { templateSharedWith } from '../api/template-sharing.js';
 import type { Canary, MetricTemplate } from '../api/types.js';
 import { describeError } from '../webhooks/http.js';
 import {
@@ -89,6 +91,10 @@ export async function renderMetric(
       return { kind: 'error', query: '', message: templateError(id, describeError(error)) };
     }
     if (!template) return { kind: 'error', query: '', message: templateError(id, 'not found') };
+    if (!templateSharedWith({ ...template, metadata: { ...template.metadata, namespace } }, scope.namespace)) {
+      const reason = message('templateNotShared', { name: JSON.stringify(metric.templateRef.name), namespace, canaryNamespace: scope.namespace });
+      return { kind: 'error', query: '', message: templateError(id, reason) };
+    }
     const rendered = renderQuery(template.spec.query, scope, metric.intervalMs, metric.templateVariables, analysis.rewriteQueries);
     if (!rendered.ok) return { kind: 'error', query: template.spec.query, message: templateRenderError(id, rendered.message) };
     return { kind: 'rendered', query: rendered.query, scale: 1, template: { id, namespace, spec: template.spec } };

@@ -8,6 +8,11 @@
 // missing `variables` key, or `ingress`/`route` on a canary without ingressRef/routeRef is an
 // error, never an empty string.
 //
+// A `templateVariables` value is the Canary author's, and the template's author decides where it
+// goes: it may fill a value, never change the query's structure. Inside a PromQL string (a label
+// value, `direction="{{ variables.direction }}"`) it is escaped as a string's content; anywhere
+// else it must be a bare word (letters, digits, `_ . : ,`), so `1) or vector(1` is refused, not run.
+//
 // `{{ target }}` is the workload under test. With rewriting on (the default), it renders as
 // Flagger's name `<target>` and the rewrite turns it into `<target>-canary` wherever it is a
 // label value, exactly like a hand-written `app="podinfo"`; so `{{ target }}-primary` also keeps
@@ -107,13 +112,52 @@ export function renderBuiltin(template: string, scope: QueryScope, intervalMs: n
   return rendered.ok ? { ok: true, query: collapseWhitespace(rendered.query) } : rendered;
 }
 
+/** The PromQL string an action stands in: its opening quote, or undefined outside any string. */
+type Quote = '"' | "'" | '`' | undefined;
+
+/** The string context after `literal`, starting in `quote`. Backquoted strings have no escapes. */
+function quoteAfter(literal: string, quote: Quote): Quote {
+  let current = quote;
+  for (let i = 0; i < literal.length; i += 1) {
+    const c = literal[i];
+    if (current === undefined) {
+      if (c === '"' || c === "'" || c === '`') current = c;
+    } else if (c === '\\' && current !== '`') {
+      i += 1;
+    } else if (c === current) {
+      current = undefined;
+    }
+  }
+  return current;
+}
+
+const BARE_WORD = /^[A-Za-z0-9_.:,]+$/;
+
+/** A templateVariables value placed in `quote`: escaped as string content, or a bare word. */
+function placeVariable(show: string, value: string, quote: Quote): RenderResult {
+  if (quote === '`') {
+    return value.includes('`') ? { ok: false, message: `${show}: the value ${JSON.stringify(value)} would end the backquoted string it stands in` } : { ok: true, query: value };
+  }
+  if (quote !== undefined) {
+    const escaped = value.replace(/[\\"'\n\r\t]/g, (c) => ({ '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c] ?? `\\${c}`);
+    return { ok: true, query: escaped };
+  }
+  if (BARE_WORD.test(value)) return { ok: true, query: value };
+  return {
+    ok: false,
+    message: `${show}: the value ${JSON.stringify(value)} is outside a quoted string and not a bare word (letters, digits, _ . : ,): it could change the query's structure; quote it in the template`,
+  };
+}
+
 /** Go text/template, restricted to Flagger's variables. */
 export function renderTemplate(text: string, values: TemplateValues): RenderResult {
   let out = '';
   let at = 0;
+  let quote: Quote;
   for (;;) {
     const open = text.indexOf('{{', at);
     if (open < 0) return { ok: true, query: out + text.slice(at) };
+    quote = quoteAfter(text.slice(at, open), quote);
     const isComment = text.startsWith('/*', skipTrimMarker(text, open + 2));
     const close = isComment ? text.indexOf('*/', open) : text.indexOf('}}', open + 2);
     const closeEnd = isComment && close >= 0 ? text.indexOf('}}', close + 2) : close;
@@ -122,7 +166,7 @@ export function renderTemplate(text: string, values: TemplateValues): RenderResu
     const trimRight = /\s-$/.test(text.slice(Math.max(open + 2, closeEnd - 2), closeEnd));
     out += trimLeft ? text.slice(at, open).trimEnd() : text.slice(at, open);
     const action = text.slice(open + 2 + (trimLeft ? 1 : 0), closeEnd - (trimRight ? 1 : 0)).trim();
-    const value = isComment ? { ok: true as const, query: '' } : evaluateAction(action, values);
+    const value = isComment ? { ok: true as const, query: '' } : evaluateAction(action, values, quote);
     if (!value.ok) return value;
     out += value.query;
     at = closeEnd + 2;
@@ -130,7 +174,7 @@ export function renderTemplate(text: string, values: TemplateValues): RenderResu
   }
 }
 
-function evaluateAction(action: string, values: TemplateValues): RenderResult {
+function evaluateAction(action: string, values: TemplateValues, quote: Quote): RenderResult {
   const show = `{{ ${action} }}`;
   if (action === '') return { ok: false, message: `${show}: empty action` };
   const scalar = SCALARS.find((s) => s === action);
@@ -146,7 +190,7 @@ function evaluateAction(action: string, values: TemplateValues): RenderResult {
       const known = Object.keys(values.variables);
       return { ok: false, message: `${show}: map has no entry for key "${key}" (templateVariables has ${known.length ? known.join(', ') : 'none'})` };
     }
-    return { ok: true, query: value };
+    return placeVariable(show, value, quote);
   }
   if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(action)) {
     return { ok: false, message: `${show}: unknown variable "${action}" (known: ${SCALARS.join(', ')}, variables.<key>)` };

@@ -43,7 +43,7 @@ export class Scenario {
     await e2e().webhook();
     if (!(await cluster.kube.get({ apiVersion: 'v1', kind: 'Namespace', name: this.namespace }))) await cluster.createNamespace(this.namespace);
     this.receiverUrl = await this.receiver.listen();
-    this.stepperConfig = await stepperKubeconfig(cluster, path.join(stateDir, `stepper-${this.namespace}.kubeconfig`));
+    this.stepperConfig = await stepperKubeconfig(cluster, path.join(stateDir, `stepper-${this.namespace}.kubeconfig`), [this.namespace]);
   }
 
   /** A Canary from an example, with a shorter interval and its webhooks sent to the receiver. */

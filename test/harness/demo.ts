@@ -100,7 +100,7 @@ export async function runDemo(env: Environment, options: DemoOptions): Promise<{
   env.exporter.shapeOsm(NS, 'podinfo-canary', { requestsPerSecond: 20, successRate: 1, latencyMs: 40 });
   show('podinfo-canary traffic shaped in the exporter Prometheus scrapes: 100% success, 40 ms');
 
-  const kubeconfig = await stepperKubeconfig(env.cluster, path.join(env.stateDir, 'demo-stepper.kubeconfig'));
+  const kubeconfig = await stepperKubeconfig(env.cluster, path.join(env.stateDir, 'demo-stepper.kubeconfig'), [NS]);
   steppers.push(startStepper({ kubeconfig, metricsServer: env.prometheus.url, namespaces: [NS], logFile: path.join(env.stateDir, 'demo-stepper.log') }));
   show('davy step --watch started as the davy-stepper ServiceAccount');
   await waitPhase(env, 'Initialized', 120_000);

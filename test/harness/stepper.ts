@@ -9,19 +9,42 @@ import { davyCli, startProcess, type Managed } from './process.js';
 import type { Cluster } from './cluster.js';
 
 
-/** A kubeconfig whose user is the stepper's ServiceAccount, as the CronJob's pods would be. */
-export async function stepperKubeconfig(cluster: Cluster, file: string): Promise<string> {
-  const token = (await cluster.kubectlOk(['-n', 'davy-system', 'create', 'token', 'davy-stepper', '--duration=2h'])).trim();
+/**
+ * A kubeconfig whose user is a davy-system ServiceAccount (a token of it), as that component's pods
+ * would be: e2e runs every Davy component with exactly the permissions deploy/ grants it.
+ */
+export async function serviceAccountKubeconfig(cluster: Cluster, account: string, file: string): Promise<string> {
+  const token = (await cluster.kubectlOk(['-n', 'davy-system', 'create', 'token', account, '--duration=2h'])).trim();
   const admin = parseYaml(fs.readFileSync(cluster.kubeconfig, 'utf8')) as { clusters: { cluster: Record<string, string> }[] };
   const { server, 'certificate-authority-data': ca } = admin.clusters[0]!.cluster;
   fs.writeFileSync(file, [
     'apiVersion: v1', 'kind: Config',
     'clusters: [{name: local, cluster: {server: "' + server + '", certificate-authority-data: "' + ca + '"}}]',
-    'users: [{name: davy-stepper, user: {token: "' + token + '"}}]',
-    'contexts: [{name: local, context: {cluster: local, user: davy-stepper}}]',
+    'users: [{name: ' + account + ', user: {token: "' + token + '"}}]',
+    'contexts: [{name: local, context: {cluster: local, user: ' + account + '}}]',
     'current-context: local', '',
   ].join('\n'));
   return file;
+}
+
+/**
+ * A kubeconfig whose user is the stepper's ServiceAccount, as the CronJob's pods would be, and the
+ * per-namespace Secret grant deploy/stepper/rbac.yaml documents, in each of `namespaces`.
+ */
+export async function stepperKubeconfig(cluster: Cluster, file: string, namespaces: readonly string[] = []): Promise<string> {
+  for (const namespace of namespaces) await grantStepperSecrets(cluster, namespace);
+  return serviceAccountKubeconfig(cluster, 'davy-stepper', file);
+}
+
+/** The RoleBinding an operator creates to let the stepper list Secrets in one namespace. */
+export async function grantStepperSecrets(cluster: Cluster, namespace: string): Promise<void> {
+  const binding = {
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding',
+    metadata: { name: 'davy-stepper-secrets', namespace },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'davy-stepper-secrets' },
+    subjects: [{ kind: 'ServiceAccount', name: 'davy-stepper', namespace: 'davy-system' }],
+  };
+  await cluster.kubectlOk(['apply', '-f', '-'], JSON.stringify(binding));
 }
 
 export interface StepperOptions {

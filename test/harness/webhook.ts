@@ -1,12 +1,14 @@
 // Davy's webhook as the e2e tests and the demo run it: a host process serving HTTPS on loopback,
 // with certificates from certs/generate.sh, registered by URL with a caBundle, so the apiserver's
-// real admission chain calls it.
+// real admission chain calls it. Its cluster checks run with a token of deploy/'s davy-webhook
+// ServiceAccount under deploy/'s RBAC, so a permission deploy/ lacks fails a test.
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { davyCli, startProcess, freePort, eventually, type Managed } from './process.js';
+import { serviceAccountKubeconfig } from './stepper.js';
 import type { Cluster } from './cluster.js';
 
 const run = promisify(execFile);
@@ -37,6 +39,9 @@ export async function startWebhook(cluster: Cluster, dir: string): Promise<Webho
   const certDir = path.join(dir, 'certs');
   await run(path.join(ROOT, 'certs/generate.sh'), ['--out', certDir, '--san', 'IP:127.0.0.1', '--webhook-url', url]);
   const ca = fs.readFileSync(path.join(certDir, 'ca.crt'));
+  const base = path.join(ROOT, 'deploy/webhook/base');
+  await cluster.kubectlOk(['apply', '-n', 'davy-system', '-f', path.join(base, 'serviceaccount.yaml'), '-f', path.join(base, 'rbac.yaml')]);
+  const kubeconfig = await serviceAccountKubeconfig(cluster, 'davy-webhook', path.join(dir, 'webhook.kubeconfig'));
   let proc: Managed | undefined;
 
   const start = async (): Promise<void> => {
@@ -45,7 +50,7 @@ export async function startWebhook(cluster: Cluster, dir: string): Promise<Webho
       '--port', String(port), '--metrics-port', String(metricsPort), '--bind-address', '127.0.0.1',
       '--tls-cert', path.join(certDir, 'tls.crt'), '--tls-key', path.join(certDir, 'tls.key'),
       '--stepper-identity', STEPPER_USER, '--log-level', 'debug',
-      '--cluster-checks', '--kubeconfig', cluster.kubeconfig,
+      '--cluster-checks', '--kubeconfig', kubeconfig,
     ], path.join(dir, 'webhook.log'));
     await eventually('the webhook to be ready', () => readyz(url, ca), 30_000).catch((error: Error) => {
       throw new Error(`${error.message}\n${proc?.tail() ?? ''}`);

@@ -5,6 +5,9 @@ import { denialMessage, statusCause, validateOutcome, type ValidateFn } from '..
 import type { FieldError, ValidationResult } from '../../../src/api/field-errors.js';
 import { fixtureRequest } from '../../fixtures/admission/index.js';
 
+/** The stepper identity no request of these tests carries. */
+const NO_STEPPER = { usernames: ['system:serviceaccount:davy-system:davy-stepper'], groups: [] };
+
 const THREE_ERRORS: FieldError[] = [
   { path: 'spec.analysis.stepWeight', type: 'Invalid', value: 60, detail: 'must not exceed maxWeight (50)' },
   { path: 'spec.provider', type: 'NotSupported', value: 'foo', detail: '', supported: ['istio', 'linkerd'] },
@@ -24,7 +27,7 @@ function validator(result: ValidationResult): ValidateFn & { calls: JsonObject[]
 describe('validate handler', () => {
   it('when the validator finds three errors, then one 422 denial lists all three in the apiserver\'s words', async () => {
     const request = fixtureRequest('canary-create');
-    const outcome = await validateOutcome(request, validator({ errors: THREE_ERRORS, warnings: [] }));
+    const outcome = await validateOutcome(request, validator({ errors: THREE_ERRORS, warnings: [] }), NO_STEPPER);
     expect(outcome).to.include({ verdict: 'denied', reason: 'invalid' });
     const { response } = outcome.review;
     expect(response).to.include({ uid: request.uid, allowed: false });
@@ -42,7 +45,7 @@ describe('validate handler', () => {
 
   it('when the validator finds three errors, then the Status is exactly what kubectl renders as one line per cause, each path once', async () => {
     const request = fixtureRequest('canary-create');
-    const outcome = await validateOutcome(request, validator({ errors: THREE_ERRORS, warnings: ['analysis runs 45m, over 30m'] }));
+    const outcome = await validateOutcome(request, validator({ errors: THREE_ERRORS, warnings: ['analysis runs 45m, over 30m'] }), NO_STEPPER);
     expect(outcome.review).to.deep.equal({
       apiVersion: 'admission.k8s.io/v1',
       kind: 'AdmissionReview',
@@ -112,26 +115,26 @@ describe('validate handler', () => {
   });
 
   it('when the object is valid with warnings, then it is allowed and the warnings become admission warnings', async () => {
-    const outcome = await validateOutcome(fixtureRequest('canary-create'), validator({ errors: [], warnings: ['analysis runs 45m, over 30m'] }));
+    const outcome = await validateOutcome(fixtureRequest('canary-create'), validator({ errors: [], warnings: ['analysis runs 45m, over 30m'] }), NO_STEPPER);
     expect(outcome.verdict).to.equal('allowed');
     expect(outcome.review.response).to.deep.equal({ uid: fixtureRequest('canary-create').uid, allowed: true, warnings: ['analysis runs 45m, over 30m'] });
   });
 
   it('when errors and warnings come together, then the denial carries the warnings too', async () => {
-    const outcome = await validateOutcome(fixtureRequest('canary-create'), validator({ errors: THREE_ERRORS, warnings: ['w'] }));
+    const outcome = await validateOutcome(fixtureRequest('canary-create'), validator({ errors: THREE_ERRORS, warnings: ['w'] }), NO_STEPPER);
     expect(outcome.review.response.warnings).to.deep.equal(['w']);
   });
 
   it('when the operation is DELETE, then it is allowed without calling the validator', async () => {
     const validate = validator({ errors: THREE_ERRORS, warnings: [] });
-    const outcome = await validateOutcome(fixtureRequest('canary-delete'), validate);
+    const outcome = await validateOutcome(fixtureRequest('canary-delete'), validate, NO_STEPPER);
     expect(outcome.review.response.allowed).to.equal(true);
     expect(validate.calls).to.have.length(0);
   });
 
   it('when an UPDATE changes only metadata (e.g. davy abort\'s annotation), then it is allowed without re-validating the spec', async () => {
     const validate = validator({ errors: THREE_ERRORS, warnings: [] });
-    const outcome = await validateOutcome(fixtureRequest('canary-annotation-update'), validate);
+    const outcome = await validateOutcome(fixtureRequest('canary-annotation-update'), validate, NO_STEPPER);
     expect(outcome).to.include({ verdict: 'allowed', reason: 'spec-unchanged' });
     expect(validate.calls).to.have.length(0);
   });
@@ -140,14 +143,14 @@ describe('validate handler', () => {
     const request = fixtureRequest('canary-annotation-update');
     (request.object!.spec as JsonObject).provider = 'kubernetes';
     const validate = validator({ errors: [], warnings: [] });
-    await validateOutcome(request, validate);
+    await validateOutcome(request, validate, NO_STEPPER);
     expect(validate.calls).to.deep.equal([request.object]);
   });
 
   it('when a CREATE carries no object, then it is denied with 400', async () => {
     const request = fixtureRequest('canary-create');
     delete request.object;
-    const outcome = await validateOutcome(request, validator({ errors: [], warnings: [] }));
+    const outcome = await validateOutcome(request, validator({ errors: [], warnings: [] }), NO_STEPPER);
     expect(outcome.review.response.status).to.include({ code: 400, reason: 'BadRequest' });
   });
 
@@ -155,14 +158,14 @@ describe('validate handler', () => {
     const request = fixtureRequest('canary-create');
     request.name = '';
     request.object!.metadata = { generateName: 'podinfo-' };
-    const outcome = await validateOutcome(request, validator({ errors: THREE_ERRORS.slice(2), warnings: [] }));
+    const outcome = await validateOutcome(request, validator({ errors: THREE_ERRORS.slice(2), warnings: [] }), NO_STEPPER);
     expect(outcome.review.response.status!.message).to.match(/^Canary\.flagger\.app "podinfo-" is invalid/);
   });
 
   it('when the validator rejects, then the error propagates for the edge to fail closed', async () => {
     const failing: ValidateFn = () => Promise.reject(new Error('lookup failed'));
     let caught: unknown;
-    await validateOutcome(fixtureRequest('canary-create'), failing).catch((error: unknown) => (caught = error));
+    await validateOutcome(fixtureRequest('canary-create'), failing, NO_STEPPER).catch((error: unknown) => (caught = error));
     expect(caught).to.be.instanceOf(Error);
   });
 });

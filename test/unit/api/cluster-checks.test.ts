@@ -40,11 +40,18 @@ class MemoryLookup implements ClusterLookup {
   }
 }
 
+/** A MetricTemplate of istio-system, shared with `sharedWith` (its davy.dev/shared-with annotation) when given. */
+const istioTemplate = (sharedWith?: string): ClusterObject => {
+  const template = obj('flagger.app/v1beta1', 'MetricTemplate', 'error-rate', {}, 'istio-system');
+  if (sharedWith !== undefined) (template.metadata as Record<string, unknown>).annotations = { 'davy.dev/shared-with': sharedWith };
+  return template;
+};
+
 /** Everything the Istio fixture refers to. */
 const world = (): ClusterObject[] => [
   obj('apps/v1', 'Deployment', 'podinfo'),
   obj('autoscaling/v2', 'HorizontalPodAutoscaler', 'podinfo'),
-  obj('flagger.app/v1beta1', 'MetricTemplate', 'error-rate', {}, 'istio-system'),
+  istioTemplate('test'),
   obj('flagger.app/v1beta1', 'AlertProvider', 'on-call', {}, 'flagger'),
   obj('v1', 'Service', 'podinfo'),
 ];
@@ -64,6 +71,17 @@ describe('checkCanaryAgainstCluster', () => {
       'spec.analysis.metrics[2].templateRef.name: Not found: "error-rate": no MetricTemplate of that name in namespace istio-system',
       'spec.analysis.alerts[0].providerRef.name: Not found: "on-call": no AlertProvider of that name in namespace flagger',
     ]);
+  });
+
+  it('when a templateRef names another namespace\'s template that is not shared with the Canary\'s, then it is forbidden; shared by name or "*", it is not', async () => {
+    const others = world().filter((o) => o.kind !== 'MetricTemplate');
+    const refusal = 'spec.analysis.metrics[2].templateRef.name: Forbidden: MetricTemplate "error-rate" of namespace istio-system is not shared with namespace test';
+    for (const sharedWith of [undefined, '', 'prod, staging', 'tests']) {
+      const errors = await check(fixture('canary-istio.yaml'), [...others, istioTemplate(sharedWith)]);
+      expect(errors, String(sharedWith)).to.have.length(1);
+      expect(errors[0]).to.include(refusal);
+    }
+    for (const sharedWith of ['*', 'prod, test', 'test']) expect(await check(fixture('canary-istio.yaml'), [...others, istioTemplate(sharedWith)])).to.deep.equal([]);
   });
 
   it('when a templateRef names no namespace, then it is looked up in the Canary\'s', async () => {
@@ -140,7 +158,7 @@ describe('secretRef checks and dispatch', () => {
   it('when a MetricTemplate\'s Secret is missing, then it is reported in the template\'s namespace', async () => {
     const template = fixture('metrictemplate.yaml');
     template.spec.provider.secretRef = { name: 'prom-auth' };
-    const result = await checkMetricTemplateAgainstCluster(template, new MemoryLookup([]));
+    const result = await checkMetricTemplateAgainstCluster(template, new MemoryLookup([]), { secrets: 'check' });
     expect(result.errors.map(formatFieldError)).to.deep.equal(['spec.provider.secretRef.name: Not found: "prom-auth": no Secret of that name in namespace istio-system']);
   });
 
@@ -149,8 +167,24 @@ describe('secretRef checks and dispatch', () => {
     delete provider.spec.address;
     provider.spec.secretRef = { name: 'slack-url' };
     const lookup = new MemoryLookup([obj('v1', 'Secret', 'slack-url', {}, 'flagger')]);
-    expect((await checkAlertProviderAgainstCluster(provider, lookup)).errors).to.deep.equal([]);
-    expect((await checkResourceAgainstCluster(provider, new MemoryLookup([]))).errors).to.have.length(1);
+    expect((await checkAlertProviderAgainstCluster(provider, lookup, { secrets: 'check' })).errors).to.deep.equal([]);
+    expect((await checkResourceAgainstCluster(provider, new MemoryLookup([]), { secrets: 'check' })).errors).to.have.length(1);
+  });
+
+  it('when Secrets are not to be read (the webhook\'s default), then no Secret is looked up and a warning says it was not checked', async () => {
+    const template = fixture('metrictemplate.yaml');
+    template.spec.provider.secretRef = { name: 'prom-auth' };
+    const asked: string[] = [];
+    const recording: ClusterLookup = {
+      get: (ref) => (asked.push(ref.kind), Promise.reject(new Error('secrets "prom-auth" is forbidden'))),
+      list: () => Promise.resolve({ items: [] }),
+    };
+    const result = await checkMetricTemplateAgainstCluster(template, recording);
+    expect(asked).to.deep.equal([]);
+    expect(result).to.deep.equal({
+      errors: [],
+      warnings: ['spec.provider.secretRef.name: Secret "prom-auth" is not looked up at admission (the webhook may not read Secrets); the stepper reports it when it is missing'],
+    });
   });
 
   it('when the object is of another kind, then there is nothing to check', async () => {

@@ -165,6 +165,24 @@ describe('evaluate: MetricTemplates', () => {
     });
   });
 
+  it('when the template is another namespace\'s and not shared with the Canary\'s, then the check is an error and neither its Secret nor its provider is used', async () => {
+    const canary = templated();
+    canary.spec.analysis!.metrics![0]!.templateRef = { name: 'error-rate', namespace: 'team-b' };
+    const template = metricTemplateFixture();
+    template.metadata.namespace = 'team-b';
+    let secretsRead = 0;
+    const counting: TemplateLookup = { ...lookup([template]), secretData: () => (secretsRead++, Promise.resolve({ token: 'b' })) };
+    const fake = new FakeProviders([['istio_requests_total', okValue(0.5)]]);
+    const [check] = await run(canary, fake, counting);
+    expect(check).to.deep.include({ verdict: 'error' });
+    expect(check!.message).to.include('Metric template error-rate.team-b error: MetricTemplate "error-rate" of namespace team-b is not shared with namespace test');
+    expect([secretsRead, fake.configs.length]).to.deep.equal([0, 0]);
+
+    template.metadata.annotations = { 'davy.dev/shared-with': 'test' };
+    const [shared] = await run(canary, fake, counting);
+    expect(shared).to.deep.include({ verdict: 'ok', value: 0.5 });
+  });
+
   it('when the template does not exist, then the check is an error naming it', async () => {
     const [check] = await run(templated(), new FakeProviders([]));
     expect(check).to.deep.include({ verdict: 'error', message: 'Metric template error-rate.test error: not found' });

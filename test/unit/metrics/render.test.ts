@@ -36,6 +36,29 @@ const scope: QueryScope = {
 };
 
 describe('render: Flagger template variables', () => {
+  it('when a variable stands in a double-quoted label value, then quotes and backslashes in it are escaped and cannot end the string', () => {
+    const hostile = values({ variables: { direction: 'x"} or vector(1) or up{a="' } });
+    expect(rendered('sum(rate(m{direction="{{ variables.direction }}"}[1m]))', hostile)).to.equal('sum(rate(m{direction="x\\"} or vector(1) or up{a=\\""}[1m]))');
+    expect(rendered("m{d='{{ variables.direction }}'}", values({ variables: { direction: "a'b\\\nc" } }))).to.equal("m{d='a\\'b\\\\\\nc'}");
+  });
+
+  it('when a variable stands outside any string, then only a bare word renders, and anything that could add an operator is refused', () => {
+    expect(rendered('sum by ({{ variables.by }}) (m)', values({ variables: { by: 'pod,namespace' } }))).to.equal('sum by (pod,namespace) (m)');
+    for (const value of ['1) or vector(1', 'x or up', 'a{b="c"}', '', '- 100']) {
+      expect(renderError('rate(m[{{ variables.w }}])', values({ variables: { w: value } }))).to.include('not a bare word');
+    }
+  });
+
+  it('when a quote closes before the variable, then the variable is outside the string and must be a bare word', () => {
+    expect(renderError('m{a="x"} {{ variables.op }}', values({ variables: { op: 'or up' } }))).to.include('not a bare word');
+    expect(rendered('m{a="x\\"y", b="{{ variables.op }}"}', values({ variables: { op: 'or up' } }))).to.equal('m{a="x\\"y", b="or up"}');
+  });
+
+  it('when a variable stands in a backquoted string, then a backquote in it is refused', () => {
+    expect(rendered('m{a=~`{{ variables.re }}`}', values({ variables: { re: 'a|b"' } }))).to.equal('m{a=~`a|b"`}');
+    expect(renderError('m{a=~`{{ variables.re }}`}', values({ variables: { re: 'a`} or up{b=`' } }))).to.include('would end the backquoted string');
+  });
+
   it('when a query uses every scalar variable, then each renders its value', () => {
     const text = '{{ name }} {{namespace}} {{ target }} {{ service }} {{ ingress }} {{ route }} {{ interval }}';
     expect(rendered(text, values({ ingress: 'web', route: 'r1' }))).to.equal('podinfo test podinfo podinfo web r1 1m');

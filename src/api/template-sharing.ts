@@ -1,0 +1,21 @@
+// Which namespaces may use a MetricTemplate (issue 11, finding 4). A template carries its
+// namespace's credentials (its secretRef) and its own query; a Canary that could name any
+// namespace's template could run that query with that namespace's token and read the result back
+// in its own events. Flagger allows it; Davy allows it only where the template opts in.
+
+import { asRecord, asString } from './validate-context.js';
+
+/**
+ * Annotation on a MetricTemplate: the other namespaces whose Canaries may use it, comma-separated,
+ * or `*` for every namespace. Without it a template serves its own namespace only.
+ */
+export const ANNOTATION_SHARED_WITH = 'davy.dev/shared-with';
+
+/** Whether a Canary in `namespace` may use `template` (any object with metadata). */
+export function templateSharedWith(template: unknown, namespace: string): boolean {
+  const metadata = asRecord(asRecord(template)?.metadata);
+  if (asString(metadata?.namespace) === namespace) return true;
+  const value = asString(asRecord(metadata?.annotations)?.[ANNOTATION_SHARED_WITH]) ?? '';
+  const allowed = value.split(',').map((entry) => entry.trim());
+  return allowed.includes('*') || allowed.includes(namespace);
+}
