@@ -13,7 +13,7 @@
 import { strategyOf } from '../api/strategy.js';
 import type { CanaryCondition, CanarySpec, CanaryStatus, ConditionStatus } from '../api/types.js';
 import type { Phase, State } from './state.js';
-import type { StepOptions } from './tick.js';
+import type { StepOptions } from './options.js';
 
 interface PromotedCondition {
   status: ConditionStatus;

@@ -4,7 +4,8 @@
 import { expect } from 'chai';
 import type { CanaryStatus } from '../../src/api/types.js';
 import type { Driver } from '../../src/stepper/simulate.js';
-import { projectStatus, type Phase } from '../../src/stepper/state.js';
+import type { Phase } from '../../src/stepper/state.js';
+import { projectStatus } from '../../src/stepper/status.js';
 import { hasGo, kstatusBinary, kstatusOf, type KstatusStatus } from '../support/kstatus.js';
 import { canary, isTerminal, released } from '../unit/stepper/driver.js';
 

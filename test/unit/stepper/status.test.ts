@@ -3,8 +3,8 @@
 // kstatus library what it makes of them.
 import { expect } from 'chai';
 import type { CanaryCondition, CanaryStatus } from '../../../src/api/types.js';
-import { PHASES, freshState, projectStatus, type Phase, type State } from '../../../src/stepper/state.js';
-import { readinessOf } from '../../../src/stepper/status.js';
+import { PHASES, freshState, type Phase, type State } from '../../../src/stepper/state.js';
+import { projectStatus, readinessOf } from '../../../src/stepper/status.js';
 import { canary, released, toEnd } from './driver.js';
 
 const spec = canary().spec;
