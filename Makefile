@@ -29,8 +29,9 @@ image: build ## Davy's container image as an OCI archive, dist/davy-image.tar, b
 typecheck: deps
 	tsc -p tsconfig.json --noEmit
 
-lint: deps typecheck ## eslint (with the import-direction rules) and the type checker
+lint: deps typecheck ## eslint (with the import-direction rules), no import circle in src/, and the type checker
 	eslint --max-warnings=0 .
+	tsx hack/import-cycles.ts
 
 test-unit: deps ## unit and integration tests (no cluster)
 	$(MOCHA) 'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts'

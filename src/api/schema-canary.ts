@@ -192,6 +192,7 @@ export const canarySpecSchema = (): Schema =>
 export const canaryStatusSchema = (): Schema =>
   obj(
     {
+      observedGeneration: int('The metadata.generation this status answers'),
       phase: enumOf(CANARY_PHASES, 'Analysis phase'),
       failedChecks: int('Failed checks in the current run'),
       canaryWeight: int('Traffic weight routed to the canary'),

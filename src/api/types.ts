@@ -276,8 +276,11 @@ export type CanaryPhase = (typeof CANARY_PHASES)[number];
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
 export interface CanaryCondition {
-  /** Flagger writes a single condition, `Promoted`. */
-  type: 'Promoted';
+  /**
+   * Flagger writes a single condition, `Promoted`; Davy adds the ones kstatus reads (GitOps
+   * health checks): `Ready`, and `Reconciling` or `Stalled` while True (src/stepper/status.ts).
+   */
+  type: 'Promoted' | 'Ready' | 'Reconciling' | 'Stalled';
   status: ConditionStatus;
   lastUpdateTime?: string;
   lastTransitionTime?: string;
@@ -287,6 +290,8 @@ export interface CanaryCondition {
 }
 
 export interface CanaryStatus {
+  /** The metadata.generation this status answers (kstatus: a lagging one is InProgress). */
+  observedGeneration?: number;
   phase?: CanaryPhase;
   failedChecks?: number;
   canaryWeight?: number;

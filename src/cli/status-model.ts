@@ -156,7 +156,7 @@ export function canaryView(canary: Canary, now: Date, options: ViewOptions = {})
   const annotations = canary.metadata.annotations ?? {};
   const parsed = parseState(annotations[ANNOTATION_STATE]);
   const state = parsed.state;
-  const status = parsed.kind === 'ok' ? projectStatus(state, spec, now, stepOptions) : unsteppedStatus(canary);
+  const status = parsed.kind === 'ok' ? projectStatus(state, spec, now, stepOptions, canary.metadata.generation) : unsteppedStatus(canary);
   const pendingAction = pendingActionOf(annotations[ANNOTATION_ACTION], state);
   const estimate: Estimate =
     options.estimate === false ? { kind: 'none', why: 'not estimated' } : estimatePromotion(canary, state, now, { stepOptions, ...(options.cache ? { cache: options.cache } : {}) });

@@ -128,9 +128,12 @@ async function writeState(ctx: ApplyContext, state: State): Promise<boolean> {
   }
 }
 
-/** Flagger's status fields, written when they differ; a conflict is left to the next pass. */
+/**
+ * Flagger's status fields and kstatus's, written when they differ (a spec edit alone changes
+ * observedGeneration, so it is written on the next pass); a conflict is left to the next pass.
+ */
 async function writeStatus(ctx: ApplyContext, state: State): Promise<void> {
-  const status = projectStatus(state, ctx.canary.spec, ctx.now, ctx.scope.stepOptions);
+  const status = projectStatus(state, ctx.canary.spec, ctx.now, ctx.scope.stepOptions, ctx.canary.metadata.generation);
   if (canonicalJson(status) === canonicalJson(ctx.canary.status ?? {})) return;
   try {
     ctx.canary = await ctx.scope.view.replaceStatus({ ...ctx.canary, status });

@@ -7,8 +7,9 @@
 
 import type { EffectiveMetric, EffectiveWebhook } from '../api/defaults.js';
 import type { WebhookType } from '../api/types.js';
-import type { CheckResults, HookResult, MetricResult } from './observations.js';
+import type { CheckResults } from './observations.js';
 import type { Phase } from './state.js';
+import type { Checker } from './checker.js';
 import { recordCheck, runChecksum, type Tick } from './tick.js';
 
 /** The gate webhooks plan() may ask for; post-rollout and event hooks are actions instead. */
@@ -36,11 +37,7 @@ export interface Checks {
   metrics: MetricCheck[];
 }
 
-export interface Checker {
-  hook(hook: EffectiveWebhook, phase: Phase, checksum: string): HookResult;
-  /** 'pass' from the probe: carry on without judging. */
-  metric(metric: EffectiveMetric): MetricResult | 'pass' | undefined;
-}
+export type { Checker } from './checker.js';
 
 const NOT_RUN = 'no result: the runner did not run this check';
 

@@ -3,11 +3,10 @@ export { step, plan, type StepResult } from './step.js';
 export { intent, targets, type Action, type ActionKind, type TargetAction } from './actions.js';
 export type { Checks, HookCheck, MetricCheck, GateHookType } from './checks.js';
 export * from './observations.js';
+export { parseState, serializeState, type ParsedState } from './state-codec.js';
+export { projectStatus } from './status.js';
 export {
-  parseState,
-  serializeState,
   freshState,
-  projectStatus,
   isAllowedTransition,
   ALLOWED_TRANSITIONS,
   STATE_VERSION,
@@ -15,10 +14,9 @@ export {
   type Phase,
   type Routes,
   type Reason,
-  type ParsedState,
   type CheckRecord,
   type TransitionRecord,
   type WaitKind,
 } from './state.js';
-export type { StepOptions } from './tick.js';
+export type { StepOptions } from './options.js';
 export { simulate, createDriver, type Simulation, type SimulateOptions, type TimelineEntry, type Driver, type DriverOptions } from './simulate.js';

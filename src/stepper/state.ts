@@ -5,11 +5,11 @@
 // Compatibility rule for the schema: add optional fields freely; anything else bumps
 // STATE_VERSION, and parseState() treats an unknown version as corrupt (a fresh state that
 // re-initialises from the cluster, where the stable revision is also recorded).
+//
+// A leaf: the types and rules of the state, importing only api/. Its codec is state-codec.ts, its
+// projection as the Canary's status is status.ts.
 
 import type { AlertSeverity, CanaryPhase } from '../api/types.js';
-import { decodeState } from './state-decode.js';
-
-export { projectStatus } from './status.js';
 
 export const STATE_VERSION = 1;
 /** Bounds that keep the annotation far below the 256 KiB limit on all annotations of an object. */
@@ -183,35 +183,6 @@ export function freshState(recoveredFrom?: string): State {
     transitions: [],
     ...(recoveredFrom === undefined ? {} : { recoveredFrom }),
   };
-}
-
-export type ParsedState =
-  | { kind: 'ok'; state: State }
-  | { kind: 'empty'; state: State }
-  | { kind: 'corrupt'; state: State; reason: string };
-
-/**
- * Reads the annotation. Never throws: no annotation gives a fresh state; garbage, a wrong shape or
- * an unknown schema version gives a fresh state carrying the reason (the runner logs it, the next
- * step emits it as a Warning event and re-initialises from the cluster).
- */
-export function parseState(text: string | undefined | null): ParsedState {
-  if (text === undefined || text === null || text.trim() === '') return { kind: 'empty', state: freshState() };
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    const reason = `not JSON: ${error instanceof Error ? error.message : String(error)}`;
-    return { kind: 'corrupt', state: freshState(reason), reason };
-  }
-  const decoded = decodeState(raw);
-  if (typeof decoded === 'string') return { kind: 'corrupt', state: freshState(decoded), reason: decoded };
-  return { kind: 'ok', state: decoded };
-}
-
-/** The annotation's value. Stable key order (the object's), no whitespace. */
-export function serializeState(state: State): string {
-  return JSON.stringify(state);
 }
 
 /** Appends with a bound, dropping the oldest. */

@@ -3,12 +3,12 @@
 // The draft is a private copy; step() hands out the finished state and never touches its input.
 
 import { effectiveAnalysis, type EffectiveAnalysis } from '../api/defaults.js';
-import type { ProviderName } from '../api/providers.js';
 import { templateRevision } from '../api/revision.js';
 import type { AlertSeverity, CanarySpec } from '../api/types.js';
 import type { Action, EventAction } from './actions.js';
-import type { Checker } from './checks.js';
+import type { Checker } from './checker.js';
 import type { Observations } from './observations.js';
+import type { StepOptions } from './options.js';
 import {
   HUMAN_WAITS,
   OUTBOX_LIMIT,
@@ -22,17 +22,7 @@ import {
   type WaitKind,
 } from './state.js';
 
-/** Config-like inputs of the stepper (flags), not of the Canary. */
-export interface StepOptions {
-  /** `--mesh-provider`: the provider of canaries without spec.provider (default istio). */
-  meshProvider?: ProviderName;
-  /** `--metrics-server`. */
-  metricsServer?: string;
-  /** How soon waits on the cluster (bootstrap, finalization) are looked at again; capped by the interval. Default 5s. */
-  pollIntervalMs?: number;
-  /** How long a canary may wait on people (approval gates, `davy pause`) before it fails. Default 24h. */
-  humanWaitTimeoutMs?: number;
-}
+export type { StepOptions } from './options.js';
 
 export const DEFAULT_POLL_INTERVAL_MS = 5_000;
 export const DEFAULT_HUMAN_WAIT_TIMEOUT_MS = 24 * 60 * 60 * 1000;

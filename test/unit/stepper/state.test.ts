@@ -4,12 +4,11 @@ import {
   PHASES,
   STATE_VERSION,
   freshState,
-  parseState,
-  projectStatus,
-  serializeState,
   type Phase,
   type State,
 } from '../../../src/stepper/state.js';
+import { parseState, serializeState } from '../../../src/stepper/state-codec.js';
+import { projectStatus } from '../../../src/stepper/status.js';
 import { parseActionAnnotation } from '../../../src/stepper/observations.js';
 import { canary, released, toEnd } from './driver.js';
 

@@ -1,7 +1,7 @@
-// Decoding the state annotation from untrusted JSON. The core fields must be right or the whole
-// state is refused (a fresh state is safer than a half-understood one); history, records and
-// other optional fields that do not fit are dropped one by one, never guessed.
-// (state.ts and this module import each other; nothing here reads state.ts at load time.)
+// The state annotation's codec: serializing, and parsing and decoding it from untrusted JSON. The
+// core fields must be right or the whole state is refused (a fresh state is safer than a
+// half-understood one); history, records and other optional fields that do not fit are dropped
+// one by one, never guessed. state.ts is the leaf this builds on; it imports nothing back.
 
 import { ALERT_SEVERITIES, type AlertSeverity } from '../api/types.js';
 import {
@@ -18,6 +18,7 @@ import {
   type Wait,
   type WaitKind,
   WAIT_KINDS,
+  freshState,
 } from './state.js';
 
 type Json = Record<string, unknown>;
@@ -165,4 +166,33 @@ export function decodeState(raw: unknown): State | string {
     state.lastPromotion = { revision: str(raw.lastPromotion.revision) ?? '', at: str(raw.lastPromotion.at) ?? '' };
   }
   return state;
+}
+
+export type ParsedState =
+  | { kind: 'ok'; state: State }
+  | { kind: 'empty'; state: State }
+  | { kind: 'corrupt'; state: State; reason: string };
+
+/**
+ * Reads the annotation. Never throws: no annotation gives a fresh state; garbage, a wrong shape or
+ * an unknown schema version gives a fresh state carrying the reason (the runner logs it, the next
+ * step emits it as a Warning event and re-initialises from the cluster).
+ */
+export function parseState(text: string | undefined | null): ParsedState {
+  if (text === undefined || text === null || text.trim() === '') return { kind: 'empty', state: freshState() };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    const reason = `not JSON: ${error instanceof Error ? error.message : String(error)}`;
+    return { kind: 'corrupt', state: freshState(reason), reason };
+  }
+  const decoded = decodeState(raw);
+  if (typeof decoded === 'string') return { kind: 'corrupt', state: freshState(decoded), reason: decoded };
+  return { kind: 'ok', state: decoded };
+}
+
+/** The annotation's value. Stable key order (the object's), no whitespace. */
+export function serializeState(state: State): string {
+  return JSON.stringify(state);
 }

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds test/kstatus (the real kstatus library behind a stdin/stdout program, for the tests) into
+# the cache, keyed by the Go version and a hash of the program's sources, so it is built once and
+# again only when test/kstatus changes. Prints the binary's path on stdout.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CACHE=${DAVY_CACHE:-$HOME/.cache/davy}
+GO=${GO:-go}
+command -v "$GO" >/dev/null || { echo "build-kstatus: Go is required (1.24+)" >&2; exit 1; }
+export GOTOOLCHAIN=local GOWORK=off GOFLAGS=-buildvcs=false CGO_ENABLED=0
+
+key=$(cat test/kstatus/go.mod test/kstatus/go.sum test/kstatus/*.go | sha256sum | cut -c1-12)
+out="$CACHE/bin/kstatus-$key-$("$GO" env GOVERSION)/kstatus"
+if [ ! -x "$out" ]; then
+  echo "build-kstatus: building $out" >&2
+  mkdir -p "$(dirname "$out")"
+  (cd test/kstatus && nice -n 10 "$GO" build -trimpath -ldflags='-s -w' -o "$out.tmp" .)
+  mv "$out.tmp" "$out"
+fi
+echo "$out"

@@ -1,0 +1,14 @@
+// The stepper's config-like inputs (flags), not the Canary's: a leaf every part of the core may
+// import, so none has to import tick.ts for it.
+import type { ProviderName } from '../api/providers.js';
+
+export interface StepOptions {
+  /** `--mesh-provider`: the provider of canaries without spec.provider (default istio). */
+  meshProvider?: ProviderName;
+  /** `--metrics-server`. */
+  metricsServer?: string;
+  /** How soon waits on the cluster (bootstrap, finalization) are looked at again; capped by the interval. Default 5s. */
+  pollIntervalMs?: number;
+  /** How long a canary may wait on people (approval gates, `davy pause`) before it fails. Default 24h. */
+  humanWaitTimeoutMs?: number;
+}
