@@ -10,7 +10,7 @@
 import { effectiveAnalysis, type EffectiveService } from '../api/defaults.js';
 import { parseDuration } from '../api/durations.js';
 import type { GatewayApiProvider } from '../api/providers.js';
-import type { Canary, CorsPolicy, HeaderOperations, HTTPMatchRequest, StringMatch } from '../api/types.js';
+import type { Canary, CorsPolicy, GatewayParentReference, HeaderOperations, HTTPMatchRequest, StringMatch } from '../api/types.js';
 import type { KubeObject } from '../kube/client.js';
 import { fail, ok, type Result } from '../workloads/result.js';
 import type { Routes } from './router.js';
@@ -21,14 +21,8 @@ export const GATEWAY_API_VERSION: Record<GatewayApiProvider, string> = {
   'gatewayapi:v1beta1': `${GATEWAY_GROUP}/v1beta1`,
 };
 
-export interface ParentReference {
-  group?: string;
-  kind?: string;
-  namespace?: string;
-  name: string;
-  sectionName?: string;
-  port?: number;
-}
+/** A parentRef: the same shape as the Canary's gatewayRefs. */
+export type ParentReference = GatewayParentReference;
 
 export interface BackendRef {
   group?: string;

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import type { Canary } from '../../../src/api/types.js';
 import type { KubeObject } from '../../../src/kube/client.js';
+import type { HTTPRoute } from '../../../src/routers/gatewayapi-spec.js';
 import { MemoryKube } from '../../support/memory-kube.js';
 
 export type TutorialFile =
@@ -37,4 +38,12 @@ export function gatewayExample(file: TutorialFile = 'podinfo-canary', provider: 
   deployment.metadata.namespace = canary.metadata.namespace ?? '';
   const kube = new MemoryKube().seed(canary as unknown as KubeObject, deployment);
   return { kube, canary };
+}
+
+/** The user's HTTPRoute of the routeRef tests (test/fixtures/routers), in `namespace`. */
+export function storefrontRoute(namespace: string): HTTPRoute {
+  const text = readFileSync(new URL('../../fixtures/routers/gatewayapi-storefront-httproute.yaml', import.meta.url), 'utf8');
+  const route = parseAllDocuments(text)[0]!.toJS() as HTTPRoute;
+  route.metadata.namespace = namespace;
+  return route;
 }

@@ -5,41 +5,20 @@ import { gatewayApiRouter } from '../../../src/routers/gatewayapi.js';
 import type { HTTPRoute, HTTPRouteSpec } from '../../../src/routers/gatewayapi-spec.js';
 import { ANNOTATION_ADOPTED } from '../../../src/workloads/keys.js';
 import { names, problem, value, versions } from './cluster.js';
-import { gatewayExample } from './gatewayapi-fixtures.js';
+import { gatewayExample, storefrontRoute } from './gatewayapi-fixtures.js';
 
 const V1 = 'gateway.networking.k8s.io/v1';
 const storefrontRef = { apiVersion: V1, kind: 'HTTPRoute', name: 'storefront', namespace: 'test' };
-
-/** The user's route: filters, a timeout and two rules, one of them to another Service. */
-const userSpec = (): HTTPRouteSpec => ({
-  parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'public', namespace: 'edge', sectionName: 'https' }],
-  hostnames: ['shop.example.com'],
-  rules: [
-    {
-      matches: [{ path: { type: 'PathPrefix', value: '/api' } }],
-      filters: [
-        { type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'x-tenant', value: 'shop' }] } },
-        { type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } },
-      ],
-      timeouts: { request: '10s' },
-      backendRefs: [{ group: '', kind: 'Service', name: 'podinfo', port: 9898, weight: 1 }],
-    },
-    {
-      matches: [{ path: { type: 'PathPrefix', value: '/static' } }],
-      backendRefs: [{ group: '', kind: 'Service', name: 'static-files', port: 80, weight: 1 }],
-    },
-  ],
-});
 
 function storefront(edit: (spec: HTTPRouteSpec) => void = () => undefined) {
   const ex = gatewayExample('podinfo-canary');
   const canary: Canary = ex.canary;
   const { gatewayRefs: _refs, hosts: _hosts, ...service } = canary.spec.service;
   canary.spec.service = { ...service, routeRef: { name: 'storefront' } };
-  const spec = userSpec();
+  const route = storefrontRoute('test');
+  const spec = route.spec!;
   edit(spec);
-  const metadata = { name: 'storefront', namespace: 'test', labels: { team: 'shop' }, annotations: { 'example.com/owner': 'web' } };
-  ex.kube.seed({ apiVersion: V1, kind: 'HTTPRoute', metadata, spec });
+  ex.kube.seed(route);
   return { ...ex, router: gatewayApiRouter('gatewayapi:v1')({ kube: ex.kube }), original: structuredClone(spec) };
 }
 
