@@ -69,6 +69,19 @@ describe('gatewayapi router (Flagger\'s Gateway API tutorial)', () => {
     });
   }
 
+  it('when promotion is gradual (stepWeightPromotion 20 from 50/50), then the route shifts back 70/30, 90/10, 100/0 as Flagger\'s does', async () => {
+    const ex = podinfo('podinfo-canary', (c) => { c.spec.analysis!.stepWeightPromotion = 20; });
+    // Flagger: primaryWeight += stepWeightPromotion from 100 - maxWeight, capped at 100.
+    expect(effectiveAnalysis(ex.canary.spec).promotionWeights).to.deep.equal([70, 90, 100]);
+    await value(ex.router.setRoutes(ex.canary, { primary: 50, canary: 50, mirror: false }));
+    const seen = [];
+    for (const primary of effectiveAnalysis(ex.canary.spec).promotionWeights) {
+      await value(ex.router.setRoutes(ex.canary, { primary, canary: 100 - primary, mirror: false }));
+      seen.push(weightsOf(routeOf(ex)?.spec));
+    }
+    expect(seen).to.deep.equal([70, 90, 100].map((p) => [['podinfo-primary', p], ['podinfo-canary', 100 - p]]));
+  });
+
   it('when the tutorial\'s A/B canary iterates, then matched requests go to the canary and the rest stays on the stable pods', async () => {
     const ex = podinfo('podinfo-ab-canary');
     await value(ex.router.setRoutes(ex.canary, { primary: 0, canary: 100, mirror: false }));
