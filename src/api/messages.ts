@@ -35,6 +35,17 @@ export const MESSAGES = {
   targetPort: 'must be a port number between 1 and 65535 or a port name (IANA_SVC_NAME: at most 15 lowercase letters, digits and \'-\', with at least one letter)',
   delegationExclusive: 'must be empty when delegation is true',
 
+  // Gateway API (gatewayapi:v1, gatewayapi:v1beta1)
+  gatewayRefsRequired: 'Gateway API needs the Gateways the HTTPRoute attaches to (or routeRef, an existing HTTPRoute)',
+  gatewayKind: 'must be a kind: a letter, then letters, digits and \'-\', at most 63 characters',
+  hostname: 'must be a hostname as an HTTPRoute takes it: a DNS-1123 subdomain, optionally starting with "*.", not an IP address',
+  httpRouteMatch: 'an HTTPRoute cannot express this match',
+  notInHttpRoute: 'an HTTPRoute match has no such field: the match would be dropped',
+  servicePortRequired: 'a Service backendRef needs a port (the HTTPRoute CRD refuses it otherwise)',
+  corsOriginPatterns: 'Gateway API CORS takes plain origins, not patterns: use allowOrigin',
+  routeRefKeepsRoute: 'must be empty when routeRef is set: the referenced HTTPRoute keeps its own parentRefs, hostnames, matches, filters and timeouts, and Davy changes only its weights',
+  routeRefWeightsOnly: '{feature} needs rules of Davy\'s own, and with routeRef Davy changes only the weights of the referenced HTTPRoute',
+
   // durations
   duration: 'must be a duration such as "30s", "1m" or "1m30s" (units ns, us, ms, s, m, h)',
   durationPositive: 'must be a duration greater than zero',

@@ -30,8 +30,12 @@ export type ProviderName = (typeof FLAGGER_PROVIDERS)[number];
 export const TRAFFIC_SPLIT_PROVIDERS = ['osm', 'linkerd', 'smi:v1alpha1', 'smi:v1alpha2', 'smi:v1alpha3'] as const satisfies readonly ProviderName[];
 export type TrafficSplitProvider = (typeof TRAFFIC_SPLIT_PROVIDERS)[number];
 
+/** Gateway API: one router, the HTTPRoute API version differs. */
+export const GATEWAY_API_PROVIDERS = ['gatewayapi:v1', 'gatewayapi:v1beta1'] as const satisfies readonly ProviderName[];
+export type GatewayApiProvider = (typeof GATEWAY_API_PROVIDERS)[number];
+
 /** The providers Davy routes today. The others are refused as "not supported yet by Davy". */
-export const DAVY_PROVIDERS = ['kubernetes', 'istio', ...TRAFFIC_SPLIT_PROVIDERS] as const satisfies readonly ProviderName[];
+export const DAVY_PROVIDERS = ['kubernetes', 'istio', ...TRAFFIC_SPLIT_PROVIDERS, ...GATEWAY_API_PROVIDERS] as const satisfies readonly ProviderName[];
 export type DavyProvider = (typeof DAVY_PROVIDERS)[number];
 
 /** What a routed provider can do. `weights: false` means blue/green only (no traffic split). */
@@ -55,6 +59,8 @@ export const PROVIDER_CAPABILITIES: Record<DavyProvider, ProviderCapabilities> =
   'smi:v1alpha1': SPLIT_ONLY,
   'smi:v1alpha2': SPLIT_ONLY,
   'smi:v1alpha3': SPLIT_ONLY,
+  'gatewayapi:v1': { weights: true, abMatch: true, mirror: true, sessionAffinity: true },
+  'gatewayapi:v1beta1': { weights: true, abMatch: true, mirror: true, sessionAffinity: true },
 };
 
 /** The routed providers that honour a capability, for error messages. */
@@ -117,6 +123,9 @@ export const isDavyProvider = (value: unknown): value is DavyProvider =>
 
 export const isTrafficSplitProvider = (value: unknown): value is TrafficSplitProvider =>
   typeof value === 'string' && (TRAFFIC_SPLIT_PROVIDERS as readonly string[]).includes(value);
+
+export const isGatewayApiProvider = (value: unknown): value is GatewayApiProvider =>
+  typeof value === 'string' && (GATEWAY_API_PROVIDERS as readonly string[]).includes(value);
 
 /** The provider a canary runs with: its own, else the stepper's --mesh-provider, else istio. */
 export const resolveProvider = (specProvider: ProviderName | undefined, meshProvider?: ProviderName): ProviderName =>

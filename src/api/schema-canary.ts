@@ -13,6 +13,7 @@ import {
   headers,
   httpMatchRequest,
   mirrorFilter,
+  routeReference,
   trafficPolicy,
 } from './schema-routing.js';
 
@@ -61,6 +62,7 @@ const service = (): Schema =>
       backendTimeout: str('Per-backend request timeout (Gateway API)'),
       gateways: arr(str(), 'Istio gateways (default mesh)'),
       gatewayRefs: arr(gatewayParentRef(), 'Gateway API parent references', 32),
+      routeRef: routeReference(),
       hosts: arr(str(), 'Host names of the service'),
       delegation: bool('Generate an Istio delegate VirtualService'),
       trafficPolicy: trafficPolicy(),

@@ -139,6 +139,20 @@ export const gatewayParentRef = (): Schema =>
     { required: ['name'] },
   );
 
+/** Davy's addition, spec.service.routeRef: the user's HTTPRoute, in the Canary's namespace. */
+export const routeReference = (): Schema =>
+  obj(
+    {
+      group: str('API group of the route (default gateway.networking.k8s.io)'),
+      kind: str('Kind of the route (default HTTPRoute)'),
+      name: str('Name of the HTTPRoute in the Canary\'s namespace'),
+    },
+    {
+      description: 'Davy addition: an existing HTTPRoute in which Davy sets only the weights of the rules sending to the apex service, restored on deletion (instead of generating one)',
+      required: ['name'],
+    },
+  );
+
 export const mirrorFilter = (): Schema =>
   obj(
     {

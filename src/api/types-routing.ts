@@ -14,6 +14,18 @@ export interface GatewayParentReference {
   port?: number;
 }
 
+/**
+ * Davy's addition (spec.service.routeRef): an existing HTTPRoute in the Canary's namespace in which
+ * Davy sets only the weights of the rules that send to the apex Service, instead of generating one.
+ * Shaped like Gateway API's own local references (a policy's targetRef): group and kind default
+ * to gateway.networking.k8s.io and HTTPRoute.
+ */
+export interface RouteReference {
+  group?: string;
+  kind?: string;
+  name: string;
+}
+
 export interface HTTPRequestMirrorFilter {
   backendRef: { group?: string; kind?: string; name: string; namespace?: string; port?: number };
 }

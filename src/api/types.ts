@@ -1,5 +1,5 @@
 // The flagger.app/v1beta1 kinds as Davy reads them: Canary, MetricTemplate, AlertProvider.
-// Field names and meanings are Flagger's (reference/flagger-compat.md §1, §2, §7, §8, §9); the two
+// Field names and meanings are Flagger's (reference/flagger-compat.md §1, §2, §7, §8, §9); the
 // fields Davy adds are marked "Davy addition". Everything is optional unless Flagger requires it,
 // and nothing here is trusted: the validator checks an `unknown` before anything is cast to these.
 
@@ -14,6 +14,7 @@ import type {
   HTTPRewrite,
   IstioHeaders,
   IstioTrafficPolicy,
+  RouteReference,
 } from './types-routing.js';
 
 export type * from './types-routing.js';
@@ -128,6 +129,8 @@ export interface CanaryService {
   gateways?: string[];
   /** Gateway API parentRefs. */
   gatewayRefs?: GatewayParentReference[];
+  /** Davy's addition: the user's HTTPRoute to set weights in, instead of generating one. */
+  routeRef?: RouteReference;
   hosts?: string[];
   delegation?: boolean;
   trafficPolicy?: IstioTrafficPolicy;

@@ -23,6 +23,7 @@ const FIELD_READERS: Record<string, readonly ProviderName[]> = {
   timeout: ['istio', 'contour', 'appmesh', 'appmesh:v1beta2', 'gatewayapi:v1'],
   backendTimeout: ['gatewayapi:v1'],
   gatewayRefs: ['gatewayapi:v1', 'gatewayapi:v1beta1'],
+  routeRef: ['gatewayapi:v1', 'gatewayapi:v1beta1'],
   mirror: ['gatewayapi:v1', 'gatewayapi:v1beta1'],
   meshName: ['appmesh'],
   backends: ['appmesh', 'appmesh:v1beta2'],

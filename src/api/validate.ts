@@ -17,6 +17,7 @@ import { checkAnalysis } from './validate-analysis.js';
 import { checkAutoscalerRef, checkProvider, checkScalars, checkTargetRef } from './validate-canary.js';
 import { checkSubdomain, SERVICE_NAME_MAX } from './validate-common.js';
 import { asRecord, asString, isSet, Report, type CanaryContext, type Json } from './validate-context.js';
+import { checkGatewayApi } from './validate-gatewayapi.js';
 import { checkAlerts, checkWebhooks } from './validate-hooks.js';
 import { checkMetrics } from './validate-metrics.js';
 import { checkService } from './validate-service.js';
@@ -147,6 +148,7 @@ function checkCanarySpec(spec: Json, report: Report, options: ValidateOptions): 
   checkTargetRef(spec, report);
   checkAutoscalerRef(spec, report);
   checkService(ctx);
+  checkGatewayApi(ctx);
   const intervalMs = checkAnalysis(ctx);
   const analysis = asRecord(spec.analysis);
   if (analysis) {

@@ -26,6 +26,8 @@ const KNOWN: Record<string, Record<string, [plural: string, namespaced: boolean]
   'split.smi-spec.io/v1alpha1': { TrafficSplit: ['trafficsplits', true] },
   'split.smi-spec.io/v1alpha2': { TrafficSplit: ['trafficsplits', true] },
   'split.smi-spec.io/v1alpha3': { TrafficSplit: ['trafficsplits', true] },
+  'gateway.networking.k8s.io/v1': { HTTPRoute: ['httproutes', true] },
+  'gateway.networking.k8s.io/v1beta1': { HTTPRoute: ['httproutes', true] },
   'events.k8s.io/v1': { Event: ['events', true] },
   'batch/v1': { Job: ['jobs', true], CronJob: ['cronjobs', true] },
   'policy/v1': { PodDisruptionBudget: ['poddisruptionbudgets', true] },

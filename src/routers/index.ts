@@ -1,6 +1,7 @@
 // The router registry: one factory per provider Davy routes. The Record type makes a provider
 // added to DAVY_PROVIDERS without a router here a compile error.
 import type { DavyProvider } from '../api/providers.js';
+import { gatewayApiRouter } from './gatewayapi.js';
 import { istioRouter } from './istio.js';
 import { kubernetesRouter } from './kubernetes.js';
 import type { Router, RouterDeps, RouterFactory } from './router.js';
@@ -14,6 +15,8 @@ export const ROUTERS: Readonly<Record<DavyProvider, RouterFactory>> = {
   'smi:v1alpha1': trafficSplitRouter('smi:v1alpha1'),
   'smi:v1alpha2': trafficSplitRouter('smi:v1alpha2'),
   'smi:v1alpha3': trafficSplitRouter('smi:v1alpha3'),
+  'gatewayapi:v1': gatewayApiRouter('gatewayapi:v1'),
+  'gatewayapi:v1beta1': gatewayApiRouter('gatewayapi:v1beta1'),
 };
 
 export function createRouter(provider: DavyProvider, deps: RouterDeps): Router {

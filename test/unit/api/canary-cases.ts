@@ -90,11 +90,11 @@ export const canaryCases: InvalidCase[] = [
   { rule: 'unknown provider', when: 'the provider is foo', fixture: ISTIO, mutate: (d) => (d.spec.provider = 'foo'), errors: [`spec.provider: Unsupported value: "foo": supported values: ${DAVY_PROVIDER_LIST}`] },
   { rule: 'notSupportedYet (provider)', when: 'the provider is nginx', fixture: ISTIO, mutate: (d) => (d.spec.provider = 'nginx'), errors: [`spec.provider: Unsupported value: "nginx": not supported yet by Davy; supported values: ${DAVY_PROVIDER_LIST}`] },
   {
-    rule: 'notSupportedYet (provider)',
-    when: 'the provider is gatewayapi:v1',
+    rule: 'gatewayRefsRequired',
+    when: 'the provider is gatewayapi:v1 and the service names no Gateway',
     fixture: ISTIO,
     mutate: (d) => (d.spec.provider = 'gatewayapi:v1'),
-    errors: [`spec.provider: Unsupported value: "gatewayapi:v1": not supported yet by Davy; supported values: ${DAVY_PROVIDER_LIST}`],
+    errors: ['spec.service.gatewayRefs: Required value: Gateway API needs the Gateways the HTTPRoute attaches to (or routeRef, an existing HTTPRoute)'],
   },
 
   // target and autoscaler
@@ -265,7 +265,7 @@ export const canaryCases: InvalidCase[] = [
     when: 'an OSM canary mirrors traffic',
     fixture: ISTIO,
     mutate: (d) => { d.spec.provider = 'osm'; analysis(d).mirror = true; },
-    errors: ['spec.analysis.mirror: Forbidden: traffic mirroring is supported only by provider istio; the canary runs with provider osm'],
+    errors: ['spec.analysis.mirror: Forbidden: traffic mirroring is supported only by provider istio, gatewayapi:v1, gatewayapi:v1beta1; the canary runs with provider osm'],
   },
   { rule: 'mirrorWeightNeedsMirror', when: 'mirrorWeight is set without mirror', fixture: ISTIO, mutate: (d) => (analysis(d).mirrorWeight = 50), errors: ['spec.analysis.mirrorWeight: Forbidden: applies only when mirror is true'] },
   { rule: 'percentRange', when: 'mirrorWeight is 120', fixture: ISTIO, mutate: (d) => { analysis(d).mirror = true; analysis(d).mirrorWeight = 120; }, errors: ['spec.analysis.mirrorWeight: Invalid value: 120: must be between 0 and 100, inclusive'] },
@@ -275,14 +275,14 @@ export const canaryCases: InvalidCase[] = [
     when: 'a Linkerd canary has A/B match conditions',
     fixture: AB,
     mutate: (d) => (d.spec.provider = 'linkerd'),
-    errors: ['spec.analysis.match: Forbidden: A/B routing on match is supported only by provider istio; the canary runs with provider linkerd'],
+    errors: ['spec.analysis.match: Forbidden: A/B routing on match is supported only by provider istio, gatewayapi:v1, gatewayapi:v1beta1; the canary runs with provider linkerd'],
   },
   {
     rule: 'providerCapability (match)',
     when: 'a kubernetes canary has A/B match conditions',
     fixture: AB,
     mutate: (d) => (d.spec.provider = 'kubernetes'),
-    errors: ['spec.analysis.match: Forbidden: A/B routing on match is supported only by provider istio; the canary runs with provider kubernetes'],
+    errors: ['spec.analysis.match: Forbidden: A/B routing on match is supported only by provider istio, gatewayapi:v1, gatewayapi:v1beta1; the canary runs with provider kubernetes'],
   },
   {
     rule: 'matchNeedsIterations',
@@ -317,7 +317,7 @@ export const canaryCases: InvalidCase[] = [
     when: 'an OSM canary asks for session affinity',
     fixture: ISTIO,
     mutate: (d) => { d.spec.provider = 'osm'; delete d.spec.service.gateways; delete d.spec.service.retries; analysis(d).sessionAffinity = { cookieName: 'canary' }; },
-    errors: ['spec.analysis.sessionAffinity: Forbidden: session affinity is supported only by provider istio; the canary runs with provider osm'],
+    errors: ['spec.analysis.sessionAffinity: Forbidden: session affinity is supported only by provider istio, gatewayapi:v1, gatewayapi:v1beta1; the canary runs with provider osm'],
   },
   { rule: 'cookieName', when: 'the cookie name has a space', fixture: ISTIO, mutate: (d) => (analysis(d).sessionAffinity = { cookieName: 'my cookie' }), errors: ['spec.analysis.sessionAffinity: Forbidden: session affinity is not supported yet by Davy (it would be accepted and ignored)', `spec.analysis.sessionAffinity.cookieName: Invalid value: "my cookie": ${COOKIE}`] },
   {

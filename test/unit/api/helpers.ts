@@ -49,4 +49,4 @@ export interface InvalidCase {
 }
 
 export const long = (n: number, c = 'a'): string => c.repeat(n);
-export const DAVY_PROVIDER_LIST = '"kubernetes", "istio", "osm", "linkerd", "smi:v1alpha1", "smi:v1alpha2", "smi:v1alpha3"';
+export const DAVY_PROVIDER_LIST = '"kubernetes", "istio", "osm", "linkerd", "smi:v1alpha1", "smi:v1alpha2", "smi:v1alpha3", "gatewayapi:v1", "gatewayapi:v1beta1"';

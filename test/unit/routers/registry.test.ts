@@ -3,9 +3,12 @@ import fc from 'fast-check';
 import { DAVY_PROVIDERS, PROVIDER_CAPABILITIES, type DavyProvider } from '../../../src/api/providers.js';
 import { ROUTERS, createRouter, type Routes } from '../../../src/routers/index.js';
 import { example, value, versions } from './cluster.js';
+import { gatewayExample } from './gatewayapi-fixtures.js';
 
 function cluster(provider: DavyProvider) {
-  const ex = provider === 'istio' ? example('reviews-canary-istio', 'reviews-deployment') : example('podinfo-canary-osm', 'podinfo-deployment');
+  const ex = provider === 'istio' ? example('reviews-canary-istio', 'reviews-deployment')
+    : provider.startsWith('gatewayapi') ? gatewayExample()
+    : example('podinfo-canary-osm', 'podinfo-deployment');
   ex.canary.spec.provider = provider;
   return { ...ex, router: createRouter(provider, { kube: ex.kube }) };
 }
