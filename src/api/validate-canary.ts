@@ -4,6 +4,7 @@
 import { warnIgnoredByProvider } from './validate-service.js';
 import { checkSubdomain, checkUrl } from './validate-common.js';
 import { FieldPath } from './field-errors.js';
+import { message } from './messages.js';
 import { DAVY_PROVIDERS, isDavyProvider, isProviderName, resolveProvider, type ProviderName } from './providers.js';
 import { asInteger, asRecord, asString, isSet, type CanaryContext, type Json, type Report } from './validate-context.js';
 import { DNS1123_SUBDOMAIN_MAX } from './names.js';
@@ -78,7 +79,7 @@ export function checkAutoscalerRef(spec: Json, report: Report): void {
   }
 }
 
-/** ingressRef, routeRef and upstreamRef belong to routers Davy does not run yet. */
+/** ingressRef, routeRef and upstreamRef: read by these providers only, and required by them. */
 const OTHER_ROUTER_REFS: Record<string, readonly ProviderName[]> = {
   ingressRef: ['nginx', 'skipper'],
   routeRef: ['apisix'],
@@ -93,5 +94,6 @@ export function checkScalars(ctx: CanaryContext): void {
   if (spec.revertOnDeletion === true) report.warn('revertOnDeletion');
   for (const [field, providers] of Object.entries(OTHER_ROUTER_REFS)) {
     if (isSet(spec[field])) warnIgnoredByProvider(ctx, SPEC.child(field), providers);
+    else if (ctx.provider && providers.includes(ctx.provider)) report.required(SPEC.child(field), message('routerRefRequired', { provider: ctx.provider }));
   }
 }

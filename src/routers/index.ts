@@ -3,7 +3,9 @@
 import type { DavyProvider } from '../api/providers.js';
 import { istioRouter } from './istio.js';
 import { kubernetesRouter } from './kubernetes.js';
+import { nginxRouter } from './nginx.js';
 import type { Router, RouterDeps, RouterFactory } from './router.js';
+import { skipperRouter } from './skipper.js';
 import { trafficSplitRouter } from './traffic-split.js';
 
 export const ROUTERS: Readonly<Record<DavyProvider, RouterFactory>> = {
@@ -14,6 +16,8 @@ export const ROUTERS: Readonly<Record<DavyProvider, RouterFactory>> = {
   'smi:v1alpha1': trafficSplitRouter('smi:v1alpha1'),
   'smi:v1alpha2': trafficSplitRouter('smi:v1alpha2'),
   'smi:v1alpha3': trafficSplitRouter('smi:v1alpha3'),
+  nginx: nginxRouter,
+  skipper: skipperRouter,
 };
 
 export function createRouter(provider: DavyProvider, deps: RouterDeps): Router {

@@ -7,8 +7,10 @@ import type { BuiltinObserver } from '../../api/providers.js';
 import { httpObserver } from './http.js';
 import { istioObserver } from './istio.js';
 import { linkerdObserver } from './linkerd.js';
+import { nginxObserver } from './nginx.js';
 import type { Observer } from './observer.js';
 import { osmObserver } from './osm.js';
+import { skipperObserver } from './skipper.js';
 
 export type { BuiltinQuery, Observer } from './observer.js';
 
@@ -20,8 +22,8 @@ export const OBSERVERS: Readonly<Record<BuiltinObserver, Observer | null>> = {
   appmesh: null,
   contour: null,
   gloo: null,
-  nginx: null,
-  skipper: null,
+  nginx: nginxObserver,
+  skipper: skipperObserver,
   traefik: null,
   kuma: null,
   apisix: null,

@@ -4,8 +4,16 @@ import { DAVY_PROVIDERS, PROVIDER_CAPABILITIES, type DavyProvider } from '../../
 import { ROUTERS, createRouter, type Routes } from '../../../src/routers/index.js';
 import { example, value, versions } from './cluster.js';
 
+/** Each provider's tutorial Canary, or the OSM one where the provider needs nothing more. */
+function exampleFor(provider: DavyProvider) {
+  if (provider === 'istio') return example('reviews-canary-istio', 'reviews-deployment');
+  if (provider === 'nginx') return example('podinfo-canary-nginx', 'podinfo-deployment', 'podinfo-ingress-nginx');
+  if (provider === 'skipper') return example('podinfo-canary-skipper', 'podinfo-deployment', 'podinfo-ingress-skipper');
+  return example('podinfo-canary-osm', 'podinfo-deployment');
+}
+
 function cluster(provider: DavyProvider) {
-  const ex = provider === 'istio' ? example('reviews-canary-istio', 'reviews-deployment') : example('podinfo-canary-osm', 'podinfo-deployment');
+  const ex = exampleFor(provider);
   ex.canary.spec.provider = provider;
   return { ...ex, router: createRouter(provider, { kube: ex.kube }) };
 }

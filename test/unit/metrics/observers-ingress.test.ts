@@ -1,0 +1,58 @@
+// The nginx and skipper builtin queries of Flagger's tutorials, rendered as the stepper sends them,
+// against the queries Flagger's observers build (flagger-compat §6).
+import { expect } from 'chai';
+import { effectiveAnalysis, type EffectiveMetric } from '../../../src/api/defaults.js';
+import { planMetric, type TemplateLookup } from '../../../src/metrics/evaluate.js';
+import { queryScope } from '../../../src/metrics/render.js';
+import { canary as tutorial, type FixtureFile } from '../../fixtures/routers/index.js';
+
+const noTemplates: TemplateLookup = { template: () => Promise.resolve(undefined), secretData: () => Promise.resolve(undefined) };
+
+async function plans(file: FixtureFile): Promise<Record<string, { query: string; scale: number }>> {
+  const canary = tutorial(file);
+  const analysis = effectiveAnalysis(canary.spec, { namespace: 'test' });
+  const out: Record<string, { query: string; scale: number }> = {};
+  for (const metric of analysis.metrics.filter((m: EffectiveMetric) => m.source === 'builtin')) {
+    const plan = await planMetric(queryScope(canary, analysis), analysis, metric, { lookup: noTemplates });
+    if (plan.kind !== 'ready') throw new Error(plan.message);
+    out[metric.name] = { query: plan.query, scale: plan.scale };
+  }
+  return out;
+}
+
+describe('observers: nginx and skipper tutorials', () => {
+  it('when the NGINX canary is rendered, then the canary upstream\'s requests on ingress podinfo are counted', async () => {
+    const sel = 'namespace="test", ingress="podinfo", canary!=""';
+    const rendered = await plans('podinfo-canary-nginx');
+    expect(rendered['request-success-rate']).to.deep.equal({
+      query: `sum(rate(nginx_ingress_controller_requests{${sel}, status!~"5.*"}[1m])) / sum(rate(nginx_ingress_controller_requests{${sel}}[1m])) * 100`,
+      scale: 1,
+    });
+  });
+
+  it('when the NGINX duration is planned, then it is the mean response time, seconds scaled to ms', async () => {
+    const canary = tutorial('podinfo-canary-nginx');
+    canary.spec.analysis!.metrics!.push({ name: 'request-duration', thresholdRange: { max: 500 }, interval: '30s' });
+    const analysis = effectiveAnalysis(canary.spec, { namespace: 'test' });
+    const plan = await planMetric(queryScope(canary, analysis), analysis, analysis.metrics[1]!, { lookup: noTemplates });
+    const sel = 'namespace="test", ingress="podinfo", canary!=""';
+    expect(plan).to.deep.include({
+      query: `sum(rate(nginx_ingress_controller_response_duration_seconds_sum{${sel}}[30s])) / sum(rate(nginx_ingress_controller_response_duration_seconds_count{${sel}}[30s]))`,
+      scale: 1000,
+    });
+  });
+
+  it('when the Skipper canary is rendered, then the canary Ingress\'s routes to podinfo-canary are selected', async () => {
+    const route = 'route=~"kube(ew)?_test__podinfo_canary__.*__podinfo_canary(_[0-9]+)?"';
+    expect(await plans('podinfo-canary-skipper')).to.deep.equal({
+      'request-success-rate': {
+        query: `sum(rate(skipper_response_duration_seconds_bucket{${route}, le="+Inf", code!~"5.."}[1m])) / sum(rate(skipper_response_duration_seconds_bucket{${route}, le="+Inf"}[1m])) * 100`,
+        scale: 1,
+      },
+      'request-duration': {
+        query: `sum(rate(skipper_serve_route_duration_seconds_sum{${route}}[1m])) / sum(rate(skipper_serve_route_duration_seconds_count{${route}}[1m]))`,
+        scale: 1000,
+      },
+    });
+  });
+});
