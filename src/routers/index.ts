@@ -1,11 +1,13 @@
 // The router registry: one factory per provider Davy routes. The Record type makes a provider
 // added to DAVY_PROVIDERS without a router here a compile error.
 import type { DavyProvider } from '../api/providers.js';
+import { contourRouter } from './contour.js';
 import { istioRouter } from './istio.js';
 import { kubernetesRouter } from './kubernetes.js';
 import { nginxRouter } from './nginx.js';
 import type { Router, RouterDeps, RouterFactory } from './router.js';
 import { skipperRouter } from './skipper.js';
+import { traefikRouter } from './traefik.js';
 import { trafficSplitRouter } from './traffic-split.js';
 
 export const ROUTERS: Readonly<Record<DavyProvider, RouterFactory>> = {
@@ -18,6 +20,8 @@ export const ROUTERS: Readonly<Record<DavyProvider, RouterFactory>> = {
   'smi:v1alpha3': trafficSplitRouter('smi:v1alpha3'),
   nginx: nginxRouter,
   skipper: skipperRouter,
+  contour: contourRouter,
+  traefik: traefikRouter,
 };
 
 export function createRouter(provider: DavyProvider, deps: RouterDeps): Router {

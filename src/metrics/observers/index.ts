@@ -4,6 +4,7 @@
 // reaches one fails with observerMissing()'s message.
 
 import type { BuiltinObserver } from '../../api/providers.js';
+import { contourObserver } from './contour.js';
 import { httpObserver } from './http.js';
 import { istioObserver } from './istio.js';
 import { linkerdObserver } from './linkerd.js';
@@ -11,6 +12,7 @@ import { nginxObserver } from './nginx.js';
 import type { Observer } from './observer.js';
 import { osmObserver } from './osm.js';
 import { skipperObserver } from './skipper.js';
+import { traefikObserver } from './traefik.js';
 
 export type { BuiltinQuery, Observer } from './observer.js';
 
@@ -20,11 +22,11 @@ export const OBSERVERS: Readonly<Record<BuiltinObserver, Observer | null>> = {
   osm: osmObserver,
   http: httpObserver,
   appmesh: null,
-  contour: null,
+  contour: contourObserver,
   gloo: null,
   nginx: nginxObserver,
   skipper: skipperObserver,
-  traefik: null,
+  traefik: traefikObserver,
   kuma: null,
   apisix: null,
   knative: null,

@@ -275,14 +275,14 @@ export const canaryCases: InvalidCase[] = [
     when: 'a Linkerd canary has A/B match conditions',
     fixture: AB,
     mutate: (d) => (d.spec.provider = 'linkerd'),
-    errors: ['spec.analysis.match: Forbidden: A/B routing on match is supported only by provider istio, nginx; the canary runs with provider linkerd'],
+    errors: ['spec.analysis.match: Forbidden: A/B routing on match is supported only by provider istio, nginx, contour; the canary runs with provider linkerd'],
   },
   {
     rule: 'providerCapability (match)',
     when: 'a kubernetes canary has A/B match conditions',
     fixture: AB,
     mutate: (d) => (d.spec.provider = 'kubernetes'),
-    errors: ['spec.analysis.match: Forbidden: A/B routing on match is supported only by provider istio, nginx; the canary runs with provider kubernetes'],
+    errors: ['spec.analysis.match: Forbidden: A/B routing on match is supported only by provider istio, nginx, contour; the canary runs with provider kubernetes'],
   },
   {
     rule: 'matchNeedsIterations',

@@ -47,7 +47,7 @@ describe('validateCanary: invalid specs', () => {
     delete doc.spec.provider;
     expect(validateCanary(doc).errors).to.deep.equal([]);
     expect(validateCanary(doc, { meshProvider: 'linkerd' }).errors.map(formatFieldError)).to.deep.equal([
-      'spec.analysis.match: Forbidden: A/B routing on match is supported only by provider istio, nginx; the canary runs with provider linkerd',
+      'spec.analysis.match: Forbidden: A/B routing on match is supported only by provider istio, nginx, contour; the canary runs with provider linkerd',
     ]);
   });
 

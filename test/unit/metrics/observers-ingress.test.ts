@@ -1,4 +1,4 @@
-// The nginx and skipper builtin queries of Flagger's tutorials, rendered as the stepper sends them,
+// The ingress controllers' (nginx, skipper, contour, traefik) builtin queries of Flagger's tutorials, rendered as the stepper sends them,
 // against the queries Flagger's observers build (flagger-compat §6).
 import { expect } from 'chai';
 import { effectiveAnalysis, type EffectiveMetric } from '../../../src/api/defaults.js';
@@ -8,9 +8,9 @@ import { canary as tutorial, type FixtureFile } from '../../fixtures/routers/ind
 
 const noTemplates: TemplateLookup = { template: () => Promise.resolve(undefined), secretData: () => Promise.resolve(undefined) };
 
-async function plans(file: FixtureFile): Promise<Record<string, { query: string; scale: number }>> {
+async function plans(file: FixtureFile, meshProvider?: 'contour'): Promise<Record<string, { query: string; scale: number }>> {
   const canary = tutorial(file);
-  const analysis = effectiveAnalysis(canary.spec, { namespace: 'test' });
+  const analysis = effectiveAnalysis(canary.spec, { namespace: 'test', ...(meshProvider ? { meshProvider } : {}) });
   const out: Record<string, { query: string; scale: number }> = {};
   for (const metric of analysis.metrics.filter((m: EffectiveMetric) => m.source === 'builtin')) {
     const plan = await planMetric(queryScope(canary, analysis), analysis, metric, { lookup: noTemplates });
@@ -20,7 +20,7 @@ async function plans(file: FixtureFile): Promise<Record<string, { query: string;
   return out;
 }
 
-describe('observers: nginx and skipper tutorials', () => {
+describe('observers: the ingress tutorials', () => {
   it('when the NGINX canary is rendered, then the canary upstream\'s requests on ingress podinfo are counted', async () => {
     const sel = 'namespace="test", ingress="podinfo", canary!=""';
     const rendered = await plans('podinfo-canary-nginx');
@@ -53,6 +53,26 @@ describe('observers: nginx and skipper tutorials', () => {
         query: `sum(rate(skipper_serve_route_duration_seconds_sum{${route}}[1m])) / sum(rate(skipper_serve_route_duration_seconds_count{${route}}[1m]))`,
         scale: 1000,
       },
+    });
+  });
+
+  it('when the Contour canary is rendered (--mesh-provider contour), then Envoy\'s cluster of podinfo-canary is read', async () => {
+    const sel = 'envoy_cluster_name=~"test_podinfo-canary_[0-9a-zA-Z-]+"';
+    expect(await plans('podinfo-canary-contour', 'contour')).to.deep.equal({
+      'request-success-rate': {
+        query: `sum(rate(envoy_cluster_upstream_rq{${sel}, envoy_response_code!~"5.*"}[1m])) / sum(rate(envoy_cluster_upstream_rq{${sel}}[1m])) * 100`,
+        scale: 1,
+      },
+      'request-duration': { query: `histogram_quantile(0.99, sum by (le) (rate(envoy_cluster_upstream_rq_time_bucket{${sel}}[30s])))`, scale: 1 },
+    });
+  });
+
+  it('when the Traefik canary is rendered, then the histogram of service test-podinfo-canary-<port>@kubernetescrd is read', async () => {
+    const sel = 'service=~"test-podinfo-canary-[0-9a-zA-Z-]+@kubernetescrd"';
+    const h = 'traefik_service_request_duration_seconds_bucket';
+    expect(await plans('podinfo-canary-traefik')).to.deep.equal({
+      'request-success-rate': { query: `sum(rate(${h}{${sel}, le="+Inf", code!~"5.."}[1m])) / sum(rate(${h}{${sel}, le="+Inf"}[1m])) * 100`, scale: 1 },
+      'request-duration': { query: `histogram_quantile(0.99, sum by (le) (rate(${h}{${sel}}[1m])))`, scale: 1000 },
     });
   });
 });

@@ -27,14 +27,16 @@ describe('observer registry', () => {
     }
   });
 
-  // nginx and skipper select the copy through the canary Ingress Davy writes, not by workload.
-  it('when an observer has queries, then both builtins select {{ target }} (or the canary Ingress) over {{ interval }}', () => {
+  // Ingresses and gateways see Services, not workloads: they select the copy through the canary
+  // Ingress Davy writes (nginx, skipper) or the canary Service (contour, traefik).
+  it('when an observer has queries, then both builtins select the copy ({{ target }}, the canary Ingress or Service) over {{ interval }}', () => {
     for (const name of BUILTIN_OBSERVERS) {
       const observer = OBSERVERS[name];
       if (!observer) continue;
       for (const query of Object.values(observer)) {
-        const byIngress = name === 'nginx' || name === 'skipper';
-        expect(query.template, name).to.include(byIngress ? '{{ ingress }}' : '{{ target }}').and.include('[{{ interval }}]').and.include('{{ namespace }}');
+        const copy = ['{{ target }}', '{{ ingress }}', '{{ service }}-canary'].filter((v) => query.template.includes(v));
+        expect(copy, name).to.have.length.greaterThan(0);
+        expect(query.template, name).to.include('[{{ interval }}]').and.include('{{ namespace }}');
       }
     }
   });

@@ -9,6 +9,8 @@ function exampleFor(provider: DavyProvider) {
   if (provider === 'istio') return example('reviews-canary-istio', 'reviews-deployment');
   if (provider === 'nginx') return example('podinfo-canary-nginx', 'podinfo-deployment', 'podinfo-ingress-nginx');
   if (provider === 'skipper') return example('podinfo-canary-skipper', 'podinfo-deployment', 'podinfo-ingress-skipper');
+  if (provider === 'contour') return example('podinfo-canary-contour', 'podinfo-deployment');
+  if (provider === 'traefik') return example('podinfo-canary-traefik', 'podinfo-deployment');
   return example('podinfo-canary-osm', 'podinfo-deployment');
 }
 

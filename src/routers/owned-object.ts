@@ -1,0 +1,75 @@
+// The shape that contour, traefik (and later kuma, apisix) share: one routing object that Davy
+// creates and owns outright, holding both weights. The provider says where the object lives, how
+// it looks for some routes, and how to read the routes back; converging it (Services first, the
+// weights in place kept when none are asked for), reading it and deleting it on finalize are here.
+//
+// An object of that name that Davy did not create is never taken over: it is an ObjectConflict
+// problem naming it, and nothing is written (Flagger overwrites it). Deleting the object on
+// finalize leaves the user's own routing (an IngressRoute naming the TraefikService, a root
+// HTTPProxy including this one) pointing at nothing Davy made: the docs of each provider say what
+// the user keeps.
+import type { DavyProvider } from '../api/providers.js';
+import type { Canary } from '../api/types.js';
+import type { KubeClient, KubeObject, ObjectRef } from '../kube/client.js';
+import { converged, ownershipOf } from '../workloads/meta.js';
+import { fail, failed, ok, type Result } from '../workloads/result.js';
+import { deleteIfOurs, write } from './objects.js';
+import { STABLE_ROUTES, checkRoutes, type RouterDeps, type RouterFactory, type Routes } from './router.js';
+import { finalizeServices, reconcileServices } from './services.js';
+
+export interface OwnedObjectShape<T extends KubeObject> {
+  provider: DavyProvider;
+  /** Where the routing object of a Canary lives. */
+  ref(canary: Canary): ObjectRef;
+  /** The whole object for `routes`, with Davy's metadata (ownedMetadata). */
+  build(canary: Canary, routes: Routes): Result<T>;
+  /** The routes a stored object holds. */
+  read(object: T, canary: Canary): Result<Routes>;
+}
+
+const describe = (ref: ObjectRef): string => `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+
+export function ownedObjectRouter<T extends KubeObject>(shapeOf: (deps: RouterDeps) => OwnedObjectShape<T>): RouterFactory {
+  return (deps) => {
+    const shape = shapeOf(deps);
+    const { kube } = deps;
+    return {
+      reconcile: (canary) => converge(kube, shape, canary, undefined),
+
+      async setRoutes(canary, routes) {
+        const checked = checkRoutes(shape.provider, routes);
+        if (!checked.ok) return failed(checked);
+        if (routes.mirror) return fail('InvalidRoutes', `${shape.provider}: ${shape.ref(canary).kind} cannot mirror traffic`);
+        return converge(kube, shape, canary, routes);
+      },
+
+      async getRoutes(canary) {
+        const ref = shape.ref(canary);
+        const found = await kube.get<T>(ref);
+        return found ? shape.read(found, canary) : fail('NotReconciled', `${describe(ref)} not found`);
+      },
+
+      async finalize(canary) {
+        await deleteIfOurs(kube, canary, shape.ref(canary));
+        return finalizeServices(kube, canary, shape.provider);
+      },
+    };
+  };
+}
+
+async function converge<T extends KubeObject>(kube: KubeClient, shape: OwnedObjectShape<T>, canary: Canary, routes: Routes | undefined): Promise<Result<void>> {
+  const services = await reconcileServices(kube, canary, shape.provider, 'primary');
+  if (!services.ok) return services;
+  const ref = shape.ref(canary);
+  const existing = await kube.get<T>(ref);
+  const owner = existing && ownershipOf(existing, canary);
+  if (owner && owner.kind !== 'ours') {
+    const by = owner.kind === 'foreign' ? `is controlled by ${owner.owner}` : 'exists and is not Davy\'s (delete it or rename the apex Service)';
+    return fail('ObjectConflict', `${describe(ref)} ${by}`);
+  }
+  const current = existing && shape.read(existing, canary);
+  const desired = shape.build(canary, routes ?? (current?.ok ? current.value : STABLE_ROUTES));
+  if (!desired.ok) return failed(desired);
+  await write(kube, existing ? converged(existing, desired.value) : desired.value, existing);
+  return ok(undefined);
+}
