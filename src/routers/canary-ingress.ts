@@ -15,8 +15,9 @@ import type { KubeClient, KubeObject } from '../kube/client.js';
 import { conflictOf, converged, copyable, ownedMetadata } from '../workloads/meta.js';
 import { fail, failed, ok, type Result } from '../workloads/result.js';
 import { deleteIfOurs, namespacedRef, write } from './objects.js';
-import { STABLE_ROUTES, checkRoutes, type RouterDeps, type RouterFactory, type Routes } from './router.js';
-import { finalizeServices, reconcileServices } from './services.js';
+import { splitRouter } from './owned-object.js';
+import { STABLE_ROUTES, type RouterDeps, type RouterFactory, type Routes } from './router.js';
+import { reconcileServices } from './services.js';
 
 export const INGRESS_API_VERSION = 'networking.k8s.io/v1';
 
@@ -79,27 +80,17 @@ export function canaryIngressRouter(shapeOf: (deps: RouterDeps) => CanaryIngress
   return (deps) => {
     const shape = shapeOf(deps);
     const { kube } = deps;
-    return {
-      reconcile: (canary) => converge(kube, shape, canary, undefined),
-
-      async setRoutes(canary, routes) {
-        const checked = checkRoutes(shape.provider, routes);
-        if (!checked.ok) return failed(checked);
-        if (routes.mirror) return fail('InvalidRoutes', `${shape.provider}: an Ingress cannot mirror traffic`);
-        return converge(kube, shape, canary, routes);
-      },
-
-      async getRoutes(canary) {
+    return splitRouter(kube, shape.provider, 'an Ingress', {
+      converge: (canary, routes) => converge(kube, shape, canary, routes),
+      async read(canary) {
         const found = await readClone(kube, shape.provider, canary);
         return found.ok ? shape.read(found.value, canary) : failed(found);
       },
-
-      async finalize(canary) {
+      async remove(canary) {
         const name = canary.spec.ingressRef?.name;
         if (name) await deleteIfOurs(kube, canary, ingressRef(canary, cloneName(name)));
-        return finalizeServices(kube, canary, shape.provider);
       },
-    };
+    });
   };
 }
 

@@ -90,6 +90,7 @@ export function httpProxyRoutes(canary: Canary, routes: Routes): Result<ContourR
 
 export const contourShape: OwnedObjectShape<HTTPProxy> = {
   provider: 'contour',
+  kind: 'HTTPProxy',
   ref: (canary) => namespacedRef(canary, CONTOUR_API_VERSION, 'HTTPProxy', serviceOf(canary).name),
 
   build(canary, routes) {

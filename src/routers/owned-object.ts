@@ -14,11 +14,12 @@ import type { KubeClient, KubeObject, ObjectRef } from '../kube/client.js';
 import { converged, ownershipOf } from '../workloads/meta.js';
 import { fail, failed, ok, type Result } from '../workloads/result.js';
 import { deleteIfOurs, write } from './objects.js';
-import { STABLE_ROUTES, checkRoutes, type RouterDeps, type RouterFactory, type Routes } from './router.js';
+import { STABLE_ROUTES, checkSplit, type Router, type RouterDeps, type RouterFactory, type Routes } from './router.js';
 import { finalizeServices, reconcileServices } from './services.js';
 
 export interface OwnedObjectShape<T extends KubeObject> {
   provider: DavyProvider;
+  kind: string;
   /** Where the routing object of a Canary lives. */
   ref(canary: Canary): ObjectRef;
   /** The whole object for `routes`, with Davy's metadata (ownedMetadata). */
@@ -29,31 +30,46 @@ export interface OwnedObjectShape<T extends KubeObject> {
 
 const describe = (ref: ObjectRef): string => `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
 
+/** The parts of a router that splits without mirroring; splitRouter adds the checks and the Services' finalization. */
+export interface SplitParts {
+  /** Converges the routing object to `routes`, or keeps the routes it has when undefined. */
+  converge(canary: Canary, routes: Routes | undefined): Promise<Result<void>>;
+  read(canary: Canary): Promise<Result<Routes>>;
+  /** Deletes Davy's routing object (the Services follow). */
+  remove(canary: Canary): Promise<void>;
+}
+
+export function splitRouter(kube: KubeClient, provider: DavyProvider, object: string, parts: SplitParts): Router {
+  return {
+    reconcile: (canary) => parts.converge(canary, undefined),
+
+    async setRoutes(canary, routes) {
+      const checked = checkSplit(provider, routes, object);
+      return checked.ok ? parts.converge(canary, routes) : failed(checked);
+    },
+
+    getRoutes: (canary) => parts.read(canary),
+
+    async finalize(canary) {
+      await parts.remove(canary);
+      return finalizeServices(kube, canary, provider);
+    },
+  };
+}
+
 export function ownedObjectRouter<T extends KubeObject>(shapeOf: (deps: RouterDeps) => OwnedObjectShape<T>): RouterFactory {
   return (deps) => {
     const shape = shapeOf(deps);
     const { kube } = deps;
-    return {
-      reconcile: (canary) => converge(kube, shape, canary, undefined),
-
-      async setRoutes(canary, routes) {
-        const checked = checkRoutes(shape.provider, routes);
-        if (!checked.ok) return failed(checked);
-        if (routes.mirror) return fail('InvalidRoutes', `${shape.provider}: ${shape.ref(canary).kind} cannot mirror traffic`);
-        return converge(kube, shape, canary, routes);
-      },
-
-      async getRoutes(canary) {
+    return splitRouter(kube, shape.provider, `a ${shape.kind}`, {
+      converge: (canary, routes) => converge(kube, shape, canary, routes),
+      async read(canary) {
         const ref = shape.ref(canary);
         const found = await kube.get<T>(ref);
         return found ? shape.read(found, canary) : fail('NotReconciled', `${describe(ref)} not found`);
       },
-
-      async finalize(canary) {
-        await deleteIfOurs(kube, canary, shape.ref(canary));
-        return finalizeServices(kube, canary, shape.provider);
-      },
-    };
+      remove: (canary) => deleteIfOurs(kube, canary, shape.ref(canary)),
+    });
   };
 }
 

@@ -51,6 +51,13 @@ export function checkRoutes(provider: DavyProvider, routes: Routes): Result<Rout
   return ok(routes);
 }
 
+/** checkRoutes for a router that splits but cannot mirror (`object` names what it writes). */
+export function checkSplit(provider: DavyProvider, routes: Routes, object: string): Result<Routes> {
+  const checked = checkRoutes(provider, routes);
+  if (checked.ok && routes.mirror) return fail('InvalidRoutes', `${provider}: ${object} cannot mirror traffic`);
+  return checked;
+}
+
 /** Two relative weights (a mesh's own units) as whole percentages of their sum; both 0 is unreadable. */
 export function routesFromWeights(primary: number, canary: number, where: string): Result<Routes> {
   const total = primary + canary;

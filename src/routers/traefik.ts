@@ -31,7 +31,8 @@ const serviceOf = (canary: Canary) => effectiveService(canary.spec, 'traefik');
 
 export const traefikShape: OwnedObjectShape<TraefikService> = {
   provider: 'traefik',
-  ref: (canary) => namespacedRef(canary, TRAEFIK_API_VERSION, 'TraefikService', serviceOf(canary).name),
+  kind: 'TraefikService',
+  ref: (canary) => namespacedRef(canary, TRAEFIK_API_VERSION, traefikShape.kind, serviceOf(canary).name),
 
   build(canary, routes) {
     const svc = serviceOf(canary);
