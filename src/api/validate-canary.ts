@@ -79,11 +79,16 @@ export function checkAutoscalerRef(spec: Json, report: Report): void {
   }
 }
 
-/** ingressRef, routeRef and upstreamRef: read by these providers only, and required by them. */
+/** ingressRef, routeRef and upstreamRef are read by these providers only. */
 const OTHER_ROUTER_REFS: Record<string, readonly ProviderName[]> = {
   ingressRef: ['nginx', 'skipper'],
   routeRef: ['apisix'],
   upstreamRef: ['gloo'],
+};
+/** The references a provider cannot route without (gloo's upstreamRef only lends settings). */
+const REQUIRED_ROUTER_REFS: Record<string, readonly ProviderName[]> = {
+  ingressRef: ['nginx', 'skipper'],
+  routeRef: ['apisix'],
 };
 
 export function checkScalars(ctx: CanaryContext): void {
@@ -94,6 +99,8 @@ export function checkScalars(ctx: CanaryContext): void {
   if (spec.revertOnDeletion === true) report.warn('revertOnDeletion');
   for (const [field, providers] of Object.entries(OTHER_ROUTER_REFS)) {
     if (isSet(spec[field])) warnIgnoredByProvider(ctx, SPEC.child(field), providers);
-    else if (ctx.provider && providers.includes(ctx.provider)) report.required(SPEC.child(field), message('routerRefRequired', { provider: ctx.provider }));
+  }
+  for (const [field, providers] of Object.entries(REQUIRED_ROUTER_REFS)) {
+    if (!isSet(spec[field]) && ctx.provider && providers.includes(ctx.provider)) report.required(SPEC.child(field), message('routerRefRequired', { provider: ctx.provider }));
   }
 }

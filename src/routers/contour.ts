@@ -16,6 +16,7 @@ import type { KubeObject } from '../kube/client.js';
 import { ownedMetadata } from '../workloads/meta.js';
 import { fail, failed, ok, type Result } from '../workloads/result.js';
 import { namespacedRef } from './objects.js';
+import { headerConditions } from './match.js';
 import { ownedObjectRouter, type OwnedObjectShape } from './owned-object.js';
 import { routesFromWeights, type Routes } from './router.js';
 
@@ -45,17 +46,16 @@ export interface HTTPProxy extends KubeObject {
 const serviceOf = (canary: Canary) => effectiveService(canary.spec, 'contour');
 
 /** The header conditions of one match entry, or what Contour cannot express with its field path. */
-export function contourConditions(match: HTTPMatchRequest, path: string): Result<Condition[]> {
-  const other = (['queryParams', 'sourceLabels', 'withoutHeaders', 'uri', 'method'] as const).find((k) => match[k] !== undefined);
-  if (other) return fail('InvalidSpec', `${path}.${other}: contour routes A/B traffic on headers only`);
+export function contourConditions(match: HTTPMatchRequest, index: number): Result<Condition[]> {
+  const headers = headerConditions('contour', match, index);
+  if (!headers.ok) return failed(headers);
   const conditions: Condition[] = [];
-  for (const [name, value] of Object.entries(match.headers ?? {})) {
+  for (const { name, value, path } of headers.value) {
     const contains = value.prefix ?? value.suffix;
     if (value.exact !== undefined) conditions.push({ header: { name, exact: value.exact } });
     else if (contains !== undefined) conditions.push({ header: { name, contains } });
-    else return fail('InvalidSpec', `${path}.headers.${name}: contour matches a header exactly, or by prefix or suffix (as contains); not by regex`);
+    else return fail('InvalidSpec', `${path}: contour matches a header exactly, or by prefix or suffix (as contains); not by regex`);
   }
-  if (conditions.length === 0) return fail('InvalidSpec', `${path}: contour needs a header to route A/B traffic on`);
   return ok(conditions);
 }
 
@@ -81,7 +81,7 @@ export function httpProxyRoutes(canary: Canary, routes: Routes): Result<ContourR
   if (effectiveAnalysis(canary.spec, { meshProvider: 'contour' }).strategy !== 'ab-testing') return ok([weighted]);
   const matched: ContourRoute[] = [];
   for (const [index, entry] of (canary.spec.analysis?.match ?? []).entries()) {
-    const conditions = contourConditions(entry, `spec.analysis.match[${index}]`);
+    const conditions = contourConditions(entry, index);
     if (!conditions.ok) return failed(conditions);
     matched.push({ ...weighted, conditions: [prefix, ...conditions.value] });
   }

@@ -2,6 +2,7 @@
 // added to DAVY_PROVIDERS without a router here a compile error.
 import type { DavyProvider } from '../api/providers.js';
 import { contourRouter } from './contour.js';
+import { glooRouter } from './gloo.js';
 import { istioRouter } from './istio.js';
 import { kubernetesRouter } from './kubernetes.js';
 import { nginxRouter } from './nginx.js';
@@ -22,6 +23,7 @@ export const ROUTERS: Readonly<Record<DavyProvider, RouterFactory>> = {
   skipper: skipperRouter,
   contour: contourRouter,
   traefik: traefikRouter,
+  gloo: glooRouter,
 };
 
 export function createRouter(provider: DavyProvider, deps: RouterDeps): Router {

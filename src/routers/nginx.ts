@@ -12,8 +12,9 @@
 // silently dropped. No mirroring.
 import { effectiveAnalysis } from '../api/defaults.js';
 import type { Canary, HTTPMatchRequest } from '../api/types.js';
-import { fail, ok, type Result } from '../workloads/result.js';
+import { fail, failed, ok, type Result } from '../workloads/result.js';
 import { backendsOf, canaryIngressRouter, type CanaryIngressShape, type Ingress } from './canary-ingress.js';
+import { headerConditions } from './match.js';
 import type { Routes } from './router.js';
 
 export const DEFAULT_INGRESS_ANNOTATIONS_PREFIX = 'nginx.ingress.kubernetes.io';
@@ -26,30 +27,25 @@ export interface NginxMatch {
   cookie?: string;
 }
 
-const MATCH = 'spec.analysis.match';
-
 /** The one header and one cookie of `analysis.match`, or what ingress-nginx cannot express, with its field path. */
 export function nginxMatch(match: readonly HTTPMatchRequest[]): Result<NginxMatch> {
   const found: NginxMatch = {};
   for (const [index, request] of match.entries()) {
-    const path = `${MATCH}[${index}]`;
-    const other = (['queryParams', 'sourceLabels', 'withoutHeaders', 'uri', 'method'] as const).find((k) => request[k as keyof HTTPMatchRequest] !== undefined);
-    if (other) return fail('InvalidSpec', `${path}.${other}: nginx routes A/B traffic on headers and cookies only`);
-    for (const [name, value] of Object.entries(request.headers ?? {})) {
-      const at = `${path}.headers.${name}`;
+    const headers = headerConditions('nginx', request, index);
+    if (!headers.ok) return failed(headers);
+    for (const { name, value, path } of headers.value) {
       if (name.toLowerCase() === 'cookie') {
-        if (value.exact === undefined) return fail('InvalidSpec', `${at}: nginx matches a cookie by its name, given as exact`);
-        if (found.cookie !== undefined && found.cookie !== value.exact) return fail('InvalidSpec', `${at}: nginx routes on one cookie (already ${found.cookie})`);
+        if (value.exact === undefined) return fail('InvalidSpec', `${path}: nginx matches a cookie by its name, given as exact`);
+        if (found.cookie !== undefined && found.cookie !== value.exact) return fail('InvalidSpec', `${path}: nginx routes on one cookie (already ${found.cookie})`);
         found.cookie = value.exact;
         continue;
       }
-      if (found.header !== undefined) return fail('InvalidSpec', `${at}: nginx routes on one header (already ${found.header})`);
+      if (found.header !== undefined) return fail('InvalidSpec', `${path}: nginx routes on one header (already ${found.header})`);
       if (value.exact !== undefined) Object.assign(found, { header: name, headerValue: value.exact });
       else if (value.regex !== undefined) Object.assign(found, { header: name, headerPattern: value.regex });
-      else return fail('InvalidSpec', `${at}: nginx matches a header exactly or by regex`);
+      else return fail('InvalidSpec', `${path}: nginx matches a header exactly or by regex`);
     }
   }
-  if (found.header === undefined && found.cookie === undefined) return fail('InvalidSpec', `${MATCH}: nginx needs a header or a cookie to route A/B traffic on`);
   return ok(found);
 }
 

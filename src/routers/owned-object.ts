@@ -13,7 +13,7 @@ import type { Canary } from '../api/types.js';
 import type { KubeClient, KubeObject, ObjectRef } from '../kube/client.js';
 import { converged, ownershipOf } from '../workloads/meta.js';
 import { fail, failed, ok, type Result } from '../workloads/result.js';
-import { deleteIfOurs, write } from './objects.js';
+import { deleteIfOurs, refOf, write } from './objects.js';
 import { STABLE_ROUTES, checkSplit, type Router, type RouterDeps, type RouterFactory, type Routes } from './router.js';
 import { finalizeServices, reconcileServices } from './services.js';
 
@@ -78,14 +78,19 @@ async function converge<T extends KubeObject>(kube: KubeClient, shape: OwnedObje
   if (!services.ok) return services;
   const ref = shape.ref(canary);
   const existing = await kube.get<T>(ref);
-  const owner = existing && ownershipOf(existing, canary);
-  if (owner && owner.kind !== 'ours') {
-    const by = owner.kind === 'foreign' ? `is controlled by ${owner.owner}` : 'exists and is not Davy\'s (delete it or rename the apex Service)';
-    return fail('ObjectConflict', `${describe(ref)} ${by}`);
-  }
   const current = existing && shape.read(existing, canary);
   const desired = shape.build(canary, routes ?? (current?.ok ? current.value : STABLE_ROUTES));
   if (!desired.ok) return failed(desired);
-  await write(kube, existing ? converged(existing, desired.value) : desired.value, existing);
+  return writeOwned(kube, canary, desired.value, existing);
+}
+
+/** Writes an object only Davy may own: one of that name that Davy did not create is an ObjectConflict, left as it is. */
+export async function writeOwned<T extends KubeObject>(kube: KubeClient, canary: Canary, desired: T, existing: T | undefined): Promise<Result<void>> {
+  const owner = existing && ownershipOf(existing, canary);
+  if (owner && owner.kind !== 'ours') {
+    const by = owner.kind === 'foreign' ? `is controlled by ${owner.owner}` : 'exists and is not Davy\'s (delete it or rename the apex Service)';
+    return fail('ObjectConflict', `${describe(refOf(desired))} ${by}`);
+  }
+  await write(kube, existing ? converged(existing, desired) : desired, existing);
   return ok(undefined);
 }

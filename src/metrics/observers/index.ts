@@ -5,6 +5,7 @@
 
 import type { BuiltinObserver } from '../../api/providers.js';
 import { contourObserver } from './contour.js';
+import { glooObserver } from './gloo.js';
 import { httpObserver } from './http.js';
 import { istioObserver } from './istio.js';
 import { linkerdObserver } from './linkerd.js';
@@ -23,7 +24,7 @@ export const OBSERVERS: Readonly<Record<BuiltinObserver, Observer | null>> = {
   http: httpObserver,
   appmesh: null,
   contour: contourObserver,
-  gloo: null,
+  gloo: glooObserver,
   nginx: nginxObserver,
   skipper: skipperObserver,
   traefik: traefikObserver,

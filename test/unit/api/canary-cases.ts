@@ -1,6 +1,6 @@
 // Invalid Canaries, one or more per rule. `fixture` is a valid manifest under test/fixtures/api.
 
-import { DAVY_PROVIDER_LIST, long, type Doc, type InvalidCase } from './helpers.js';
+import { AB_PROVIDER_LIST, DAVY_PROVIDER_LIST, long, type Doc, type InvalidCase } from './helpers.js';
 
 const ISTIO = 'canary-istio.yaml';
 const AB = 'canary-ab.yaml';
@@ -275,14 +275,14 @@ export const canaryCases: InvalidCase[] = [
     when: 'a Linkerd canary has A/B match conditions',
     fixture: AB,
     mutate: (d) => (d.spec.provider = 'linkerd'),
-    errors: ['spec.analysis.match: Forbidden: A/B routing on match is supported only by provider istio, nginx, contour; the canary runs with provider linkerd'],
+    errors: [`spec.analysis.match: Forbidden: A/B routing on match is supported only by provider ${AB_PROVIDER_LIST}; the canary runs with provider linkerd`],
   },
   {
     rule: 'providerCapability (match)',
     when: 'a kubernetes canary has A/B match conditions',
     fixture: AB,
     mutate: (d) => (d.spec.provider = 'kubernetes'),
-    errors: ['spec.analysis.match: Forbidden: A/B routing on match is supported only by provider istio, nginx, contour; the canary runs with provider kubernetes'],
+    errors: [`spec.analysis.match: Forbidden: A/B routing on match is supported only by provider ${AB_PROVIDER_LIST}; the canary runs with provider kubernetes`],
   },
   {
     rule: 'matchNeedsIterations',

@@ -2,7 +2,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- tests mutate fixture documents freely */
 
 import { readFileSync, readdirSync } from 'node:fs';
-import { DAVY_PROVIDERS } from '../../../src/api/providers.js';
+import { DAVY_PROVIDERS, providersWith } from '../../../src/api/providers.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
@@ -51,3 +51,5 @@ export interface InvalidCase {
 
 export const long = (n: number, c = 'a'): string => c.repeat(n);
 export const DAVY_PROVIDER_LIST = DAVY_PROVIDERS.map((p) => `"${p}"`).join(', ');
+/** The providers that route A/B matches, as the providerCapability message lists them. */
+export const AB_PROVIDER_LIST = providersWith('abMatch').join(', ');

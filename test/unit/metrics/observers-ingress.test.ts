@@ -75,4 +75,15 @@ describe('observers: the ingress tutorials', () => {
       'request-duration': { query: `histogram_quantile(0.99, sum by (le) (rate(${h}{${sel}}[1m])))`, scale: 1000 },
     });
   });
+
+  it('when the Gloo canary is rendered, then Envoy\'s cluster of the canary Upstream is read', async () => {
+    const sel = 'envoy_cluster_name=~"test-podinfo-canaryupstream-[0-9]+_test"';
+    expect(await plans('podinfo-canary-gloo')).to.deep.equal({
+      'request-success-rate': {
+        query: `sum(rate(envoy_cluster_upstream_rq{${sel}, envoy_response_code!~"5.*"}[1m])) / sum(rate(envoy_cluster_upstream_rq{${sel}}[1m])) * 100`,
+        scale: 1,
+      },
+      'request-duration': { query: `histogram_quantile(0.99, sum by (le) (rate(envoy_cluster_upstream_rq_time_bucket{${sel}}[30s])))`, scale: 1 },
+    });
+  });
 });

@@ -150,7 +150,7 @@ describe('nginxMatch', () => {
     ['two headers', [{ headers: { a: { exact: '1' } } }, { headers: { b: { exact: '2' } } }], 'spec.analysis.match[1].headers.b'],
     ['a query parameter', [{ queryParams: { q: { exact: '1' } } }], 'spec.analysis.match[0].queryParams'],
     ['a cookie by regex', [{ headers: { cookie: { regex: 'can.*' } } }], 'spec.analysis.match[0].headers.cookie'],
-    ['nothing to route on', [{}], 'spec.analysis.match'],
+    ['nothing to route on', [{}], 'spec.analysis.match[0]'],
   ];
   for (const [what, match, path] of refused) {
     it(`when the match has ${what}, then it is refused at ${path}`, () => {

@@ -11,6 +11,7 @@ function exampleFor(provider: DavyProvider) {
   if (provider === 'skipper') return example('podinfo-canary-skipper', 'podinfo-deployment', 'podinfo-ingress-skipper');
   if (provider === 'contour') return example('podinfo-canary-contour', 'podinfo-deployment');
   if (provider === 'traefik') return example('podinfo-canary-traefik', 'podinfo-deployment');
+  if (provider === 'gloo') return example('podinfo-canary-gloo', 'podinfo-deployment');
   return example('podinfo-canary-osm', 'podinfo-deployment');
 }
 
