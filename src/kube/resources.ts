@@ -26,6 +26,13 @@ const KNOWN: Record<string, Record<string, [plural: string, namespaced: boolean]
   'split.smi-spec.io/v1alpha1': { TrafficSplit: ['trafficsplits', true] },
   'split.smi-spec.io/v1alpha2': { TrafficSplit: ['trafficsplits', true] },
   'split.smi-spec.io/v1alpha3': { TrafficSplit: ['trafficsplits', true] },
+  // The routers' objects (src/routers): known, so a pass costs no discovery; TrafficRoute is cluster-scoped.
+  'networking.k8s.io/v1': { Ingress: ['ingresses', true] },
+  'projectcontour.io/v1': { HTTPProxy: ['httpproxies', true] },
+  'traefik.io/v1alpha1': { TraefikService: ['traefikservices', true] },
+  'gloo.solo.io/v1': { Upstream: ['upstreams', true] },
+  'gateway.solo.io/v1': { RouteTable: ['routetables', true] },
+  'kuma.io/v1alpha1': { TrafficRoute: ['trafficroutes', false] },
   'events.k8s.io/v1': { Event: ['events', true] },
   'batch/v1': { Job: ['jobs', true], CronJob: ['cronjobs', true] },
   'policy/v1': { PodDisruptionBudget: ['poddisruptionbudgets', true] },

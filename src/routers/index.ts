@@ -5,6 +5,7 @@ import { contourRouter } from './contour.js';
 import { glooRouter } from './gloo.js';
 import { istioRouter } from './istio.js';
 import { kubernetesRouter } from './kubernetes.js';
+import { kumaRouter } from './kuma.js';
 import { nginxRouter } from './nginx.js';
 import type { Router, RouterDeps, RouterFactory } from './router.js';
 import { skipperRouter } from './skipper.js';
@@ -24,6 +25,7 @@ export const ROUTERS: Readonly<Record<DavyProvider, RouterFactory>> = {
   contour: contourRouter,
   traefik: traefikRouter,
   gloo: glooRouter,
+  kuma: kumaRouter,
 };
 
 export function createRouter(provider: DavyProvider, deps: RouterDeps): Router {

@@ -26,6 +26,11 @@ export interface OwnedObjectShape<T extends KubeObject> {
   build(canary: Canary, routes: Routes): Result<T>;
   /** The routes a stored object holds. */
   read(object: T, canary: Canary): Result<Routes>;
+  /**
+   * For objects that cannot name their Canary as owner (cluster-scoped ones): why a stored object
+   * that carries this Canary's name is still another's, or undefined when it is this one's.
+   */
+  claimedElsewhere?(object: T, canary: Canary): string | undefined;
 }
 
 const describe = (ref: ObjectRef): string => `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
@@ -68,7 +73,10 @@ export function ownedObjectRouter<T extends KubeObject>(shapeOf: (deps: RouterDe
         const found = await kube.get<T>(ref);
         return found ? shape.read(found, canary) : fail('NotReconciled', `${describe(ref)} not found`);
       },
-      remove: (canary) => deleteIfOurs(kube, canary, shape.ref(canary)),
+      async remove(canary) {
+        const found = await kube.get<T>(shape.ref(canary));
+        if (found && !shape.claimedElsewhere?.(found, canary)) await deleteIfOurs(kube, canary, shape.ref(canary));
+      },
     });
   };
 }
@@ -78,6 +86,8 @@ async function converge<T extends KubeObject>(kube: KubeClient, shape: OwnedObje
   if (!services.ok) return services;
   const ref = shape.ref(canary);
   const existing = await kube.get<T>(ref);
+  const elsewhere = existing && shape.claimedElsewhere?.(existing, canary);
+  if (elsewhere) return fail('ObjectConflict', `${describe(ref)} ${elsewhere}`);
   const current = existing && shape.read(existing, canary);
   const desired = shape.build(canary, routes ?? (current?.ok ? current.value : STABLE_ROUTES));
   if (!desired.ok) return failed(desired);

@@ -8,6 +8,7 @@ import { contourObserver } from './contour.js';
 import { glooObserver } from './gloo.js';
 import { httpObserver } from './http.js';
 import { istioObserver } from './istio.js';
+import { kumaObserver } from './kuma.js';
 import { linkerdObserver } from './linkerd.js';
 import { nginxObserver } from './nginx.js';
 import type { Observer } from './observer.js';
@@ -28,7 +29,7 @@ export const OBSERVERS: Readonly<Record<BuiltinObserver, Observer | null>> = {
   nginx: nginxObserver,
   skipper: skipperObserver,
   traefik: traefikObserver,
-  kuma: null,
+  kuma: kumaObserver,
   apisix: null,
   knative: null,
 };

@@ -1,4 +1,4 @@
-// The ingress controllers' (nginx, skipper, contour, traefik) builtin queries of Flagger's tutorials, rendered as the stepper sends them,
+// The ingress controllers' and Kuma's builtin queries of Flagger's tutorials, rendered as the stepper sends them,
 // against the queries Flagger's observers build (flagger-compat §6).
 import { expect } from 'chai';
 import { effectiveAnalysis, type EffectiveMetric } from '../../../src/api/defaults.js';
@@ -79,6 +79,17 @@ describe('observers: the ingress tutorials', () => {
   it('when the Gloo canary is rendered, then Envoy\'s cluster of the canary Upstream is read', async () => {
     const sel = 'envoy_cluster_name=~"test-podinfo-canaryupstream-[0-9]+_test"';
     expect(await plans('podinfo-canary-gloo')).to.deep.equal({
+      'request-success-rate': {
+        query: `sum(rate(envoy_cluster_upstream_rq{${sel}, envoy_response_code!~"5.*"}[1m])) / sum(rate(envoy_cluster_upstream_rq{${sel}}[1m])) * 100`,
+        scale: 1,
+      },
+      'request-duration': { query: `histogram_quantile(0.99, sum by (le) (rate(envoy_cluster_upstream_rq_time_bucket{${sel}}[30s])))`, scale: 1 },
+    });
+  });
+
+  it('when the Kuma canary is rendered, then the Envoy counters of service podinfo-canary_test_svc_<port> are read', async () => {
+    const sel = 'service=~"podinfo-canary_test_svc_[0-9a-zA-Z-]+"';
+    expect(await plans('podinfo-canary-kuma')).to.deep.equal({
       'request-success-rate': {
         query: `sum(rate(envoy_cluster_upstream_rq{${sel}, envoy_response_code!~"5.*"}[1m])) / sum(rate(envoy_cluster_upstream_rq{${sel}}[1m])) * 100`,
         scale: 1,

@@ -28,7 +28,7 @@ describe('observer registry', () => {
   });
 
   // Ingresses and gateways see Services, not workloads: they select the copy through the canary
-  // Ingress Davy writes (nginx, skipper) or the canary Service (contour, traefik, gloo).
+  // Ingress Davy writes (nginx, skipper) or the canary Service (contour, traefik, gloo, kuma).
   it('when an observer has queries, then both builtins select the copy ({{ target }}, the canary Ingress or Service) over {{ interval }}', () => {
     for (const name of BUILTIN_OBSERVERS) {
       const observer = OBSERVERS[name];

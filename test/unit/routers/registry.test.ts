@@ -12,6 +12,7 @@ function exampleFor(provider: DavyProvider) {
   if (provider === 'contour') return example('podinfo-canary-contour', 'podinfo-deployment');
   if (provider === 'traefik') return example('podinfo-canary-traefik', 'podinfo-deployment');
   if (provider === 'gloo') return example('podinfo-canary-gloo', 'podinfo-deployment');
+  if (provider === 'kuma') return example('podinfo-canary-kuma', 'podinfo-deployment');
   return example('podinfo-canary-osm', 'podinfo-deployment');
 }
 
