@@ -1,6 +1,7 @@
 // The router registry: one factory per provider Davy routes. The Record type makes a provider
 // added to DAVY_PROVIDERS without a router here a compile error.
 import type { DavyProvider } from '../api/providers.js';
+import { apisixRouter } from './apisix.js';
 import { contourRouter } from './contour.js';
 import { glooRouter } from './gloo.js';
 import { istioRouter } from './istio.js';
@@ -26,6 +27,7 @@ export const ROUTERS: Readonly<Record<DavyProvider, RouterFactory>> = {
   traefik: traefikRouter,
   gloo: glooRouter,
   kuma: kumaRouter,
+  apisix: apisixRouter,
 };
 
 export function createRouter(provider: DavyProvider, deps: RouterDeps): Router {

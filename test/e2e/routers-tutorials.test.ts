@@ -1,5 +1,5 @@
 // The ingress and mesh routers end to end (issue 13): Flagger's nginx, skipper, contour, traefik,
-// gloo and kuma tutorials, each in a namespace of its own, stepped at once by one stepper with deploy/'s
+// gloo, kuma and apisix tutorials, each in a namespace of its own, stepped at once by one stepper with deploy/'s
 // identity, against the vendors' real CRDs (test/fixtures/crds) and the built-in Ingress. The
 // routing objects are read straight from the API server, not through Davy's routers.
 // Shortened to 10s intervals and two weight steps, so the whole file takes about three minutes.
@@ -15,7 +15,7 @@ import type { KubeObject, ObjectRef } from '../../src/kube/client.js';
 const NEW_IMAGE = 'ghcr.io/stefanprodan/podinfo:6.0.1';
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/routers');
 
-type Router = 'nginx' | 'skipper' | 'contour' | 'traefik' | 'gloo' | 'kuma';
+type Router = 'nginx' | 'skipper' | 'contour' | 'traefik' | 'gloo' | 'kuma' | 'apisix';
 type Annotated = KubeObject & { spec?: Record<string, unknown> };
 
 interface Tutorial {
@@ -90,6 +90,14 @@ const TUTORIALS: Record<Router, Tutorial> = {
       return numberOr(at(route, 'spec', 'conf', 'split', 1, 'weight'));
     },
   },
+  apisix: {
+    files: ['podinfo-apisixroute.yaml', 'podinfo-canary-apisix.yaml'],
+    objects: [['apisix.apache.org/v2', 'ApisixRoute', 'podinfo-podinfo-canary']],
+    async weight(namespace) {
+      const route = await get({ apiVersion: 'apisix.apache.org/v2', kind: 'ApisixRoute', namespace, name: 'podinfo-podinfo-canary' });
+      return numberOr(at(route, 'spec', 'http', 0, 'backends', 1, 'weight'));
+    },
+  },
 };
 
 /** A fixture's documents in `namespace`; the Canary shortened to two steps of 10% every 10s. */
@@ -132,13 +140,13 @@ async function teardown(scenarios: Map<Router, Scenario> | undefined): Promise<v
 const release = (scenario: Scenario) =>
   e2e().cluster.kubectlOk(['-n', scenario.namespace, 'set', 'image', 'deployment/podinfo', `podinfod=${NEW_IMAGE}`]);
 
-describe('routers: nginx, skipper, contour, traefik, gloo and kuma tutorials against the vendors\' CRDs', function () {
+describe('routers: the ingress and mesh tutorials against the vendors\' CRDs', function () {
   this.timeout(420_000);
   let scenarios: Map<Router, Scenario> | undefined;
   afterEach(async () => teardown(scenarios));
 
   it('when each canary is released, then its routing object goes 0, 10, 20 and back to 0 at promotion, and deleting the Canary leaves only the user\'s objects', async () => {
-    const routers: Router[] = ['nginx', 'skipper', 'contour', 'traefik', 'gloo', 'kuma'];
+    const routers: Router[] = ['nginx', 'skipper', 'contour', 'traefik', 'gloo', 'kuma', 'apisix'];
     scenarios = await start(routers, 'canary', (_, c) => Object.assign(c.spec.analysis, { stepWeight: 10, maxWeight: 20 }));
     for (const router of routers) expect(await TUTORIALS[router].weight(scenarios.get(router)!.namespace), router).to.equal(0);
     const watches = new Map(routers.map((r) => [r, recordChanges(() => TUTORIALS[r].weight(scenarios!.get(r)!.namespace))] as const));
@@ -157,6 +165,10 @@ describe('routers: nginx, skipper, contour, traefik, gloo and kuma tutorials aga
       if (router === 'nginx' || router === 'skipper') {
         const user = await get({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', namespace, name: 'podinfo' });
         expect(at(user, 'spec', 'rules', 0, 'http', 'paths', 0, 'backend', 'service', 'name'), router).to.equal('podinfo');
+      }
+      if (router === 'apisix') {
+        const user = await get({ apiVersion: 'apisix.apache.org/v2', kind: 'ApisixRoute', namespace, name: 'podinfo' });
+        expect(at(user, 'spec', 'http', 0, 'backends'), router).to.deep.equal([{ serviceName: 'podinfo', servicePort: 80 }]);
       }
     }));
   });

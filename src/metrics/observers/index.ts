@@ -4,6 +4,7 @@
 // reaches one fails with observerMissing()'s message.
 
 import type { BuiltinObserver } from '../../api/providers.js';
+import { apisixObserver } from './apisix.js';
 import { contourObserver } from './contour.js';
 import { glooObserver } from './gloo.js';
 import { httpObserver } from './http.js';
@@ -30,7 +31,7 @@ export const OBSERVERS: Readonly<Record<BuiltinObserver, Observer | null>> = {
   skipper: skipperObserver,
   traefik: traefikObserver,
   kuma: kumaObserver,
-  apisix: null,
+  apisix: apisixObserver,
   knative: null,
 };
 

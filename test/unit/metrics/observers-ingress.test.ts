@@ -97,4 +97,12 @@ describe('observers: the ingress tutorials', () => {
       'request-duration': { query: `histogram_quantile(0.99, sum by (le) (rate(envoy_cluster_upstream_rq_time_bucket{${sel}}[30s])))`, scale: 1 },
     });
   });
+
+  it('when the APISIX canary is rendered, then the canary ApisixRoute podinfo-podinfo-canary is selected', async () => {
+    const route = 'route=~"test_podinfo-podinfo-canary_.+"';
+    expect(await plans('podinfo-canary-apisix')).to.deep.equal({
+      'request-success-rate': { query: `sum(rate(apisix_http_status{${route}, code!~"5.."}[1m])) / sum(rate(apisix_http_status{${route}}[1m])) * 100`, scale: 1 },
+      'request-duration': { query: `histogram_quantile(0.99, sum by (le) (rate(apisix_http_latency_bucket{type=~"request", ${route}}[30s])))`, scale: 1 },
+    });
+  });
 });
