@@ -25,6 +25,7 @@ export const MESSAGES = {
   notSupportedYet: 'not supported yet by Davy',
   featureNotSupportedYet: '{feature} is not supported yet by Davy (it would be accepted and ignored)',
   daemonSetAutoscaler: 'a DaemonSet target cannot have an autoscaler',
+  routerRefRequired: 'the {provider} router reads it',
   scaledObjectOnly: 'applies only to an autoscalerRef of kind ScaledObject',
   minAboveMax: 'must not exceed {maxField} ({max})',
   mustBePositive: 'must be greater than zero',

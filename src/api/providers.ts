@@ -35,7 +35,7 @@ export const GATEWAY_API_PROVIDERS = ['gatewayapi:v1', 'gatewayapi:v1beta1'] as 
 export type GatewayApiProvider = (typeof GATEWAY_API_PROVIDERS)[number];
 
 /** The providers Davy routes today. The others are refused as "not supported yet by Davy". */
-export const DAVY_PROVIDERS = ['kubernetes', 'istio', ...TRAFFIC_SPLIT_PROVIDERS, ...GATEWAY_API_PROVIDERS] as const satisfies readonly ProviderName[];
+export const DAVY_PROVIDERS = ['kubernetes', 'istio', ...TRAFFIC_SPLIT_PROVIDERS, ...GATEWAY_API_PROVIDERS, 'nginx', 'skipper', 'contour', 'traefik', 'gloo', 'kuma', 'apisix'] as const satisfies readonly ProviderName[];
 export type DavyProvider = (typeof DAVY_PROVIDERS)[number];
 
 /** What a routed provider can do. `weights: false` means blue/green only (no traffic split). */
@@ -61,6 +61,13 @@ export const PROVIDER_CAPABILITIES: Record<DavyProvider, ProviderCapabilities> =
   'smi:v1alpha3': SPLIT_ONLY,
   'gatewayapi:v1': { weights: true, abMatch: true, mirror: true, sessionAffinity: true },
   'gatewayapi:v1beta1': { weights: true, abMatch: true, mirror: true, sessionAffinity: true },
+  nginx: { weights: true, abMatch: true, mirror: false, sessionAffinity: false },
+  skipper: SPLIT_ONLY,
+  contour: { weights: true, abMatch: true, mirror: false, sessionAffinity: false },
+  traefik: SPLIT_ONLY,
+  gloo: { weights: true, abMatch: true, mirror: false, sessionAffinity: false },
+  kuma: SPLIT_ONLY,
+  apisix: SPLIT_ONLY,
 };
 
 /** The routed providers that honour a capability, for error messages. */

@@ -4,6 +4,7 @@
 import { warnIgnoredByProvider } from './validate-service.js';
 import { checkSubdomain, checkUrl } from './validate-common.js';
 import { FieldPath } from './field-errors.js';
+import { message } from './messages.js';
 import { DAVY_PROVIDERS, isDavyProvider, isProviderName, resolveProvider, type ProviderName } from './providers.js';
 import { asInteger, asRecord, asString, isSet, type CanaryContext, type Json, type Report } from './validate-context.js';
 import { DNS1123_SUBDOMAIN_MAX } from './names.js';
@@ -78,11 +79,16 @@ export function checkAutoscalerRef(spec: Json, report: Report): void {
   }
 }
 
-/** ingressRef, routeRef and upstreamRef belong to routers Davy does not run yet. */
+/** ingressRef, routeRef and upstreamRef are read by these providers only. */
 const OTHER_ROUTER_REFS: Record<string, readonly ProviderName[]> = {
   ingressRef: ['nginx', 'skipper'],
   routeRef: ['apisix'],
   upstreamRef: ['gloo'],
+};
+/** The references a provider cannot route without (gloo's upstreamRef only lends settings). */
+const REQUIRED_ROUTER_REFS: Record<string, readonly ProviderName[]> = {
+  ingressRef: ['nginx', 'skipper'],
+  routeRef: ['apisix'],
 };
 
 export function checkScalars(ctx: CanaryContext): void {
@@ -93,5 +99,8 @@ export function checkScalars(ctx: CanaryContext): void {
   if (spec.revertOnDeletion === true) report.warn('revertOnDeletion');
   for (const [field, providers] of Object.entries(OTHER_ROUTER_REFS)) {
     if (isSet(spec[field])) warnIgnoredByProvider(ctx, SPEC.child(field), providers);
+  }
+  for (const [field, providers] of Object.entries(REQUIRED_ROUTER_REFS)) {
+    if (!isSet(spec[field]) && ctx.provider && providers.includes(ctx.provider)) report.required(SPEC.child(field), message('routerRefRequired', { provider: ctx.provider }));
   }
 }

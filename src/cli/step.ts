@@ -130,6 +130,7 @@ export async function runStep(argv: string[], env: NodeJS.ProcessEnv, deps: Step
           namespaces: config.namespaces,
           ...(config.shard ? { shard: config.shard } : {}),
           meshProvider: config.meshProvider,
+          ...(config.ingressAnnotationsPrefix ? { ingressAnnotationsPrefix: config.ingressAnnotationsPrefix } : {}),
           ...(config.metricsServer ? { metricsServer: config.metricsServer } : {}),
           concurrency: config.concurrency,
         },

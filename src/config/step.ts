@@ -6,6 +6,8 @@ import { parseDuration } from '../api/durations.js';
 import { DAVY_PROVIDERS, isDavyProvider, type DavyProvider } from '../api/providers.js';
 import type { LogLevel } from '../telemetry/logger.js';
 
+/** An annotation key's prefix: a DNS subdomain (lowercase, dots, at most 253 characters). */
+const ANNOTATION_PREFIX = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 export type StepMode = { kind: 'once' } | { kind: 'for'; durationMs: number } | { kind: 'watch' };
@@ -17,6 +19,8 @@ export interface StepConfig {
   shard?: { index: number; count: number };
   metricsServer?: string;
   meshProvider: DavyProvider;
+  /** nginx: the canary annotations' prefix (Flagger's -ingress-annotations-prefix). */
+  ingressAnnotationsPrefix?: string;
   kubeconfig?: string;
   logLevel: LogLevel;
   /** Serve /metrics on this port while running. */
@@ -50,6 +54,9 @@ Flags:
   --metrics-server URL     Prometheus for canaries that name none (default http://prometheus:9090)
   --mesh-provider NAME     the provider of canaries that name none (default istio):
                            ${DAVY_PROVIDERS.join(', ')}
+  --ingress-annotations-prefix P
+                           the prefix of the nginx canary annotations (default
+                           nginx.ingress.kubernetes.io), as Flagger's flag of that name
   --kubeconfig FILE        credentials (default: in-cluster, then KUBECONFIG or ~/.kube/config)
   --log-level L            debug, info, warn or error (env DAVY_LOG_LEVEL; default info)
   --metrics-port P         serve Prometheus metrics at /metrics on P while running
@@ -103,6 +110,7 @@ const parsedOptions = {
   shard: { type: 'string' },
   'metrics-server': { type: 'string' },
   'mesh-provider': { type: 'string' },
+  'ingress-annotations-prefix': { type: 'string' },
   kubeconfig: { type: 'string' },
   'log-level': { type: 'string' },
   'metrics-port': { type: 'string' },
@@ -126,6 +134,10 @@ export function parseStepConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
   if (typeof shard === 'string') return fail(shard);
   const meshProvider = values['mesh-provider'] ?? 'istio';
   if (!isDavyProvider(meshProvider)) return fail(`--mesh-provider: must be one of ${DAVY_PROVIDERS.join(', ')}, got ${JSON.stringify(meshProvider)}`);
+  const prefix = values['ingress-annotations-prefix'];
+  if (prefix !== undefined && !ANNOTATION_PREFIX.test(prefix)) {
+    return fail(`--ingress-annotations-prefix: must be a DNS subdomain such as nginx.ingress.kubernetes.io, got ${JSON.stringify(prefix)}`);
+  }
   const logLevel = values['log-level'] ?? env.DAVY_LOG_LEVEL ?? 'info';
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) return fail(`--log-level: must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
   const metricsServer = values['metrics-server'];
@@ -151,6 +163,7 @@ export function parseStepConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
       ...(shard ? { shard } : {}),
       ...(metricsServer ? { metricsServer } : {}),
       meshProvider,
+      ...(prefix === undefined ? {} : { ingressAnnotationsPrefix: prefix }),
       ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
       logLevel: logLevel as LogLevel,
       ...(metricsPort === undefined ? {} : { metricsPort }),

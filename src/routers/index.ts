@@ -1,10 +1,17 @@
 // The router registry: one factory per provider Davy routes. The Record type makes a provider
 // added to DAVY_PROVIDERS without a router here a compile error.
 import type { DavyProvider } from '../api/providers.js';
+import { apisixRouter } from './apisix.js';
+import { contourRouter } from './contour.js';
+import { glooRouter } from './gloo.js';
 import { gatewayApiRouter } from './gatewayapi.js';
 import { istioRouter } from './istio.js';
 import { kubernetesRouter } from './kubernetes.js';
+import { kumaRouter } from './kuma.js';
+import { nginxRouter } from './nginx.js';
 import type { Router, RouterDeps, RouterFactory } from './router.js';
+import { skipperRouter } from './skipper.js';
+import { traefikRouter } from './traefik.js';
 import { trafficSplitRouter } from './traffic-split.js';
 
 export const ROUTERS: Readonly<Record<DavyProvider, RouterFactory>> = {
@@ -17,6 +24,13 @@ export const ROUTERS: Readonly<Record<DavyProvider, RouterFactory>> = {
   'smi:v1alpha3': trafficSplitRouter('smi:v1alpha3'),
   'gatewayapi:v1': gatewayApiRouter('gatewayapi:v1'),
   'gatewayapi:v1beta1': gatewayApiRouter('gatewayapi:v1beta1'),
+  nginx: nginxRouter,
+  skipper: skipperRouter,
+  contour: contourRouter,
+  traefik: traefikRouter,
+  gloo: glooRouter,
+  kuma: kumaRouter,
+  apisix: apisixRouter,
 };
 
 export function createRouter(provider: DavyProvider, deps: RouterDeps): Router {

@@ -33,6 +33,8 @@ export interface Router {
 
 export interface RouterDeps {
   kube: KubeClient;
+  /** nginx: the prefix of the canary annotations (Flagger's `-ingress-annotations-prefix`); default nginx.ingress.kubernetes.io. */
+  ingressAnnotationsPrefix?: string;
 }
 
 export type RouterFactory = (deps: RouterDeps) => Router;
@@ -47,4 +49,19 @@ export function checkRoutes(provider: DavyProvider, routes: Routes): Result<Rout
     return fail('InvalidRoutes', `${provider}: weights must be whole percentages adding up to 100 (primary ${primary}, canary ${canary})`);
   }
   return ok(routes);
+}
+
+/** checkRoutes for a router that splits but cannot mirror (`object` names what it writes). */
+export function checkSplit(provider: DavyProvider, routes: Routes, object: string): Result<Routes> {
+  const checked = checkRoutes(provider, routes);
+  if (checked.ok && routes.mirror) return fail('InvalidRoutes', `${provider}: ${object} cannot mirror traffic`);
+  return checked;
+}
+
+/** Two relative weights (a mesh's own units) as whole percentages of their sum; both 0 is unreadable. */
+export function routesFromWeights(primary: number, canary: number, where: string): Result<Routes> {
+  const total = primary + canary;
+  if (total <= 0) return fail('NotReconciled', `${where}: both weights are 0`);
+  const primaryPercent = Math.round((primary * 100) / total);
+  return ok({ primary: primaryPercent, canary: 100 - primaryPercent, mirror: false });
 }

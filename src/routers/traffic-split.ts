@@ -17,7 +17,7 @@ import type { KubeClient, KubeObject } from '../kube/client.js';
 import { adoptionRecord, conflictOf, converged, ownedMetadata, ownershipOf, withAdoptionRecord, withoutAdoptionRecord } from '../workloads/meta.js';
 import { fail, failed, ok, type Result } from '../workloads/result.js';
 import { namespacedRef, write } from './objects.js';
-import { STABLE_ROUTES, checkRoutes, type RouterFactory, type Routes } from './router.js';
+import { STABLE_ROUTES, checkSplit, routesFromWeights, type RouterFactory, type Routes } from './router.js';
 import { finalizeServices, reconcileServices } from './services.js';
 
 export const TRAFFIC_SPLIT_API_VERSION: Record<TrafficSplitProvider, string> = {
@@ -73,10 +73,8 @@ export function trafficSplitRouter(provider: TrafficSplitProvider): RouterFactor
     reconcile: (canary) => converge(kube, canary, undefined),
 
     async setRoutes(canary, routes) {
-      const checked = checkRoutes(provider, routes);
-      if (!checked.ok) return failed(checked);
-      if (routes.mirror) return fail('InvalidRoutes', `${provider}: TrafficSplit cannot mirror traffic`);
-      return converge(kube, canary, routes);
+      const checked = checkSplit(provider, routes, 'TrafficSplit');
+      return checked.ok ? converge(kube, canary, routes) : failed(checked);
     },
 
     async getRoutes(canary) {
@@ -114,10 +112,7 @@ export function readRoutes(split: TrafficSplit, svc: EffectiveService): Result<R
   const primary = weightOf(svc.primaryName);
   const canary = weightOf(svc.canaryName);
   if (primary === undefined || canary === undefined) return fail('NotReconciled', `${name} has no readable weights for ${svc.primaryName} and ${svc.canaryName}`);
-  const total = primary + canary;
-  if (total <= 0) return fail('NotReconciled', `${name}: both weights are 0`);
-  const primaryPercent = Math.round((primary * 100) / total);
-  return ok({ primary: primaryPercent, canary: 100 - primaryPercent, mirror: false });
+  return routesFromWeights(primary, canary, name);
 }
 
 const SUFFIXES: Record<string, number> = {

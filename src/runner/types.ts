@@ -48,6 +48,8 @@ export interface PassOptions {
   meshProvider?: ProviderName;
   /** `--metrics-server`: Prometheus for canaries that name none. */
   metricsServer?: string;
+  /** `--ingress-annotations-prefix`: the nginx router's annotation prefix. */
+  ingressAnnotationsPrefix?: string;
   /** Canaries processed at once (default 4); checks within a canary run in parallel too. */
   concurrency?: number;
   /** Per metric query (default 10s). */
@@ -136,7 +138,7 @@ export function scopeOf(canary: Canary, view: ClusterView, logger: Logger, optio
     canary,
     analysis,
     provider,
-    router: createRouter(provider, { kube: view }),
+    router: createRouter(provider, { kube: view, ...(options.ingressAnnotationsPrefix ? { ingressAnnotationsPrefix: options.ingressAnnotationsPrefix } : {}) }),
     view,
     log: logger.child({ canary: canary.metadata.name ?? '', namespace }),
     targetRef: { apiVersion: target.apiVersion, kind: target.kind, name: target.name, namespace },

@@ -4,11 +4,18 @@
 // reaches one fails with observerMissing()'s message.
 
 import type { BuiltinObserver } from '../../api/providers.js';
+import { apisixObserver } from './apisix.js';
+import { contourObserver } from './contour.js';
+import { glooObserver } from './gloo.js';
 import { httpObserver } from './http.js';
 import { istioObserver } from './istio.js';
+import { kumaObserver } from './kuma.js';
 import { linkerdObserver } from './linkerd.js';
+import { nginxObserver } from './nginx.js';
 import type { Observer } from './observer.js';
 import { osmObserver } from './osm.js';
+import { skipperObserver } from './skipper.js';
+import { traefikObserver } from './traefik.js';
 
 export type { BuiltinQuery, Observer } from './observer.js';
 
@@ -18,13 +25,13 @@ export const OBSERVERS: Readonly<Record<BuiltinObserver, Observer | null>> = {
   osm: osmObserver,
   http: httpObserver,
   appmesh: null,
-  contour: null,
-  gloo: null,
-  nginx: null,
-  skipper: null,
-  traefik: null,
-  kuma: null,
-  apisix: null,
+  contour: contourObserver,
+  gloo: glooObserver,
+  nginx: nginxObserver,
+  skipper: skipperObserver,
+  traefik: traefikObserver,
+  kuma: kumaObserver,
+  apisix: apisixObserver,
   knative: null,
 };
 

@@ -31,3 +31,8 @@ export function successRateQuery(series: string, selector: string, successFilter
 export function p99Query(bucketSeries: string, selector: string): string {
   return `histogram_quantile(0.99, sum by (le) (rate(${bucketSeries}{${selector}}[{{ interval }}])))`;
 }
+
+/** The mean of a summary or histogram (`<series>_sum / <series>_count`), where a P99 is not to be had. */
+export function meanQuery(series: string, selector: string): string {
+  return [`sum(rate(${series}_sum{${selector}}[{{ interval }}]))`, '/', `sum(rate(${series}_count{${selector}}[{{ interval }}]))`].join('\n');
+}

@@ -1,6 +1,6 @@
 // Invalid Canaries, one or more per rule. `fixture` is a valid manifest under test/fixtures/api.
 
-import { DAVY_PROVIDER_LIST, long, type Doc, type InvalidCase } from './helpers.js';
+import { AB_PROVIDER_LIST, DAVY_PROVIDER_LIST, long, type Doc, type InvalidCase } from './helpers.js';
 
 const ISTIO = 'canary-istio.yaml';
 const AB = 'canary-ab.yaml';
@@ -88,7 +88,7 @@ export const canaryCases: InvalidCase[] = [
 
   // provider
   { rule: 'unknown provider', when: 'the provider is foo', fixture: ISTIO, mutate: (d) => (d.spec.provider = 'foo'), errors: [`spec.provider: Unsupported value: "foo": supported values: ${DAVY_PROVIDER_LIST}`] },
-  { rule: 'notSupportedYet (provider)', when: 'the provider is nginx', fixture: ISTIO, mutate: (d) => (d.spec.provider = 'nginx'), errors: [`spec.provider: Unsupported value: "nginx": not supported yet by Davy; supported values: ${DAVY_PROVIDER_LIST}`] },
+  { rule: 'notSupportedYet (provider)', when: 'the provider is appmesh', fixture: ISTIO, mutate: (d) => (d.spec.provider = 'appmesh'), errors: [`spec.provider: Unsupported value: "appmesh": not supported yet by Davy; supported values: ${DAVY_PROVIDER_LIST}`] },
   {
     rule: 'gatewayRefsRequired',
     when: 'the provider is gatewayapi:v1 and the service names no Gateway',
@@ -275,14 +275,14 @@ export const canaryCases: InvalidCase[] = [
     when: 'a Linkerd canary has A/B match conditions',
     fixture: AB,
     mutate: (d) => (d.spec.provider = 'linkerd'),
-    errors: ['spec.analysis.match: Forbidden: A/B routing on match is supported only by provider istio, gatewayapi:v1, gatewayapi:v1beta1; the canary runs with provider linkerd'],
+    errors: [`spec.analysis.match: Forbidden: A/B routing on match is supported only by provider ${AB_PROVIDER_LIST}; the canary runs with provider linkerd`],
   },
   {
     rule: 'providerCapability (match)',
     when: 'a kubernetes canary has A/B match conditions',
     fixture: AB,
     mutate: (d) => (d.spec.provider = 'kubernetes'),
-    errors: ['spec.analysis.match: Forbidden: A/B routing on match is supported only by provider istio, gatewayapi:v1, gatewayapi:v1beta1; the canary runs with provider kubernetes'],
+    errors: [`spec.analysis.match: Forbidden: A/B routing on match is supported only by provider ${AB_PROVIDER_LIST}; the canary runs with provider kubernetes`],
   },
   {
     rule: 'matchNeedsIterations',

@@ -2,6 +2,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- tests mutate fixture documents freely */
 
 import { readFileSync, readdirSync } from 'node:fs';
+import { DAVY_PROVIDERS, providersWith } from '../../../src/api/providers.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
@@ -49,4 +50,6 @@ export interface InvalidCase {
 }
 
 export const long = (n: number, c = 'a'): string => c.repeat(n);
-export const DAVY_PROVIDER_LIST = '"kubernetes", "istio", "osm", "linkerd", "smi:v1alpha1", "smi:v1alpha2", "smi:v1alpha3", "gatewayapi:v1", "gatewayapi:v1beta1"';
+export const DAVY_PROVIDER_LIST = DAVY_PROVIDERS.map((p) => `"${p}"`).join(', ');
+/** The providers that route A/B matches, as the providerCapability message lists them. */
+export const AB_PROVIDER_LIST = providersWith('abMatch').join(', ');

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { formatFieldError } from '../../../src/api/field-errors.js';
 import { validateCanary, validateResource } from '../../../src/api/validate.js';
 import { canaryCases } from './canary-cases.js';
-import { fixture } from './helpers.js';
+import { AB_PROVIDER_LIST, fixture } from './helpers.js';
 
 describe('validateCanary: invalid specs', () => {
   for (const c of canaryCases) {
@@ -47,7 +47,7 @@ describe('validateCanary: invalid specs', () => {
     delete doc.spec.provider;
     expect(validateCanary(doc).errors).to.deep.equal([]);
     expect(validateCanary(doc, { meshProvider: 'linkerd' }).errors.map(formatFieldError)).to.deep.equal([
-      'spec.analysis.match: Forbidden: A/B routing on match is supported only by provider istio, gatewayapi:v1, gatewayapi:v1beta1; the canary runs with provider linkerd',
+      `spec.analysis.match: Forbidden: A/B routing on match is supported only by provider ${AB_PROVIDER_LIST}; the canary runs with provider linkerd`,
     ]);
   });
 

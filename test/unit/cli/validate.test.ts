@@ -97,9 +97,9 @@ describe('davy validate', () => {
   });
 
   it('when -f - is given, then stdin is read and named <stdin>', async () => {
-    const r = await run(['-f', '-'], { '-': istio.replace('provider: istio', 'provider: nginx') });
+    const r = await run(['-f', '-'], { '-': istio.replace('provider: istio', 'provider: appmesh') });
     expect(r.code).to.equal(1);
-    expect(r.out).to.match(/^<stdin>: spec\.provider: Unsupported value: "nginx": not supported yet by Davy; supported values: /);
+    expect(r.out).to.match(/^<stdin>: spec\.provider: Unsupported value: "appmesh": not supported yet by Davy; supported values: /);
   });
 
   it('when --show-queries is given with the Canary\'s MetricTemplate, then each metric prints as the stepper will send it, the template rendered and rewritten', async () => {

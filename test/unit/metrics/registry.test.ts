@@ -27,12 +27,16 @@ describe('observer registry', () => {
     }
   });
 
-  it('when an observer has queries, then both builtins select {{ target }} over {{ interval }}', () => {
+  // Ingresses and gateways see Services, not workloads: they select the copy through the canary
+  // Ingress Davy writes (nginx, skipper) or the canary Service (contour, traefik, gloo, kuma).
+  it('when an observer has queries, then both builtins select the copy ({{ target }}, the canary Ingress or Service) over {{ interval }}', () => {
     for (const name of BUILTIN_OBSERVERS) {
       const observer = OBSERVERS[name];
       if (!observer) continue;
       for (const query of Object.values(observer)) {
-        expect(query.template, name).to.include('{{ target }}').and.include('[{{ interval }}]').and.include('{{ namespace }}');
+        const copy = ['{{ target }}', '{{ ingress }}', '{{ service }}-canary'].filter((v) => query.template.includes(v));
+        expect(copy, name).to.have.length.greaterThan(0);
+        expect(query.template, name).to.include('[{{ interval }}]').and.include('{{ namespace }}');
       }
     }
   });

@@ -5,10 +5,22 @@ import { ROUTERS, createRouter, type Routes } from '../../../src/routers/index.j
 import { example, value, versions } from './cluster.js';
 import { gatewayExample } from './gatewayapi-fixtures.js';
 
+/** Each provider's tutorial Canary, or the OSM one where the provider needs nothing more. */
+function exampleFor(provider: DavyProvider) {
+  if (provider === 'istio') return example('reviews-canary-istio', 'reviews-deployment');
+  if (provider.startsWith('gatewayapi')) return gatewayExample();
+  if (provider === 'nginx') return example('podinfo-canary-nginx', 'podinfo-deployment', 'podinfo-ingress-nginx');
+  if (provider === 'skipper') return example('podinfo-canary-skipper', 'podinfo-deployment', 'podinfo-ingress-skipper');
+  if (provider === 'contour') return example('podinfo-canary-contour', 'podinfo-deployment');
+  if (provider === 'traefik') return example('podinfo-canary-traefik', 'podinfo-deployment');
+  if (provider === 'gloo') return example('podinfo-canary-gloo', 'podinfo-deployment');
+  if (provider === 'kuma') return example('podinfo-canary-kuma', 'podinfo-deployment');
+  if (provider === 'apisix') return example('podinfo-canary-apisix', 'podinfo-deployment', 'podinfo-apisixroute');
+  return example('podinfo-canary-osm', 'podinfo-deployment');
+}
+
 function cluster(provider: DavyProvider) {
-  const ex = provider === 'istio' ? example('reviews-canary-istio', 'reviews-deployment')
-    : provider.startsWith('gatewayapi') ? gatewayExample()
-    : example('podinfo-canary-osm', 'podinfo-deployment');
+  const ex = exampleFor(provider);
   ex.canary.spec.provider = provider;
   return { ...ex, router: createRouter(provider, { kube: ex.kube }) };
 }

@@ -49,7 +49,10 @@ describe('davy step: flags', () => {
   it('when namespaces, providers, levels and URLs are given, then they are checked', () => {
     expect(config(['--namespace', 'a', '--namespace', 'b,c,a'])).to.deep.include({ namespaces: ['a', 'b', 'c'] });
     expect(config(['--mesh-provider', 'osm'])).to.include({ meshProvider: 'osm' });
-    expect(config(['--mesh-provider', 'nginx'])).to.match(/^--mesh-provider: must be one of kubernetes, istio, osm/);
+    expect(config(['--mesh-provider', 'nginx'])).to.include({ meshProvider: 'nginx' });
+    expect(config(['--mesh-provider', 'appmesh'])).to.match(/^--mesh-provider: must be one of kubernetes, istio, osm/);
+    expect(config(['--ingress-annotations-prefix', 'custom.ingress.kubernetes.io'])).to.include({ ingressAnnotationsPrefix: 'custom.ingress.kubernetes.io' });
+    expect(config(['--ingress-annotations-prefix', 'Not A Prefix/'])).to.match(/^--ingress-annotations-prefix: must be a DNS subdomain/);
     expect(config([], { DAVY_LOG_LEVEL: 'debug' })).to.include({ logLevel: 'debug' });
     expect(config(['--log-level', 'warn'], { DAVY_LOG_LEVEL: 'debug' })).to.include({ logLevel: 'warn' });
     expect(config(['--log-level', 'trace'])).to.match(/^--log-level: must be one of/);
