@@ -109,7 +109,7 @@ describe('the Helm chart (deploy/helm/davy)', function () {
     });
 
     it('when a value is wrong, then helm refuses it and names it', () => {
-      const cases: [string, string][] = [['certificates.source=vault', 'certificates.source'], ['stepper.shards=0', 'stepper.shards'], ['meshProvider=nginx', 'meshProvider']];
+      const cases: [string, string][] = [['certificates.source=vault', 'certificates.source'], ['stepper.shards=0', 'stepper.shards'], ['meshProvider=appmesh', 'meshProvider']];
       for (const [set, path] of cases) {
         const run = helm(['template', 'davy', CHART, '--set', set]);
         expect(run.status, set).to.not.equal(0);
