@@ -61,12 +61,14 @@ build_k8s() { build_k8s_commands "$1" kube-apiserver kube-controller-manager kub
 # The real node's kubelet and kube-proxy: statically linked with cgo off, like the control plane.
 build_k8s_node() { build_k8s_commands "$1" kubelet kube-proxy; }
 
-build_crictl() {
-  local out=$1
-  mkdir -p "$out.tmp"
-  GOBIN="$out.tmp" "$GO" install "sigs.k8s.io/cri-tools/cmd/crictl@$CRICTL_VERSION" >&2
-  mv "$out.tmp" "$out"
+# go_install DIR PACKAGE@VERSION: a command whose module builds as published.
+go_install() {
+  mkdir -p "$1.tmp"
+  GOBIN="$1.tmp" "$GO" install "$2" >&2
+  mv "$1.tmp" "$1"
 }
+
+build_crictl() { go_install "$1" "sigs.k8s.io/cri-tools/cmd/crictl@$CRICTL_VERSION"; }
 
 # CoreDNS with only the plugins the cluster's Corefile uses (hack/real-node.sh): the stock build
 # links every cloud provider's SDK, which is most of its build time and size. No forward plugin:
@@ -125,12 +127,7 @@ build_etcd() {
   mv "$out.tmp" "$out"
 }
 
-build_kwok() {
-  local out=$1
-  mkdir -p "$out.tmp"
-  GOBIN="$out.tmp" "$GO" install "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" >&2
-  mv "$out.tmp" "$out"
-}
+build_kwok() { go_install "$1" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"; }
 
 # ensure NAME DIR BUILDER: build into DIR unless it is already complete.
 ensure() {

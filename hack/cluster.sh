@@ -20,19 +20,10 @@ STATE=${2:-${DAVY_STATE:-/tmp/davy-cluster}}
 log() { printf '[cluster] %s\n' "$*" >&2; }
 
 stop_all() {
-  local pidfile pid
   [ -d "$STATE/pids" ] || return 0
   # Reverse start order: kwok and the controllers first, etcd last.
   for name in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
-    pidfile="$STATE/pids/$name.pid"
-    [ -f "$pidfile" ] || continue
-    pid=$(cat "$pidfile")
-    if kill -0 "$pid" 2>/dev/null; then
-      kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    rm -f "$pidfile"
+    davy_stop_pidfile "$STATE/pids/$name.pid"
   done
 }
 

@@ -24,3 +24,17 @@ davy_wait_for() {
     sleep 0.25
   done
 }
+
+# davy_stop_pidfile FILE: stops the process whose PID FILE holds (TERM, up to 10 s, then KILL) and
+# removes FILE. Nothing to do when FILE is missing or the process is gone.
+davy_stop_pidfile() {
+  local pid
+  [ -f "$1" ] || return 0
+  pid=$(cat "$1")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$1"
+}

@@ -263,17 +263,7 @@ up() {
   log "node $NODE_NAME ($REAL_NODE_IP) Ready with cluster DNS in $(( $(date +%s) - t0 ))s"
 }
 
-stop_pid() { # NAME: TERM, wait up to 10 s, then KILL
-  local pidfile=$NODE_DIR/pids/$1.pid pid
-  [ -f "$pidfile" ] || return 0
-  pid=$(cat "$pidfile")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$pidfile"
-}
+stop_pid() { davy_stop_pidfile "$NODE_DIR/pids/$1.pid"; }
 
 # Chains the kubelet makes and never removes (it has no cleanup flag); the hint tells other
 # tools which iptables backend the node uses.
