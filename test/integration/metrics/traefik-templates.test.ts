@@ -28,13 +28,19 @@ const BACKENDS: Backend[] = [
   { service: 'other-podinfo-canary-http-9898@kubernetesgateway', rps: 40, success: 0.5, seconds: 2 },
 ];
 
-/** Traefik's exposition of the backends' traffic since `start`, counters growing at their rates. */
+/**
+ * Traefik's exposition of the backends' traffic since `start`, counters growing at their rates.
+ * Requests come in batches of ten, whole numbers of them successful, so that over any window the
+ * successes are exactly `success` of the requests: a rounded count per scrape made a window of few
+ * scrapes read 87.8% for 90% on a loaded machine.
+ */
 function exposition(start: number): string {
   const lines: string[] = [];
   const elapsed = (Date.now() - start) / 1000;
   for (const b of BACKENDS) {
-    const n = Math.floor(b.rps * elapsed);
-    const ok = Math.round(n * b.success);
+    const batches = Math.floor((b.rps / 10) * elapsed);
+    const n = batches * 10;
+    const ok = batches * Math.round(b.success * 10);
     const labels = (code: string) => `code="${code}",method="GET",protocol="http",service="${b.service}"`;
     lines.push(`traefik_service_requests_total{${labels('200')}} ${ok}`, `traefik_service_requests_total{${labels('500')}} ${n - ok}`);
     for (const le of BUCKETS) lines.push(`traefik_service_request_duration_seconds_bucket{${labels('200')},le="${le}"} ${b.seconds <= le ? n : 0}`);
