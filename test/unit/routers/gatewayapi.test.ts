@@ -39,14 +39,6 @@ describe('gatewayapi router (Flagger\'s Gateway API tutorial)', () => {
     expect(names(ex.kube, 'Service')).to.deep.equal(['podinfo', 'podinfo-canary', 'podinfo-primary']);
   });
 
-  it('when reconciled twice, then the second pass writes nothing', async () => {
-    const ex = podinfo();
-    await value(ex.router.reconcile(ex.canary));
-    const before = versions(ex.kube);
-    await value(ex.router.reconcile(ex.canary));
-    expect(versions(ex.kube)).to.deep.equal(before);
-  });
-
   // Flagger's scheduler adds stepWeight to the canary weight until maxWeight, then routes all
   // traffic back to the promoted primary; its SetRoutes writes (primary, canary) on the rule.
   for (const [label, analysis, ladder] of [
