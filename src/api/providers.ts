@@ -31,7 +31,7 @@ export const TRAFFIC_SPLIT_PROVIDERS = ['osm', 'linkerd', 'smi:v1alpha1', 'smi:v
 export type TrafficSplitProvider = (typeof TRAFFIC_SPLIT_PROVIDERS)[number];
 
 /** The providers Davy routes today. The others are refused as "not supported yet by Davy". */
-export const DAVY_PROVIDERS = ['kubernetes', 'istio', ...TRAFFIC_SPLIT_PROVIDERS, 'nginx', 'skipper', 'contour', 'traefik', 'gloo', 'kuma', 'apisix'] as const satisfies readonly ProviderName[];
+export const DAVY_PROVIDERS = ['kubernetes', 'istio', ...TRAFFIC_SPLIT_PROVIDERS, 'nginx', 'skipper', 'contour', 'traefik', 'gloo', 'kuma', 'apisix', 'appmesh:v1beta2'] as const satisfies readonly ProviderName[];
 export type DavyProvider = (typeof DAVY_PROVIDERS)[number];
 
 /** What a routed provider can do. `weights: false` means blue/green only (no traffic split). */
@@ -62,6 +62,7 @@ export const PROVIDER_CAPABILITIES: Record<DavyProvider, ProviderCapabilities> =
   gloo: { weights: true, abMatch: true, mirror: false, sessionAffinity: false },
   kuma: SPLIT_ONLY,
   apisix: SPLIT_ONLY,
+  'appmesh:v1beta2': { weights: true, abMatch: true, mirror: false, sessionAffinity: false },
 };
 
 /** The routed providers that honour a capability, for error messages. */

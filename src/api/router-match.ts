@@ -2,7 +2,8 @@
 // schema is Istio's, but ingress-nginx, Contour and Gloo route on request headers only, each with
 // its own ways of matching one. The validator refuses the rest at admission and the routers check
 // again before writing, from this one table, so a condition is never silently dropped (which
-// would send requests the user meant to keep on the stable pods to the copy).
+// would send requests the user meant to keep on the stable pods to the copy). App Mesh routes on
+// headers too, from one match entry.
 //
 // Reads untrusted JSON: the validator calls it on whatever the user sent.
 import type { ProviderName } from './providers.js';
@@ -14,6 +15,7 @@ export const ROUTER_HEADER_MATCHES: Partial<Record<ProviderName, readonly Header
   nginx: ['exact', 'regex'],
   contour: ['exact', 'prefix', 'suffix'],
   gloo: ['exact', 'regex'],
+  'appmesh:v1beta2': ['exact', 'prefix', 'suffix', 'regex'],
 };
 
 const MATCH_KINDS: readonly HeaderMatchKind[] = ['exact', 'prefix', 'suffix', 'regex'];
@@ -36,6 +38,7 @@ export function matchProblem(provider: ProviderName, match: readonly unknown[]):
   const kinds = ROUTER_HEADER_MATCHES[provider];
   if (!kinds) return undefined;
   const seen: { header?: string; cookie?: string } = {};
+  if (provider === 'appmesh:v1beta2' && match.length > 1) return { index: 1, reason: 'App Mesh routes A/B requests on one match entry (its headers are ANDed)' };
   for (const [index, item] of match.entries()) {
     const entry = record(item) ?? {};
     const field = NOT_HEADERS.find((k) => entry[k] !== undefined);

@@ -2,6 +2,7 @@
 // added to DAVY_PROVIDERS without a router here a compile error.
 import type { DavyProvider } from '../api/providers.js';
 import { apisixRouter } from './apisix.js';
+import { appmeshRouter } from './appmesh.js';
 import { contourRouter } from './contour.js';
 import { glooRouter } from './gloo.js';
 import { istioRouter } from './istio.js';
@@ -28,6 +29,7 @@ export const ROUTERS: Readonly<Record<DavyProvider, RouterFactory>> = {
   gloo: glooRouter,
   kuma: kumaRouter,
   apisix: apisixRouter,
+  'appmesh:v1beta2': appmeshRouter,
 };
 
 export function createRouter(provider: DavyProvider, deps: RouterDeps): Router {

@@ -13,6 +13,7 @@ function exampleFor(provider: DavyProvider) {
   if (provider === 'traefik') return example('podinfo-canary-traefik', 'podinfo-deployment');
   if (provider === 'gloo') return example('podinfo-canary-gloo', 'podinfo-deployment');
   if (provider === 'kuma') return example('podinfo-canary-kuma', 'podinfo-deployment');
+  if (provider === 'appmesh:v1beta2') return example('podinfo-canary-appmesh', 'podinfo-deployment');
   if (provider === 'apisix') return example('podinfo-canary-apisix', 'podinfo-deployment', 'podinfo-apisixroute');
   return example('podinfo-canary-osm', 'podinfo-deployment');
 }
