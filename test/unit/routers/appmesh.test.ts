@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { appmeshRouter, type VirtualRouter } from '../../../src/routers/appmesh.js';
 import type { Routes } from '../../../src/routers/router.js';
-import { example, names, problem, value, versions } from './cluster.js';
+import { example, names, problem, reconcilesOnce, rollsOut, value } from './cluster.js';
 
 const ref = (kind: string, name: string) => ({ apiVersion: 'appmesh.k8s.aws/v1beta2', kind, name, namespace: 'test' });
 const routes = (canary: number): Routes => ({ primary: 100 - canary, canary, mirror: false });
@@ -41,24 +41,11 @@ describe('appmesh:v1beta2 router (Flagger\'s App Mesh tutorial)', () => {
     expect(routerOf(ex, 'podinfo-canary')?.spec?.routes?.[0]?.httpRoute.action.weightedTargets).to.deep.equal([{ virtualNodeRef: { name: 'podinfo-canary' }, weight: 100 }]);
   });
 
-  it('when reconciled twice, then the second pass writes nothing', async () => {
-    const ex = podinfo();
-    await value(ex.router.reconcile(ex.canary));
-    const before = versions(ex.kube);
-    await value(ex.router.reconcile(ex.canary));
-    expect(versions(ex.kube)).to.deep.equal(before);
-  });
+  it('when reconciled twice, then the second pass writes nothing', () => reconcilesOnce(podinfo()));
 
   it('when a rollout steps 5% to 50% then rolls back, then the apex router\'s weights follow and return to 100/0', async () => {
     const ex = podinfo();
-    for (let weight = 5; weight <= 50; weight += 5) {
-      await value(ex.router.setRoutes(ex.canary, routes(weight)));
-      await value(ex.router.reconcile(ex.canary));
-      expect(weights(ex)).to.deep.equal([['podinfo-primary', 100 - weight], ['podinfo-canary', weight]]);
-      expect(await value(ex.router.getRoutes(ex.canary))).to.deep.equal(routes(weight));
-    }
-    await value(ex.router.setRoutes(ex.canary, routes(0)));
-    expect(await value(ex.router.getRoutes(ex.canary))).to.deep.equal(routes(0));
+    await rollsOut(ex, [5, 10, 15, 20, 25, 30, 35, 40, 45, 50], (weight) => expect(weights(ex)).to.deep.equal([['podinfo-primary', 100 - weight], ['podinfo-canary', weight]]));
   });
 
   it('when an A/B canary routes its matched requests, then route podinfo-a (priority 10) carries them and podinfo-b (20) the rest', async () => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { contourConditions, contourRouter, type HTTPProxy } from '../../../src/routers/contour.js';
 import type { Routes } from '../../../src/routers/router.js';
-import { example, names, problem, value, versions } from './cluster.js';
+import { example, names, problem, reconcilesOnce, rollsOut, value } from './cluster.js';
 
 const proxyRef = { apiVersion: 'projectcontour.io/v1', kind: 'HTTPProxy', name: 'podinfo', namespace: 'test' };
 const routes = (canary: number): Routes => ({ primary: 100 - canary, canary, mirror: false });
@@ -33,24 +33,11 @@ describe('contour router (Flagger\'s Contour tutorial)', () => {
     expect(proxyOf(ex)?.metadata.ownerReferences?.[0]).to.include({ kind: 'Canary', name: 'podinfo' });
   });
 
-  it('when reconciled twice, then the second pass writes nothing', async () => {
-    const ex = podinfo();
-    await value(ex.router.reconcile(ex.canary));
-    const before = versions(ex.kube);
-    await value(ex.router.reconcile(ex.canary));
-    expect(versions(ex.kube)).to.deep.equal(before);
-  });
+  it('when reconciled twice, then the second pass writes nothing', () => reconcilesOnce(podinfo()));
 
   it('when a rollout steps 5% to 50% then rolls back, then the weights follow each step and return to 100/0', async () => {
     const ex = podinfo();
-    for (let weight = 5; weight <= 50; weight += 5) {
-      await value(ex.router.setRoutes(ex.canary, routes(weight)));
-      await value(ex.router.reconcile(ex.canary));
-      expect(weights(ex)).to.deep.equal([['podinfo-primary', 100 - weight], ['podinfo-canary', weight]]);
-      expect(await value(ex.router.getRoutes(ex.canary))).to.deep.equal(routes(weight));
-    }
-    await value(ex.router.setRoutes(ex.canary, routes(0)));
-    expect(await value(ex.router.getRoutes(ex.canary))).to.deep.equal(routes(0));
+    await rollsOut(ex, [5, 10, 15, 20, 25, 30, 35, 40, 45, 50], (weight) => expect(weights(ex)).to.deep.equal([['podinfo-primary', 100 - weight], ['podinfo-canary', weight]]));
   });
 
   it('when the A/B canary routes its matched traffic, then one route per match entry sends it to the copy and a last route keeps the rest on primary', async () => {
