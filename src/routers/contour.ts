@@ -3,7 +3,7 @@
 // `service.match[0].uri.prefix` (default `/`) to `<svc>-primary` and `<svc>-canary` by weight,
 // each with the request header `l5d-dst-override` naming the Service, so Linkerd meshes route it
 // (as Flagger does). `service.timeout` and `service.retries` become the route's timeout and retry
-// policies.
+// policies. `davy step --ingress-class` (Flagger's `-ingress-class`) sets `spec.ingressClassName`.
 //
 // A/B: one route per `analysis.match` entry (Contour ANDs the conditions of one route, and the
 // entries are alternatives), each with the header conditions of its entry and the weights, then a
@@ -77,7 +77,7 @@ export function httpProxyRoutes(canary: Canary, routes: Routes): Result<ContourR
   return ok([...matched, { conditions: [prefix], ...policies, services: services(canary, svc, { primary: 100, canary: 0, mirror: false }) }]);
 }
 
-export const contourShape: OwnedObjectShape<HTTPProxy> = {
+export const contourShape = (ingressClass?: string): OwnedObjectShape<HTTPProxy> => ({
   provider: 'contour',
   kind: 'HTTPProxy',
   ref: (canary) => namespacedRef(canary, CONTOUR_API_VERSION, 'HTTPProxy', serviceOf(canary).name),
@@ -85,7 +85,8 @@ export const contourShape: OwnedObjectShape<HTTPProxy> = {
   build(canary, routes) {
     const built = httpProxyRoutes(canary, routes);
     if (!built.ok) return failed(built);
-    return ok({ apiVersion: CONTOUR_API_VERSION, kind: 'HTTPProxy', metadata: ownedMetadata(canary, serviceOf(canary).name), spec: { routes: built.value } });
+    const spec = { ...(ingressClass ? { ingressClassName: ingressClass } : {}), routes: built.value };
+    return ok({ apiVersion: CONTOUR_API_VERSION, kind: 'HTTPProxy', metadata: ownedMetadata(canary, serviceOf(canary).name), spec });
   },
 
   read(object, canary) {
@@ -97,6 +98,6 @@ export const contourShape: OwnedObjectShape<HTTPProxy> = {
     if (primary === undefined || canaryWeight === undefined) return fail('NotReconciled', `${where}: its first route does not weigh ${svc.primaryName} and ${svc.canaryName}`);
     return routesFromWeights(primary, canaryWeight, where);
   },
-};
+});
 
-export const contourRouter = ownedObjectRouter(() => contourShape);
+export const contourRouter = ownedObjectRouter((deps) => contourShape(deps.ingressClass));

@@ -35,6 +35,12 @@ describe('contour router (Flagger\'s Contour tutorial)', () => {
 
   it('when reconciled twice, then the second pass writes nothing', () => reconcilesOnce(podinfo()));
 
+  it('when the stepper runs with --ingress-class, then the HTTPProxy names that class', async () => {
+    const ex = podinfo();
+    await value(contourRouter({ kube: ex.kube, ingressClass: 'contour-internal' }).reconcile(ex.canary));
+    expect(proxyOf(ex)?.spec).to.have.property('ingressClassName', 'contour-internal');
+  });
+
   it('when a rollout steps 5% to 50% then rolls back, then the weights follow each step and return to 100/0', async () => {
     const ex = podinfo();
     await rollsOut(ex, [5, 10, 15, 20, 25, 30, 35, 40, 45, 50], (weight) => expect(weights(ex)).to.deep.equal([['podinfo-primary', 100 - weight], ['podinfo-canary', weight]]));
