@@ -65,6 +65,7 @@ export const MESSAGES = {
   promotionAboveMax: 'must not exceed maxWeight ({maxWeight}), the canary\'s weight when promotion starts',
   providerCapability: '{feature} is supported only by provider {providers}; the canary runs with provider {provider}',
   matchNeedsIterations: 'A/B routing on match needs iterations; a weighted canary would ignore it',
+  matchNotRoutable: '{reason}: the router cannot route on this condition, and dropping it would send requests meant for the stable pods to the copy',
   emptyMatch: 'must set at least one of headers, queryParams or sourceLabels: an empty match selects every request',
   stringMatch: 'must set exactly one of {options}',
   mirrorWeightNeedsMirror: 'applies only when mirror is true',

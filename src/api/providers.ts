@@ -35,7 +35,7 @@ export const GATEWAY_API_PROVIDERS = ['gatewayapi:v1', 'gatewayapi:v1beta1'] as 
 export type GatewayApiProvider = (typeof GATEWAY_API_PROVIDERS)[number];
 
 /** The providers Davy routes today. The others are refused as "not supported yet by Davy". */
-export const DAVY_PROVIDERS = ['kubernetes', 'istio', ...TRAFFIC_SPLIT_PROVIDERS, ...GATEWAY_API_PROVIDERS, 'nginx', 'skipper', 'contour', 'traefik', 'gloo', 'kuma', 'apisix'] as const satisfies readonly ProviderName[];
+export const DAVY_PROVIDERS = ['kubernetes', 'istio', ...TRAFFIC_SPLIT_PROVIDERS, ...GATEWAY_API_PROVIDERS, 'nginx', 'skipper', 'contour', 'traefik', 'gloo', 'kuma', 'apisix', 'appmesh:v1beta2'] as const satisfies readonly ProviderName[];
 export type DavyProvider = (typeof DAVY_PROVIDERS)[number];
 
 /** What a routed provider can do. `weights: false` means blue/green only (no traffic split). */
@@ -68,6 +68,7 @@ export const PROVIDER_CAPABILITIES: Record<DavyProvider, ProviderCapabilities> =
   gloo: { weights: true, abMatch: true, mirror: false, sessionAffinity: false },
   kuma: SPLIT_ONLY,
   apisix: SPLIT_ONLY,
+  'appmesh:v1beta2': { weights: true, abMatch: true, mirror: false, sessionAffinity: false },
 };
 
 /** The routed providers that honour a capability, for error messages. */

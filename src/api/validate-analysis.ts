@@ -7,6 +7,7 @@ import { FieldPath } from './field-errors.js';
 import { message } from './messages.js';
 import { isCookieToken } from './names.js';
 import { PROVIDER_CAPABILITIES, providersWith, type ProviderCapabilities } from './providers.js';
+import { matchProblem } from './router-match.js';
 import type { CanarySpec } from './types.js';
 import { checkDuration, checkPercent, checkStringMatchMap } from './validate-common.js';
 import { asArray, asInteger, asRecord, asString, isSet, type CanaryContext, type Json } from './validate-context.js';
@@ -131,7 +132,14 @@ function checkMatch(ctx: CanaryContext, analysis: Json): void {
   const list = asArray(analysis.match);
   if (!list || list.length === 0) return;
   const path = ANALYSIS.child('match');
-  if (requireCapability(ctx, path, 'abMatch') && !isSet(analysis.iterations)) ctx.report.forbidden(path, 'matchNeedsIterations');
+  if (!requireCapability(ctx, path, 'abMatch')) return;
+  if (!isSet(analysis.iterations)) ctx.report.forbidden(path, 'matchNeedsIterations');
+  const routable = ctx.provider ? matchProblem(ctx.provider, list) : undefined;
+  if (routable) {
+    const at = path.index(routable.index);
+    const field = routable.field ? at.child(routable.field) : at;
+    ctx.report.forbidden(routable.header ? field.child(routable.header) : field, 'matchNotRoutable', { reason: routable.reason });
+  }
   list.forEach((item, i) => {
     const match = asRecord(item);
     if (!match) return;

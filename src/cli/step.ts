@@ -131,6 +131,7 @@ export async function runStep(argv: string[], env: NodeJS.ProcessEnv, deps: Step
           ...(config.shard ? { shard: config.shard } : {}),
           meshProvider: config.meshProvider,
           ...(config.ingressAnnotationsPrefix ? { ingressAnnotationsPrefix: config.ingressAnnotationsPrefix } : {}),
+          ...(config.ingressClass ? { ingressClass: config.ingressClass } : {}),
           ...(config.metricsServer ? { metricsServer: config.metricsServer } : {}),
           concurrency: config.concurrency,
         },

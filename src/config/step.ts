@@ -6,7 +6,7 @@ import { parseDuration } from '../api/durations.js';
 import { DAVY_PROVIDERS, isDavyProvider, type DavyProvider } from '../api/providers.js';
 import type { LogLevel } from '../telemetry/logger.js';
 
-/** An annotation key's prefix: a DNS subdomain (lowercase, dots, at most 253 characters). */
+/** An annotation key's prefix or an ingress class: a DNS subdomain (lowercase, dots, at most 253 characters). */
 const ANNOTATION_PREFIX = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
@@ -21,6 +21,8 @@ export interface StepConfig {
   meshProvider: DavyProvider;
   /** nginx: the canary annotations' prefix (Flagger's -ingress-annotations-prefix). */
   ingressAnnotationsPrefix?: string;
+  /** contour: the HTTPProxy ingress class (Flagger's -ingress-class). */
+  ingressClass?: string;
   kubeconfig?: string;
   logLevel: LogLevel;
   /** Serve /metrics on this port while running. */
@@ -57,6 +59,8 @@ Flags:
   --ingress-annotations-prefix P
                            the prefix of the nginx canary annotations (default
                            nginx.ingress.kubernetes.io), as Flagger's flag of that name
+  --ingress-class C        the ingressClassName of the contour router's HTTPProxies (default:
+                           none, the default Contour), as Flagger's -ingress-class
   --kubeconfig FILE        credentials (default: in-cluster, then KUBECONFIG or ~/.kube/config)
   --log-level L            debug, info, warn or error (env DAVY_LOG_LEVEL; default info)
   --metrics-port P         serve Prometheus metrics at /metrics on P while running
@@ -111,6 +115,7 @@ const parsedOptions = {
   'metrics-server': { type: 'string' },
   'mesh-provider': { type: 'string' },
   'ingress-annotations-prefix': { type: 'string' },
+  'ingress-class': { type: 'string' },
   kubeconfig: { type: 'string' },
   'log-level': { type: 'string' },
   'metrics-port': { type: 'string' },
@@ -138,6 +143,10 @@ export function parseStepConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
   if (prefix !== undefined && !ANNOTATION_PREFIX.test(prefix)) {
     return fail(`--ingress-annotations-prefix: must be a DNS subdomain such as nginx.ingress.kubernetes.io, got ${JSON.stringify(prefix)}`);
   }
+  const ingressClass = values['ingress-class'];
+  if (ingressClass !== undefined && !ANNOTATION_PREFIX.test(ingressClass)) {
+    return fail(`--ingress-class: must be a DNS subdomain such as contour, got ${JSON.stringify(ingressClass)}`);
+  }
   const logLevel = values['log-level'] ?? env.DAVY_LOG_LEVEL ?? 'info';
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) return fail(`--log-level: must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
   const metricsServer = values['metrics-server'];
@@ -164,6 +173,7 @@ export function parseStepConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
       ...(metricsServer ? { metricsServer } : {}),
       meshProvider,
       ...(prefix === undefined ? {} : { ingressAnnotationsPrefix: prefix }),
+      ...(ingressClass === undefined ? {} : { ingressClass }),
       ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
       logLevel: logLevel as LogLevel,
       ...(metricsPort === undefined ? {} : { metricsPort }),

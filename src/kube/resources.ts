@@ -36,6 +36,7 @@ const KNOWN: Record<string, Record<string, [plural: string, namespaced: boolean]
   'gateway.solo.io/v1': { RouteTable: ['routetables', true] },
   'kuma.io/v1alpha1': { TrafficRoute: ['trafficroutes', false] },
   'apisix.apache.org/v2': { ApisixRoute: ['apisixroutes', true] },
+  'appmesh.k8s.aws/v1beta2': { VirtualNode: ['virtualnodes', true], VirtualRouter: ['virtualrouters', true], VirtualService: ['virtualservices', true] },
   'events.k8s.io/v1': { Event: ['events', true] },
   'batch/v1': { Job: ['jobs', true], CronJob: ['cronjobs', true] },
   'policy/v1': { PodDisruptionBudget: ['poddisruptionbudgets', true] },

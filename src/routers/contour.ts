@@ -3,7 +3,7 @@
 // `service.match[0].uri.prefix` (default `/`) to `<svc>-primary` and `<svc>-canary` by weight,
 // each with the request header `l5d-dst-override` naming the Service, so Linkerd meshes route it
 // (as Flagger does). `service.timeout` and `service.retries` become the route's timeout and retry
-// policies.
+// policies. `davy step --ingress-class` (Flagger's `-ingress-class`) sets `spec.ingressClassName`.
 //
 // A/B: one route per `analysis.match` entry (Contour ANDs the conditions of one route, and the
 // entries are alternatives), each with the header conditions of its entry and the weights, then a
@@ -11,12 +11,12 @@
 // suffix become `contains`, as in Flagger; a regex, query parameters or anything else is an
 // InvalidSpec problem rather than a condition silently dropped. No mirroring.
 import { effectiveAnalysis, effectiveService, type EffectiveService } from '../api/defaults.js';
+import { matchPath, matchProblem } from '../api/router-match.js';
 import type { Canary, HTTPMatchRequest } from '../api/types.js';
 import type { KubeObject } from '../kube/client.js';
 import { ownedMetadata } from '../workloads/meta.js';
 import { fail, failed, ok, type Result } from '../workloads/result.js';
 import { namespacedRef } from './objects.js';
-import { headerConditions } from './match.js';
 import { ownedObjectRouter, type OwnedObjectShape } from './owned-object.js';
 import { routesFromWeights, type Routes } from './router.js';
 
@@ -45,18 +45,10 @@ export interface HTTPProxy extends KubeObject {
 
 const serviceOf = (canary: Canary) => effectiveService(canary.spec, 'contour');
 
-/** The header conditions of one match entry, or what Contour cannot express with its field path. */
-export function contourConditions(match: HTTPMatchRequest, index: number): Result<Condition[]> {
-  const headers = headerConditions('contour', match, index);
-  if (!headers.ok) return failed(headers);
-  const conditions: Condition[] = [];
-  for (const { name, value, path } of headers.value) {
-    const contains = value.prefix ?? value.suffix;
-    if (value.exact !== undefined) conditions.push({ header: { name, exact: value.exact } });
-    else if (contains !== undefined) conditions.push({ header: { name, contains } });
-    else return fail('InvalidSpec', `${path}: contour matches a header exactly, or by prefix or suffix (as contains); not by regex`);
-  }
-  return ok(conditions);
+/** The header conditions of one match entry (exact, or contains for prefix and suffix, as Flagger maps them). */
+export function contourConditions(match: HTTPMatchRequest): Condition[] {
+  return Object.entries(match.headers ?? {}).map(([name, value]) =>
+    value.exact !== undefined ? { header: { name, exact: value.exact } } : { header: { name, contains: value.prefix ?? value.suffix ?? '' } });
 }
 
 function services(canary: Canary, svc: EffectiveService, routes: Routes): ContourService[] {
@@ -79,16 +71,13 @@ export function httpProxyRoutes(canary: Canary, routes: Routes): Result<ContourR
   };
   const weighted: ContourRoute = { conditions: [prefix], ...policies, services: services(canary, svc, routes) };
   if (effectiveAnalysis(canary.spec, { meshProvider: 'contour' }).strategy !== 'ab-testing') return ok([weighted]);
-  const matched: ContourRoute[] = [];
-  for (const [index, entry] of (canary.spec.analysis?.match ?? []).entries()) {
-    const conditions = contourConditions(entry, index);
-    if (!conditions.ok) return failed(conditions);
-    matched.push({ ...weighted, conditions: [prefix, ...conditions.value] });
-  }
+  const problem = matchProblem('contour', canary.spec.analysis?.match ?? []);
+  if (problem) return fail('InvalidSpec', `${matchPath(problem)}: ${problem.reason}`);
+  const matched = (canary.spec.analysis?.match ?? []).map((entry): ContourRoute => ({ ...weighted, conditions: [prefix, ...contourConditions(entry)] }));
   return ok([...matched, { conditions: [prefix], ...policies, services: services(canary, svc, { primary: 100, canary: 0, mirror: false }) }]);
 }
 
-export const contourShape: OwnedObjectShape<HTTPProxy> = {
+export const contourShape = (ingressClass?: string): OwnedObjectShape<HTTPProxy> => ({
   provider: 'contour',
   kind: 'HTTPProxy',
   ref: (canary) => namespacedRef(canary, CONTOUR_API_VERSION, 'HTTPProxy', serviceOf(canary).name),
@@ -96,7 +85,8 @@ export const contourShape: OwnedObjectShape<HTTPProxy> = {
   build(canary, routes) {
     const built = httpProxyRoutes(canary, routes);
     if (!built.ok) return failed(built);
-    return ok({ apiVersion: CONTOUR_API_VERSION, kind: 'HTTPProxy', metadata: ownedMetadata(canary, serviceOf(canary).name), spec: { routes: built.value } });
+    const spec = { ...(ingressClass ? { ingressClassName: ingressClass } : {}), routes: built.value };
+    return ok({ apiVersion: CONTOUR_API_VERSION, kind: 'HTTPProxy', metadata: ownedMetadata(canary, serviceOf(canary).name), spec });
   },
 
   read(object, canary) {
@@ -108,6 +98,6 @@ export const contourShape: OwnedObjectShape<HTTPProxy> = {
     if (primary === undefined || canaryWeight === undefined) return fail('NotReconciled', `${where}: its first route does not weigh ${svc.primaryName} and ${svc.canaryName}`);
     return routesFromWeights(primary, canaryWeight, where);
   },
-};
+});
 
-export const contourRouter = ownedObjectRouter(() => contourShape);
+export const contourRouter = ownedObjectRouter((deps) => contourShape(deps.ingressClass));

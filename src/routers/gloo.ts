@@ -11,12 +11,12 @@
 // route, so requests that do not match are not routed by the table at all; Davy keeps serving
 // them. No mirroring.
 import { effectiveAnalysis, effectiveService, type EffectiveService } from '../api/defaults.js';
+import { matchPath, matchProblem } from '../api/router-match.js';
 import type { Canary, HTTPMatchRequest } from '../api/types.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
 import { ownedMetadata } from '../workloads/meta.js';
 import { fail, failed, ok, type Result } from '../workloads/result.js';
 import { deleteIfOurs, namespacedRef } from './objects.js';
-import { headerConditions } from './match.js';
 import { splitRouter, writeOwned } from './owned-object.js';
 import { STABLE_ROUTES, routesFromWeights, type RouterFactory, type Routes } from './router.js';
 import { reconcileServices } from './services.js';
@@ -58,17 +58,10 @@ export const upstreamName = (canary: Canary, service: string): string => `${name
 const upstreamRef = (canary: Canary, name: string) => namespacedRef(canary, GLOO_API_VERSION, 'Upstream', name);
 const tableRef = (canary: Canary) => namespacedRef(canary, GLOO_GATEWAY_API_VERSION, 'RouteTable', serviceOf(canary).name);
 
-/** The header matchers of one match entry, or what Gloo cannot express with its field path. */
-export function glooMatchers(match: HTTPMatchRequest, index: number): Result<HeaderMatcher[]> {
-  const headers = headerConditions('gloo', match, index);
-  if (!headers.ok) return failed(headers);
-  const matchers: HeaderMatcher[] = [];
-  for (const { name, value, path } of headers.value) {
-    if (value.exact !== undefined) matchers.push({ name, value: value.exact });
-    else if (value.regex !== undefined) matchers.push({ name, value: value.regex, regex: true });
-    else return fail('InvalidSpec', `${path}: gloo matches a header exactly or by regex`);
-  }
-  return ok(matchers);
+/** The header matchers of one match entry (exact, or regex). */
+export function glooMatchers(match: HTTPMatchRequest): HeaderMatcher[] {
+  return Object.entries(match.headers ?? {}).map(([name, value]) =>
+    value.exact !== undefined ? { name, value: value.exact } : { name, value: value.regex ?? '', regex: true });
 }
 
 export function routeTableRoutes(canary: Canary, routes: Routes): Result<GlooRoute[]> {
@@ -83,12 +76,9 @@ export function routeTableRoutes(canary: Canary, routes: Routes): Result<GlooRou
   });
   const weighted: GlooRoute = { inheritablePathMatchers: true, routeAction: action(routes) };
   if (effectiveAnalysis(canary.spec, { meshProvider: 'gloo' }).strategy !== 'ab-testing') return ok([weighted]);
-  const matched: GlooRoute[] = [];
-  for (const [index, entry] of (canary.spec.analysis?.match ?? []).entries()) {
-    const headers = glooMatchers(entry, index);
-    if (!headers.ok) return failed(headers);
-    matched.push({ ...weighted, matchers: [{ headers: headers.value }] });
-  }
+  const problem = matchProblem('gloo', canary.spec.analysis?.match ?? []);
+  if (problem) return fail('InvalidSpec', `${matchPath(problem)}: ${problem.reason}`);
+  const matched = (canary.spec.analysis?.match ?? []).map((entry): GlooRoute => ({ ...weighted, matchers: [{ headers: glooMatchers(entry) }] }));
   return ok([...matched, { inheritablePathMatchers: true, routeAction: action(STABLE_ROUTES) }]);
 }
 

@@ -11,10 +11,10 @@
 // ingress-nginx can express; a match it cannot is an InvalidSpec problem rather than a rule
 // silently dropped. No mirroring.
 import { effectiveAnalysis } from '../api/defaults.js';
+import { matchPath, matchProblem } from '../api/router-match.js';
 import type { Canary, HTTPMatchRequest } from '../api/types.js';
-import { fail, failed, ok, type Result } from '../workloads/result.js';
+import { fail, ok, type Result } from '../workloads/result.js';
 import { backendsOf, canaryIngressRouter, type CanaryIngressShape, type Ingress } from './canary-ingress.js';
-import { headerConditions } from './match.js';
 import type { Routes } from './router.js';
 
 export const DEFAULT_INGRESS_ANNOTATIONS_PREFIX = 'nginx.ingress.kubernetes.io';
@@ -29,22 +29,12 @@ export interface NginxMatch {
 
 /** The one header and one cookie of `analysis.match`, or what ingress-nginx cannot express, with its field path. */
 export function nginxMatch(match: readonly HTTPMatchRequest[]): Result<NginxMatch> {
+  const problem = matchProblem('nginx', match);
+  if (problem) return fail('InvalidSpec', `${matchPath(problem)}: ${problem.reason}`);
   const found: NginxMatch = {};
-  for (const [index, request] of match.entries()) {
-    const headers = headerConditions('nginx', request, index);
-    if (!headers.ok) return failed(headers);
-    for (const { name, value, path } of headers.value) {
-      if (name.toLowerCase() === 'cookie') {
-        if (value.exact === undefined) return fail('InvalidSpec', `${path}: nginx matches a cookie by its name, given as exact`);
-        if (found.cookie !== undefined && found.cookie !== value.exact) return fail('InvalidSpec', `${path}: nginx routes on one cookie (already ${found.cookie})`);
-        found.cookie = value.exact;
-        continue;
-      }
-      if (found.header !== undefined) return fail('InvalidSpec', `${path}: nginx routes on one header (already ${found.header})`);
-      if (value.exact !== undefined) Object.assign(found, { header: name, headerValue: value.exact });
-      else if (value.regex !== undefined) Object.assign(found, { header: name, headerPattern: value.regex });
-      else return fail('InvalidSpec', `${path}: nginx matches a header exactly or by regex`);
-    }
+  for (const [name, value] of match.flatMap((m) => Object.entries(m.headers ?? {}))) {
+    if (name.toLowerCase() === 'cookie') found.cookie = value.exact;
+    else Object.assign(found, { header: name }, value.exact !== undefined ? { headerValue: value.exact } : { headerPattern: value.regex });
   }
   return ok(found);
 }

@@ -35,6 +35,8 @@ export interface RouterDeps {
   kube: KubeClient;
   /** nginx: the prefix of the canary annotations (Flagger's `-ingress-annotations-prefix`); default nginx.ingress.kubernetes.io. */
   ingressAnnotationsPrefix?: string;
+  /** contour: the HTTPProxy's spec.ingressClassName (Flagger's `-ingress-class`); unset, the default Contour serves it. */
+  ingressClass?: string;
 }
 
 export type RouterFactory = (deps: RouterDeps) => Router;

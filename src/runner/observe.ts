@@ -2,12 +2,10 @@
 // kind), and one canary's Observations read from those lists. Nothing here writes.
 import { effectiveAnalysis } from '../api/defaults.js';
 import { ANNOTATION_ACTION, ANNOTATION_COPY_REVISION, ANNOTATION_HELD, ANNOTATION_PENDING_REVISION, ANNOTATION_STABLE_REVISION, LABEL_CANARY } from '../api/keys.js';
-import { isDavyProvider, isGatewayApiProvider, isTrafficSplitProvider } from '../api/providers.js';
+import { isDavyProvider } from '../api/providers.js';
 import { templateRevision } from '../api/revision.js';
 import type { Canary } from '../api/types.js';
-import { GATEWAY_API_VERSION } from '../routers/gatewayapi-spec.js';
-import { ISTIO_API_VERSION } from '../routers/istio.js';
-import { TRAFFIC_SPLIT_API_VERSION } from '../routers/traffic-split.js';
+import { ROUTING_KINDS } from '../routers/index.js';
 import { parseActionAnnotation, type ActionRequest, type Observations, type WorkloadReadiness } from '../stepper/index.js';
 import { configRefs, trackConfigs, type TrackedConfigs } from '../workloads/config-tracking.js';
 import type { Result } from '../workloads/result.js';
@@ -31,11 +29,7 @@ export function kindsOf(canary: Canary, options: Pick<PassOptions, 'meshProvider
   const scaler = canary.spec.autoscalerRef;
   if (scaler?.apiVersion && scaler.kind) kinds.push({ apiVersion: scaler.apiVersion, kind: scaler.kind });
   const provider = effectiveAnalysis(canary.spec, options.meshProvider ? { meshProvider: options.meshProvider } : {}).provider;
-  if (isDavyProvider(provider) && isTrafficSplitProvider(provider)) kinds.push({ apiVersion: TRAFFIC_SPLIT_API_VERSION[provider], kind: 'TrafficSplit' });
-  if (isGatewayApiProvider(provider)) kinds.push({ apiVersion: GATEWAY_API_VERSION[provider], kind: 'HTTPRoute' });
-  if (provider === 'istio') {
-    kinds.push({ apiVersion: ISTIO_API_VERSION, kind: 'VirtualService' }, { apiVersion: ISTIO_API_VERSION, kind: 'DestinationRule' });
-  }
+  if (isDavyProvider(provider)) kinds.push(...ROUTING_KINDS[provider]);
   return kinds;
 }
 

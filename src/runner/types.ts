@@ -50,6 +50,8 @@ export interface PassOptions {
   metricsServer?: string;
   /** `--ingress-annotations-prefix`: the nginx router's annotation prefix. */
   ingressAnnotationsPrefix?: string;
+  /** `--ingress-class`: the contour router's HTTPProxy class. */
+  ingressClass?: string;
   /** Canaries processed at once (default 4); checks within a canary run in parallel too. */
   concurrency?: number;
   /** Per metric query (default 10s). */
@@ -138,7 +140,11 @@ export function scopeOf(canary: Canary, view: ClusterView, logger: Logger, optio
     canary,
     analysis,
     provider,
-    router: createRouter(provider, { kube: view, ...(options.ingressAnnotationsPrefix ? { ingressAnnotationsPrefix: options.ingressAnnotationsPrefix } : {}) }),
+    router: createRouter(provider, {
+      kube: view,
+      ...(options.ingressAnnotationsPrefix ? { ingressAnnotationsPrefix: options.ingressAnnotationsPrefix } : {}),
+      ...(options.ingressClass ? { ingressClass: options.ingressClass } : {}),
+    }),
     view,
     log: logger.child({ canary: canary.metadata.name ?? '', namespace }),
     targetRef: { apiVersion: target.apiVersion, kind: target.kind, name: target.name, namespace },

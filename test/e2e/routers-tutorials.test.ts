@@ -1,8 +1,8 @@
 // The ingress and mesh routers end to end (issue 13): Flagger's nginx, skipper, contour, traefik,
-// gloo, kuma and apisix tutorials, each in a namespace of its own, stepped at once by one stepper with deploy/'s
-// identity, against the vendors' real CRDs (test/fixtures/crds) and the built-in Ingress. The
-// routing objects are read straight from the API server, not through Davy's routers.
-// Shortened to 10s intervals and two weight steps, so the whole file takes about three minutes.
+// gloo, kuma, apisix and App Mesh tutorials, each in a namespace of its own, stepped at once by one
+// stepper with deploy/'s identity, against the vendors' real CRDs (test/fixtures/crds) and the
+// built-in Ingress. The routing objects are read straight from the API server, not through Davy's
+// routers. Shortened to 10s intervals and two weight steps: the file takes 3-4 minutes.
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -15,7 +15,7 @@ import type { KubeObject, ObjectRef } from '../../src/kube/client.js';
 const NEW_IMAGE = 'ghcr.io/stefanprodan/podinfo:6.0.1';
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/routers');
 
-type Router = 'nginx' | 'skipper' | 'contour' | 'traefik' | 'gloo' | 'kuma' | 'apisix';
+type Router = 'nginx' | 'skipper' | 'contour' | 'traefik' | 'gloo' | 'kuma' | 'apisix' | 'appmesh';
 type Annotated = KubeObject & { spec?: Record<string, unknown> };
 
 interface Tutorial {
@@ -98,6 +98,18 @@ const TUTORIALS: Record<Router, Tutorial> = {
       return numberOr(at(route, 'spec', 'http', 0, 'backends', 1, 'weight'));
     },
   },
+  appmesh: {
+    files: ['podinfo-canary-appmesh.yaml'],
+    objects: [
+      ['appmesh.k8s.aws/v1beta2', 'VirtualNode', 'podinfo-primary'], ['appmesh.k8s.aws/v1beta2', 'VirtualNode', 'podinfo-canary'],
+      ['appmesh.k8s.aws/v1beta2', 'VirtualRouter', 'podinfo'], ['appmesh.k8s.aws/v1beta2', 'VirtualRouter', 'podinfo-canary'],
+      ['appmesh.k8s.aws/v1beta2', 'VirtualService', 'podinfo'], ['appmesh.k8s.aws/v1beta2', 'VirtualService', 'podinfo-canary'],
+    ],
+    async weight(namespace) {
+      const router = await get({ apiVersion: 'appmesh.k8s.aws/v1beta2', kind: 'VirtualRouter', namespace, name: 'podinfo' });
+      return numberOr(at(router, 'spec', 'routes', 0, 'httpRoute', 'action', 'weightedTargets', 1, 'weight'));
+    },
+  },
 };
 
 /** A fixture's documents in `namespace`; the Canary shortened to two steps of 10% every 10s. */
@@ -146,7 +158,7 @@ describe('routers: the ingress and mesh tutorials against the vendors\' CRDs', f
   afterEach(async () => teardown(scenarios));
 
   it('when each canary is released, then its routing object goes 0, 10, 20 and back to 0 at promotion, and deleting the Canary leaves only the user\'s objects', async () => {
-    const routers: Router[] = ['nginx', 'skipper', 'contour', 'traefik', 'gloo', 'kuma', 'apisix'];
+    const routers: Router[] = ['nginx', 'skipper', 'contour', 'traefik', 'gloo', 'kuma', 'apisix', 'appmesh'];
     scenarios = await start(routers, 'canary', (_, c) => Object.assign(c.spec.analysis, { stepWeight: 10, maxWeight: 20 }));
     for (const router of routers) expect(await TUTORIALS[router].weight(scenarios.get(router)!.namespace), router).to.equal(0);
     const watches = new Map(routers.map((r) => [r, recordChanges(() => TUTORIALS[r].weight(scenarios!.get(r)!.namespace))] as const));
@@ -174,7 +186,7 @@ describe('routers: the ingress and mesh tutorials against the vendors\' CRDs', f
   });
 
   it('when an A/B canary routes its matched requests and then fails its hook, then it rolls back and the routing object is at 0 again', async () => {
-    const routers: Router[] = ['nginx', 'contour', 'gloo'];
+    const routers: Router[] = ['nginx', 'contour', 'gloo', 'appmesh'];
     scenarios = await start(routers, 'ab', (router, c) => {
       delete c.spec.analysis.stepWeight;
       delete c.spec.analysis.maxWeight;

@@ -5,6 +5,7 @@
 
 import type { BuiltinObserver } from '../../api/providers.js';
 import { apisixObserver } from './apisix.js';
+import { appmeshObserver } from './appmesh.js';
 import { contourObserver } from './contour.js';
 import { glooObserver } from './gloo.js';
 import { httpObserver } from './http.js';
@@ -24,7 +25,7 @@ export const OBSERVERS: Readonly<Record<BuiltinObserver, Observer | null>> = {
   linkerd: linkerdObserver,
   osm: osmObserver,
   http: httpObserver,
-  appmesh: null,
+  appmesh: appmeshObserver,
   contour: contourObserver,
   gloo: glooObserver,
   nginx: nginxObserver,

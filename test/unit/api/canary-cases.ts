@@ -285,6 +285,17 @@ export const canaryCases: InvalidCase[] = [
     errors: [`spec.analysis.match: Forbidden: A/B routing on match is supported only by provider ${AB_PROVIDER_LIST}; the canary runs with provider kubernetes`],
   },
   {
+    rule: 'matchNotRoutable',
+    when: 'an nginx A/B canary matches a header by prefix',
+    fixture: AB,
+    mutate: (d) => {
+      d.spec.provider = 'nginx';
+      d.spec.ingressRef = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', name: 'podinfo' };
+      analysis(d).match = [{ headers: { 'x-canary': { prefix: 'insider' } } }];
+    },
+    errors: ['spec.analysis.match[0].headers.x-canary: Forbidden: nginx matches a header by exact, regex: the router cannot route on this condition, and dropping it would send requests meant for the stable pods to the copy'],
+  },
+  {
     rule: 'matchNeedsIterations',
     when: 'a weighted canary has match conditions',
     fixture: ISTIO,

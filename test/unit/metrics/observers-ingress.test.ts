@@ -1,4 +1,4 @@
-// The ingress controllers' and Kuma's builtin queries of Flagger's tutorials, rendered as the stepper sends them,
+// The ingress controllers', Kuma's and App Mesh's builtin queries of Flagger's tutorials, rendered as the stepper sends them,
 // against the queries Flagger's observers build (flagger-compat §6).
 import { expect } from 'chai';
 import { effectiveAnalysis, type EffectiveMetric } from '../../../src/api/defaults.js';
@@ -103,6 +103,17 @@ describe('observers: the ingress tutorials', () => {
     expect(await plans('podinfo-canary-apisix')).to.deep.equal({
       'request-success-rate': { query: `sum(rate(apisix_http_status{${route}, code!~"5.."}[1m])) / sum(rate(apisix_http_status{${route}}[1m])) * 100`, scale: 1 },
       'request-duration': { query: `histogram_quantile(0.99, sum by (le) (rate(apisix_http_latency_bucket{type=~"request", ${route}}[30s])))`, scale: 1 },
+    });
+  });
+
+  it('when the App Mesh canary is rendered, then the Envoy counters of the podinfo-canary pods are read', async () => {
+    const sel = 'kubernetes_namespace="test", kubernetes_pod_name=~"podinfo-canary-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"';
+    expect(await plans('podinfo-canary-appmesh')).to.deep.equal({
+      'request-success-rate': {
+        query: `sum(rate(envoy_cluster_upstream_rq{${sel}, envoy_response_code!~"5.*"}[1m])) / sum(rate(envoy_cluster_upstream_rq{${sel}}[1m])) * 100`,
+        scale: 1,
+      },
+      'request-duration': { query: `histogram_quantile(0.99, sum by (le) (rate(envoy_cluster_upstream_rq_time_bucket{${sel}}[30s])))`, scale: 1 },
     });
   });
 });

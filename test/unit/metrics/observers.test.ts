@@ -74,10 +74,10 @@ describe('observers: the example canaries\' builtin queries', () => {
 
   it('when a builtin runs on a mesh Davy has no queries for, then the plan is an error saying so', async () => {
     const canary = canaryFixture('podinfo-canary-osm');
-    canary.spec.provider = 'appmesh';
+    canary.spec.provider = 'knative';
     const analysis = effectiveAnalysis(canary.spec, { namespace: 'test' });
     const plan = await planMetric(queryScope(canary, analysis), analysis, analysis.metrics[0]!, { lookup: noTemplates });
-    expect(plan).to.have.property('message').that.includes('appmesh are not supported yet by Davy');
+    expect(plan).to.have.property('message').that.includes('knative are not supported yet by Davy');
   });
 
   it('when rewriteQueries is false, then the builtins still select the copy', async () => {

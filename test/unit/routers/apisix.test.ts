@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { apisixRouter, type ApisixRoute } from '../../../src/routers/apisix.js';
 import type { Routes } from '../../../src/routers/router.js';
-import { example, names, problem, value, versions } from './cluster.js';
+import { example, names, problem, reconcilesOnce, rollsOut, value } from './cluster.js';
 
 const ref = (name: string) => ({ apiVersion: 'apisix.apache.org/v2', kind: 'ApisixRoute', name, namespace: 'test' });
 const routes = (canary: number): Routes => ({ primary: 100 - canary, canary, mirror: false });
@@ -28,24 +28,11 @@ describe('apisix router (Flagger\'s APISIX tutorial)', () => {
     expect(ex.kube.peek<ApisixRoute>(ref('podinfo'))?.spec?.http?.[0]?.backends).to.deep.equal([{ serviceName: 'podinfo', servicePort: 80 }]);
   });
 
-  it('when reconciled twice, then the second pass writes nothing', async () => {
-    const ex = podinfo();
-    await value(ex.router.reconcile(ex.canary));
-    const before = versions(ex.kube);
-    await value(ex.router.reconcile(ex.canary));
-    expect(versions(ex.kube)).to.deep.equal(before);
-  });
+  it('when reconciled twice, then the second pass writes nothing', () => reconcilesOnce(podinfo()));
 
   it('when a rollout steps 10% to 50% then rolls back, then the backend weights follow and return to 100/0', async () => {
     const ex = podinfo();
-    for (let weight = 10; weight <= 50; weight += 10) {
-      await value(ex.router.setRoutes(ex.canary, routes(weight)));
-      await value(ex.router.reconcile(ex.canary));
-      expect(backends(ex)?.map((b) => b.weight)).to.deep.equal([100 - weight, weight]);
-      expect(await value(ex.router.getRoutes(ex.canary))).to.deep.equal(routes(weight));
-    }
-    await value(ex.router.setRoutes(ex.canary, routes(0)));
-    expect(await value(ex.router.getRoutes(ex.canary))).to.deep.equal(routes(0));
+    await rollsOut(ex, [10, 20, 30, 40, 50], (weight) => expect(backends(ex)?.map((b) => b.weight)).to.deep.equal([100 - weight, weight]));
   });
 
   it('when the user\'s route has two backends or none for the apex, or routeRef is missing, then the result is InvalidSpec', async () => {

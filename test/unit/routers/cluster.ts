@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import type { Canary } from '../../../src/api/types.js';
 import type { KubeObject } from '../../../src/kube/client.js';
+import type { Router, Routes } from '../../../src/routers/router.js';
 import type { Result } from '../../../src/workloads/result.js';
 import { canary as loadCanary, load, type FixtureFile } from '../../fixtures/routers/index.js';
 import { MemoryKube } from '../../support/memory-kube.js';
@@ -37,3 +38,32 @@ export function versions(kube: MemoryKube): Record<string, string> {
 }
 
 export const names = (kube: MemoryKube, kind: string): string[] => kube.objects(kind).map((o) => o.metadata.name ?? '').sort();
+
+export interface RouterExample extends Example {
+  router: Router;
+}
+
+/** Routes with `canary` percent on the copy. */
+export const split = (canary: number): Routes => ({ primary: 100 - canary, canary, mirror: false });
+
+/** A second reconcile of what the first one wrote changes nothing (no write at all). */
+export async function reconcilesOnce(ex: RouterExample): Promise<void> {
+  await value(ex.router.reconcile(ex.canary));
+  const before = versions(ex.kube);
+  await value(ex.router.reconcile(ex.canary));
+  expect(versions(ex.kube)).to.deep.equal(before);
+}
+
+/**
+ * A rollout through `weights`, then back to 0 as a rollback or the end of a promotion does: after
+ * each step (and a reconcile, which must keep it), `check` sees the routing object and getRoutes
+ * reads the weight back.
+ */
+export async function rollsOut(ex: RouterExample, weights: readonly number[], check: (weight: number) => void): Promise<void> {
+  for (const weight of [...weights, 0]) {
+    await value(ex.router.setRoutes(ex.canary, split(weight)));
+    await value(ex.router.reconcile(ex.canary));
+    check(weight);
+    expect(await value(ex.router.getRoutes(ex.canary))).to.deep.equal(split(weight));
+  }
+}

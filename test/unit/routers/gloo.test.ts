@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { glooRouter, type RouteTable } from '../../../src/routers/gloo.js';
 import type { Routes } from '../../../src/routers/router.js';
-import { example, names, problem, value, versions } from './cluster.js';
+import { example, names, problem, reconcilesOnce, rollsOut, value } from './cluster.js';
 
 const tableRef = { apiVersion: 'gateway.solo.io/v1', kind: 'RouteTable', name: 'podinfo', namespace: 'test' };
 const upstreamRef = (name: string) => ({ apiVersion: 'gloo.solo.io/v1', kind: 'Upstream', name, namespace: 'test' });
@@ -28,24 +28,11 @@ describe('gloo router (Flagger\'s Gloo tutorial)', () => {
     expect(weights(ex)).to.deep.equal([[PRIMARY, 100], [CANARY, 0]]);
   });
 
-  it('when reconciled twice, then the second pass writes nothing', async () => {
-    const ex = podinfo();
-    await value(ex.router.reconcile(ex.canary));
-    const before = versions(ex.kube);
-    await value(ex.router.reconcile(ex.canary));
-    expect(versions(ex.kube)).to.deep.equal(before);
-  });
+  it('when reconciled twice, then the second pass writes nothing', () => reconcilesOnce(podinfo()));
 
   it('when a rollout steps 5% to 50% then rolls back, then the weights follow each step and return to 100/0', async () => {
     const ex = podinfo();
-    for (let weight = 5; weight <= 50; weight += 5) {
-      await value(ex.router.setRoutes(ex.canary, routes(weight)));
-      await value(ex.router.reconcile(ex.canary));
-      expect(weights(ex)).to.deep.equal([[PRIMARY, 100 - weight], [CANARY, weight]]);
-      expect(await value(ex.router.getRoutes(ex.canary))).to.deep.equal(routes(weight));
-    }
-    await value(ex.router.setRoutes(ex.canary, routes(0)));
-    expect(await value(ex.router.getRoutes(ex.canary))).to.deep.equal(routes(0));
+    await rollsOut(ex, [5, 10, 15, 20, 25, 30, 35, 40, 45, 50], (weight) => expect(weights(ex)).to.deep.equal([[PRIMARY, 100 - weight], [CANARY, weight]]));
   });
 
   it('when the A/B canary routes its matched traffic, then the header route goes to the copy and a second route keeps the rest on primary', async () => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { kumaRouter, type TrafficRoute } from '../../../src/routers/kuma.js';
 import type { Routes } from '../../../src/routers/router.js';
-import { example, names, problem, value, versions } from './cluster.js';
+import { example, names, problem, reconcilesOnce, rollsOut, value } from './cluster.js';
 
 const ref = { apiVersion: 'kuma.io/v1alpha1', kind: 'TrafficRoute', name: 'podinfo' };
 const routes = (canary: number): Routes => ({ primary: 100 - canary, canary, mirror: false });
@@ -31,23 +31,11 @@ describe('kuma router (Flagger\'s Kuma tutorial)', () => {
     expect(split(ex)).to.deep.equal([['podinfo-primary_test_svc_9898', 100], ['podinfo-canary_test_svc_9898', 0]]);
   });
 
-  it('when reconciled twice, then the second pass writes nothing', async () => {
-    const ex = podinfo();
-    await value(ex.router.reconcile(ex.canary));
-    const before = versions(ex.kube);
-    await value(ex.router.reconcile(ex.canary));
-    expect(versions(ex.kube)).to.deep.equal(before);
-  });
+  it('when reconciled twice, then the second pass writes nothing', () => reconcilesOnce(podinfo()));
 
   it('when a rollout steps 10% to 50% then rolls back, then the split follows and returns to 100/0', async () => {
     const ex = podinfo();
-    for (let weight = 10; weight <= 50; weight += 10) {
-      await value(ex.router.setRoutes(ex.canary, routes(weight)));
-      expect(split(ex)).to.deep.equal([['podinfo-primary_test_svc_9898', 100 - weight], ['podinfo-canary_test_svc_9898', weight]]);
-      expect(await value(ex.router.getRoutes(ex.canary))).to.deep.equal(routes(weight));
-    }
-    await value(ex.router.setRoutes(ex.canary, routes(0)));
-    expect(await value(ex.router.getRoutes(ex.canary))).to.deep.equal(routes(0));
+    await rollsOut(ex, [10, 20, 30, 40, 50], (weight) => expect(split(ex)).to.deep.equal([['podinfo-primary_test_svc_9898', 100 - weight], ['podinfo-canary_test_svc_9898', weight]]));
   });
 
   it('when the Canary names another mesh, then the TrafficRoute is in that mesh', async () => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { DAVY_PROVIDERS, PROVIDER_CAPABILITIES, type DavyProvider } from '../../../src/api/providers.js';
-import { ROUTERS, createRouter, type Routes } from '../../../src/routers/index.js';
+import { ROUTERS, ROUTING_KINDS, createRouter, type Routes } from '../../../src/routers/index.js';
 import { example, value, versions } from './cluster.js';
 import { gatewayExample } from './gatewayapi-fixtures.js';
 
@@ -15,6 +15,7 @@ function exampleFor(provider: DavyProvider) {
   if (provider === 'traefik') return example('podinfo-canary-traefik', 'podinfo-deployment');
   if (provider === 'gloo') return example('podinfo-canary-gloo', 'podinfo-deployment');
   if (provider === 'kuma') return example('podinfo-canary-kuma', 'podinfo-deployment');
+  if (provider === 'appmesh:v1beta2') return example('podinfo-canary-appmesh', 'podinfo-deployment');
   if (provider === 'apisix') return example('podinfo-canary-apisix', 'podinfo-deployment', 'podinfo-apisixroute');
   return example('podinfo-canary-osm', 'podinfo-deployment');
 }
@@ -41,6 +42,16 @@ describe('router registry', () => {
   });
 
   for (const provider of DAVY_PROVIDERS) {
+    it(`when ${provider} reconciles, then every namespaced kind it writes is in ROUTING_KINDS, which the runner lists first`, async () => {
+      const { kube, canary, router } = cluster(provider);
+      const seeded = new Set(kube.objects().map((o) => `${o.kind}/${o.metadata.name ?? ''}`));
+      await value(router.reconcile(canary));
+      const written = kube.objects().filter((o) => o.metadata.namespace && o.kind !== 'Service' && !seeded.has(`${o.kind}/${o.metadata.name ?? ''}`));
+      const listed = ROUTING_KINDS[provider].map((k) => `${k.apiVersion} ${k.kind}`);
+      expect([...new Set(written.map((o) => `${o.apiVersion} ${o.kind}`))].filter((k) => !listed.includes(k))).to.deep.equal([]);
+      if (provider !== 'kubernetes' && provider !== 'kuma') expect(written.length, provider).to.be.greaterThan(0);
+    });
+
     it(`when ${provider} routes are set to any valid split, then getRoutes reads the same split back and setting it again writes nothing`, async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(routesFor(provider), { minLength: 1, maxLength: 3 }), async (sequence) => {

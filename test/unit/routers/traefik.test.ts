@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Routes } from '../../../src/routers/router.js';
 import { traefikRouter, type TraefikService } from '../../../src/routers/traefik.js';
-import { example, names, problem, value, versions } from './cluster.js';
+import { example, names, problem, reconcilesOnce, rollsOut, value } from './cluster.js';
 
 const ref = { apiVersion: 'traefik.io/v1alpha1', kind: 'TraefikService', name: 'podinfo', namespace: 'test' };
 const routes = (canary: number): Routes => ({ primary: 100 - canary, canary, mirror: false });
@@ -21,24 +21,14 @@ describe('traefik router (Flagger\'s Traefik tutorial)', () => {
     expect(ex.kube.peek(ref)?.metadata.ownerReferences?.[0]).to.include({ kind: 'Canary', name: 'podinfo' });
   });
 
-  it('when reconciled twice, then the second pass writes nothing', async () => {
-    const ex = podinfo();
-    await value(ex.router.reconcile(ex.canary));
-    const before = versions(ex.kube);
-    await value(ex.router.reconcile(ex.canary));
-    expect(versions(ex.kube)).to.deep.equal(before);
-  });
+  it('when reconciled twice, then the second pass writes nothing', () => reconcilesOnce(podinfo()));
 
   it('when a rollout steps 5% to 50% then rolls back, then both services are weighed and the canary leaves again at 0', async () => {
     const ex = podinfo();
-    for (let weight = 5; weight <= 50; weight += 5) {
-      await value(ex.router.setRoutes(ex.canary, routes(weight)));
-      await value(ex.router.reconcile(ex.canary));
-      expect(servicesOf(ex)).to.deep.equal([{ name: 'podinfo-primary', port: 80, weight: 100 - weight }, { name: 'podinfo-canary', port: 80, weight }]);
-      expect(await value(ex.router.getRoutes(ex.canary))).to.deep.equal(routes(weight));
-    }
-    await value(ex.router.setRoutes(ex.canary, routes(0)));
-    expect(servicesOf(ex)).to.deep.equal([{ name: 'podinfo-primary', port: 80, weight: 100 }]);
+    await rollsOut(ex, [5, 10, 15, 20, 25, 30, 35, 40, 45, 50], (weight) => {
+      const copy = weight > 0 ? [{ name: 'podinfo-canary', port: 80, weight }] : [];
+      expect(servicesOf(ex)).to.deep.equal([{ name: 'podinfo-primary', port: 80, weight: 100 - weight }, ...copy]);
+    });
   });
 
   it('when blue/green switches everything to the canary, then primary stays listed at weight 0', async () => {

@@ -53,6 +53,8 @@ describe('davy step: flags', () => {
     expect(config(['--mesh-provider', 'appmesh'])).to.match(/^--mesh-provider: must be one of kubernetes, istio, osm/);
     expect(config(['--ingress-annotations-prefix', 'custom.ingress.kubernetes.io'])).to.include({ ingressAnnotationsPrefix: 'custom.ingress.kubernetes.io' });
     expect(config(['--ingress-annotations-prefix', 'Not A Prefix/'])).to.match(/^--ingress-annotations-prefix: must be a DNS subdomain/);
+    expect(config(['--ingress-class', 'contour-internal'])).to.include({ ingressClass: 'contour-internal' });
+    expect(config(['--ingress-class', ''])).to.match(/^--ingress-class: must be a DNS subdomain/);
     expect(config([], { DAVY_LOG_LEVEL: 'debug' })).to.include({ logLevel: 'debug' });
     expect(config(['--log-level', 'warn'], { DAVY_LOG_LEVEL: 'debug' })).to.include({ logLevel: 'warn' });
     expect(config(['--log-level', 'trace'])).to.match(/^--log-level: must be one of/);
