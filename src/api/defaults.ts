@@ -126,6 +126,8 @@ const objects = <T>(value: unknown): T[] =>
   Array.isArray(value) ? value.filter((item): item is T => item !== null && typeof item === 'object' && !Array.isArray(item)) : [];
 
 const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+// Any JSON may reach the defaults before validation: a name that is not a string names nothing.
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 /** A whole percentage step of at least 1 (so every ladder has at most 100 rungs). */
 const step = (value: unknown): number | undefined => (Number.isInteger(value) && (value as number) >= 1 ? (value as number) : undefined);
 const positive = (value: unknown): number | undefined => {
@@ -203,7 +205,7 @@ export function effectiveWebhook(hook: CanaryWebhook): EffectiveWebhook {
 
 export function effectiveService(spec: CanarySpec, provider: ProviderName): EffectiveService {
   const service = spec.service;
-  const name = service?.name || spec.targetRef?.name || '';
+  const name = text(service?.name) || text(spec.targetRef?.name) || '';
   const port = num(service?.port) ?? 0;
   const gateways = service?.gateways?.length ? service.gateways : provider === 'istio' ? DEFAULT_ISTIO_GATEWAYS : [];
   return {
@@ -237,7 +239,7 @@ export function effectiveAnalysis(input: CanarySpec, options: DefaultsOptions = 
     provider,
     observer: PROVIDER_OBSERVER[provider],
     strategy,
-    canaryWorkloadName: `${spec.targetRef?.name ?? ''}${CANARY_SUFFIX}`,
+    canaryWorkloadName: `${text(spec.targetRef?.name) ?? ''}${CANARY_SUFFIX}`,
     intervalMs: effectiveIntervalMs(analysis.interval),
     threshold: positive(analysis.threshold) ?? DEFAULT_THRESHOLD,
     iterations: effectiveIterations(spec, provider, strategy),

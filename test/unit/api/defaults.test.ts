@@ -118,4 +118,14 @@ describe('effectiveAnalysis', () => {
     s.analysis!.sessionAffinity = { cookieName: 'canary' };
     expect(effectiveAnalysis(s).sessionAffinity).to.deep.equal({ cookieName: 'canary', maxAgeSeconds: 86_400 });
   });
+
+  // Found by the validator's property test (fast-check seed 1526843358): a template literal over an
+  // unvalidated name threw "Cannot convert object to primitive value".
+  it('when targetRef.name is not a string, then it names no workload instead of throwing', () => {
+    const s = spec('canary-istio.yaml');
+    (s.targetRef as unknown as { name: unknown }).name = { toString: null };
+    (s.service as unknown as { name: unknown }).name = [];
+    const analysis = effectiveAnalysis(s);
+    expect([analysis.canaryWorkloadName, analysis.service.canaryName]).to.deep.equal(['-canary', '-canary']);
+  });
 });
