@@ -75,6 +75,6 @@ describe('KubeClient adapter against the real API server', () => {
       status: { phase: 'Initialized', failedChecks: 2 },
     });
     expect(updated.status).to.include({ phase: 'Initialized', failedChecks: 2 });
-    expect((updated.spec as typeof spec).analysis.iterations).to.equal(3);
+    expect(updated.spec.analysis.iterations).to.equal(3);
   });
 });
