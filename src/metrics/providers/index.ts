@@ -2,17 +2,20 @@
 // knows has an entry, so adding a type to the API without deciding what Davy does fails to compile.
 
 import type { MetricProviderRegistry } from '../provider.js';
+import { datadogProvider } from './datadog.js';
+import { dynatraceProvider } from './dynatrace.js';
+import { newrelicProvider } from './newrelic.js';
 import { prometheusProvider } from './prometheus.js';
 import { notSupportedYet } from './unsupported.js';
 
 export const METRIC_PROVIDERS: Readonly<MetricProviderRegistry> = {
   prometheus: prometheusProvider,
   influxdb: notSupportedYet('influxdb'),
-  datadog: notSupportedYet('datadog'),
+  datadog: datadogProvider,
   cloudwatch: notSupportedYet('cloudwatch'),
-  newrelic: notSupportedYet('newrelic'),
+  newrelic: newrelicProvider,
   graphite: notSupportedYet('graphite'),
-  dynatrace: notSupportedYet('dynatrace'),
+  dynatrace: dynatraceProvider,
   stackdriver: notSupportedYet('stackdriver'),
   keptn: notSupportedYet('keptn'),
   splunk: notSupportedYet('splunk'),

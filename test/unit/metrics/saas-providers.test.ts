@@ -1,0 +1,104 @@
+// The SaaS metric providers against their contract servers (test/harness/contracts), one table of
+// cases for all: a value, no data, NaN, several series, refused credentials, an outage, a timeout,
+// a Secret without the keys, and the online check. The servers reject a request their service
+// would reject, so a passing case also proves the request's shape.
+import { expect } from 'chai';
+import { METRIC_PROVIDERS } from '../../../src/metrics/providers/index.js';
+import type { MetricProviderConfig, MetricProviderFactory, MetricResult } from '../../../src/metrics/provider.js';
+import { datadogContract, DATADOG_KEYS } from '../../harness/contracts/datadog.js';
+import { dynatraceContract, DYNATRACE_KEYS } from '../../harness/contracts/dynatrace.js';
+import { newrelicContract, NEWRELIC_KEYS } from '../../harness/contracts/newrelic.js';
+import type { ContractServer } from '../../harness/contracts/server.js';
+
+interface Case {
+  name: string;
+  factory: MetricProviderFactory;
+  contract: () => ContractServer;
+  keys: Record<string, string>;
+  query: string;
+  /** The reason a refused credential gives. */
+  refused: RegExp;
+  /** Extra config the provider needs (a region). */
+  extra?: Partial<MetricProviderConfig>;
+}
+
+export const SAAS_CASES: Case[] = [
+  { name: 'datadog', factory: METRIC_PROVIDERS.datadog, contract: datadogContract, keys: DATADOG_KEYS, query: 'sum:trace.http.request.errors{service:podinfo}.as_count()', refused: /credentials were refused \(HTTP 403\): Forbidden/ },
+  { name: 'newrelic', factory: METRIC_PROVIDERS.newrelic, contract: newrelicContract, keys: NEWRELIC_KEYS, query: "SELECT percentage(count(*), WHERE error IS true) FROM Transaction WHERE appName = 'podinfo'", refused: /credentials were refused \(HTTP 401\): Invalid credentials/ },
+  { name: 'dynatrace', factory: METRIC_PROVIDERS.dynatrace, contract: dynatraceContract, keys: DYNATRACE_KEYS, query: 'builtin:service.response.time:avg', refused: /credentials were refused \(HTTP 401\): Missing authorization parameter/ },
+];
+
+const message = (r: MetricResult): string => (r.kind === 'error' ? r.message : r.kind === 'noData' ? r.reason : String(r.value));
+
+for (const c of SAAS_CASES) {
+  describe(`metric provider ${c.name} against its contract server`, () => {
+    const server = c.contract();
+    let address = '';
+    before(async () => (address = await server.start()));
+    after(() => server.stop());
+    beforeEach(() => {
+      server.state.scenario = 'value';
+      server.log.splice(0);
+    });
+
+    const provider = (overrides: Partial<MetricProviderConfig> = {}) =>
+      c.factory({ address, secretData: { ...c.keys }, intervalMs: 60_000, ...(c.extra ?? {}), ...overrides });
+    const refusals = () => JSON.stringify(server.log.filter((l) => l.status >= 400).map((l) => `${l.status} ${l.url}`));
+
+    it('when the query has a value, then the check gets it', async () => {
+      server.state.value = 97.25;
+      const result = await provider().query(c.query);
+      expect(result, refusals()).to.deep.equal({ kind: 'ok', value: 97.25 });
+    });
+
+    it('when the query matches nothing, then it is no data', async () => {
+      server.state.scenario = 'empty';
+      const result = await provider().query(c.query);
+      expect(result.kind, message(result)).to.equal('noData');
+    });
+
+    it('when the value is null or NaN, then it is no data', async () => {
+      server.state.scenario = 'nan';
+      const result = await provider().query(c.query);
+      expect(result.kind, message(result)).to.equal('noData');
+    });
+
+    it('when several series come back, then it is an error asking for one', async () => {
+      server.state.scenario = 'several';
+      const result = await provider().query(c.query);
+      expect(result.kind).to.equal('error');
+      expect(message(result)).to.match(new RegExp(`^${c.name}: .*(series|results|metrics)`));
+    });
+
+    it('when the credentials are wrong, then it is an error saying they were refused', async () => {
+      const wrong = Object.fromEntries(Object.keys(c.keys).map((k) => [k, `${c.keys[k]!}-wrong`]));
+      const result = await provider({ secretData: wrong }).query(c.query);
+      expect(result.kind).to.equal('error');
+      expect(message(result)).to.match(c.refused);
+    });
+
+    it('when the service has an outage, then it is an error with the status', async () => {
+      server.state.scenario = 'outage';
+      const result = await provider().query(c.query);
+      expect(message(result)).to.match(/HTTP 5\d\d/);
+    });
+
+    it('when the service does not answer in time, then it is an error saying so', async () => {
+      server.state.scenario = 'hang';
+      const result = await provider({ timeoutMs: 300 }).query(c.query);
+      expect(message(result)).to.match(/timed out after 300 ms/);
+    });
+
+    it('when the Secret lacks the keys, then every check fails naming them and nothing is sent', async () => {
+      const result = await provider({ secretData: {} }).query(c.query);
+      expect(message(result)).to.match(new RegExp(`^${c.name}: .*${Object.keys(c.keys)[0]!}`));
+      expect(server.log).to.deep.equal([]);
+    });
+
+    it('when asked whether it is online, then the right credentials say yes and wrong ones say no', async () => {
+      expect(await provider().isOnline(), refusals()).to.deep.equal({ online: true });
+      const wrong = Object.fromEntries(Object.keys(c.keys).map((k) => [k, 'nope']));
+      expect((await provider({ secretData: wrong }).isOnline()).online).to.equal(false);
+    });
+  });
+}
