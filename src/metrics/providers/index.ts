@@ -2,6 +2,7 @@
 // knows has an entry, so adding a type to the API without deciding what Davy does fails to compile.
 
 import type { MetricProviderRegistry } from '../provider.js';
+import { cloudwatchProvider } from './cloudwatch.js';
 import { datadogProvider } from './datadog.js';
 import { dynatraceProvider } from './dynatrace.js';
 import { newrelicProvider } from './newrelic.js';
@@ -12,7 +13,7 @@ export const METRIC_PROVIDERS: Readonly<MetricProviderRegistry> = {
   prometheus: prometheusProvider,
   influxdb: notSupportedYet('influxdb'),
   datadog: datadogProvider,
-  cloudwatch: notSupportedYet('cloudwatch'),
+  cloudwatch: (config) => cloudwatchProvider(config),
   newrelic: newrelicProvider,
   graphite: notSupportedYet('graphite'),
   dynatrace: dynatraceProvider,

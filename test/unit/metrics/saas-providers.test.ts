@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import { METRIC_PROVIDERS } from '../../../src/metrics/providers/index.js';
 import type { MetricProviderConfig, MetricProviderFactory, MetricResult } from '../../../src/metrics/provider.js';
+import { cloudwatchContract, CLOUDWATCH_KEYS, CLOUDWATCH_REGION } from '../../harness/contracts/cloudwatch.js';
 import { datadogContract, DATADOG_KEYS } from '../../harness/contracts/datadog.js';
 import { dynatraceContract, DYNATRACE_KEYS } from '../../harness/contracts/dynatrace.js';
 import { newrelicContract, NEWRELIC_KEYS } from '../../harness/contracts/newrelic.js';
@@ -25,6 +26,11 @@ interface Case {
 export const SAAS_CASES: Case[] = [
   { name: 'datadog', factory: METRIC_PROVIDERS.datadog, contract: datadogContract, keys: DATADOG_KEYS, query: 'sum:trace.http.request.errors{service:podinfo}.as_count()', refused: /credentials were refused \(HTTP 403\): Forbidden/ },
   { name: 'newrelic', factory: METRIC_PROVIDERS.newrelic, contract: newrelicContract, keys: NEWRELIC_KEYS, query: "SELECT percentage(count(*), WHERE error IS true) FROM Transaction WHERE appName = 'podinfo'", refused: /credentials were refused \(HTTP 401\): Invalid credentials/ },
+  {
+    name: 'cloudwatch', factory: METRIC_PROVIDERS.cloudwatch, contract: cloudwatchContract, keys: CLOUDWATCH_KEYS, extra: { region: CLOUDWATCH_REGION },
+    query: JSON.stringify([{ Id: 'errors', MetricStat: { Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'HTTPCode_Target_5XX_Count' }, Period: 60, Stat: 'Sum' } }]),
+    refused: /credentials were refused \(HTTP 403\): UnrecognizedClientException/,
+  },
   { name: 'dynatrace', factory: METRIC_PROVIDERS.dynatrace, contract: dynatraceContract, keys: DYNATRACE_KEYS, query: 'builtin:service.response.time:avg', refused: /credentials were refused \(HTTP 401\): Missing authorization parameter/ },
 ];
 
