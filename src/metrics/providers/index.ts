@@ -5,6 +5,7 @@ import type { MetricProviderRegistry } from '../provider.js';
 import { cloudwatchProvider } from './cloudwatch.js';
 import { datadogProvider } from './datadog.js';
 import { dynatraceProvider } from './dynatrace.js';
+import { graphiteProvider } from './graphite.js';
 import { newrelicProvider } from './newrelic.js';
 import { prometheusProvider } from './prometheus.js';
 import { notSupportedYet } from './unsupported.js';
@@ -15,7 +16,7 @@ export const METRIC_PROVIDERS: Readonly<MetricProviderRegistry> = {
   datadog: datadogProvider,
   cloudwatch: (config) => cloudwatchProvider(config),
   newrelic: newrelicProvider,
-  graphite: notSupportedYet('graphite'),
+  graphite: graphiteProvider,
   dynatrace: dynatraceProvider,
   stackdriver: notSupportedYet('stackdriver'),
   keptn: notSupportedYet('keptn'),
