@@ -8,7 +8,7 @@
 // `provider.address` overrides the regional endpoint (a VPC endpoint, or a test's server).
 
 import { failingProvider, failure, noData, type MetricProvider, type MetricProviderConfig, type MetricResult } from '../provider.js';
-import { endpoint, pointValue, requestJson, window } from './http-json.js';
+import { endpoint, pointValue, requestJson, resultOf, window } from './http-json.js';
 import { signRequest, type AwsCredentials } from './sigv4.js';
 
 export const CLOUDWATCH_WINDOW_FACTOR = 10;
@@ -62,7 +62,7 @@ export function cloudwatchProvider(config: MetricProviderConfig, env: NodeJS.Pro
       }
       if (!Array.isArray(queries) || queries.length === 0) return failure(`${NAME}: the query must be a non-empty JSON array of MetricDataQuery`);
       const answer = await call({ MetricDataQueries: queries, ...span(), MaxDatapoints: CLOUDWATCH_MAX_DATAPOINTS }, signal);
-      return answer.kind === 'result' ? answer.result : interpret(answer.body);
+      return resultOf(answer, interpret);
     },
     // Flagger's check: an empty GetMetricData; a validation error (400) proves the service and the
     // credentials answer, a refused signature or credential does not.

@@ -5,7 +5,7 @@
 // usually incomplete. An empty series list or point list is no data; several series are an error.
 
 import { failingProvider, failure, noData, type MetricProvider, type MetricProviderConfig, type MetricResult } from '../provider.js';
-import { endpoint, pointValue, requestJson, requireKeys, severalSeries, window } from './http-json.js';
+import { getJson, onlineOf, pointValue, requireKeys, resultOf, severalSeries, window } from './http-json.js';
 
 export const DATADOG_DEFAULT_ADDRESS = 'https://api.datadoghq.com';
 /** Flagger looks back ten metric intervals. */
@@ -29,20 +29,17 @@ export function datadogProvider(config: MetricProviderConfig): MetricProvider {
   if (typeof keys === 'string') return failingProvider(keys);
   const address = config.address || DATADOG_DEFAULT_ADDRESS;
   const headers = { 'DD-API-KEY': keys.datadog_api_key, 'DD-APPLICATION-KEY': keys.datadog_application_key };
-  const get = (path: string, params: Record<string, string>, signal?: AbortSignal) => {
-    const url = endpoint(address, path);
-    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-    return requestJson({ provider: NAME, url: url.toString(), headers, config, errorMessage: errorsOf, ...(signal ? { signal } : {}) });
-  };
+  const get = (path: string, params: Record<string, string>, signal?: AbortSignal) =>
+    getJson({ provider: NAME, address, path, params, headers, config, errorMessage: errorsOf, ...(signal ? { signal } : {}) });
   return {
     query: async (text, signal) => {
       const { fromMs, toMs } = window(config, DATADOG_WINDOW_FACTOR);
       const answer = await get('/api/v1/query', { query: text, from: String(Math.floor(fromMs / 1000)), to: String(Math.floor(toMs / 1000)) }, signal);
-      return answer.kind === 'result' ? answer.result : interpret(answer.body as QueryAnswer);
+      return resultOf(answer, (body) => interpret(body as QueryAnswer));
     },
     isOnline: async (signal) => {
       const answer = await get('/api/v1/validate', {}, signal);
-      if (answer.kind === 'result') return { online: false, message: answer.result.kind === 'error' ? answer.result.message : 'no answer' };
+      if (answer.kind === 'result') return onlineOf(answer);
       return (answer.body as { valid?: unknown } | null)?.valid === true ? { online: true } : { online: false, message: 'datadog: the API key is not valid' };
     },
   };

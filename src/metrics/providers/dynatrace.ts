@@ -5,7 +5,7 @@
 // or a null value is no data, several series are an error.
 
 import { failingProvider, failure, noData, type MetricProvider, type MetricProviderConfig, type MetricResult } from '../provider.js';
-import { addressProblem, endpoint, pointValue, requestJson, requireKeys, severalSeries, window } from './http-json.js';
+import { addressProblem, getJson, onlineOf, pointValue, requireKeys, resultOf, severalSeries, window } from './http-json.js';
 
 /** Flagger looks back this many metric intervals. */
 export const DYNATRACE_WINDOW_FACTOR = 10;
@@ -24,22 +24,15 @@ export function dynatraceProvider(config: MetricProviderConfig): MetricProvider 
   if (typeof keys === 'string') return failingProvider(keys);
   const address = config.address ?? '';
   const headers = { Authorization: `Api-Token ${keys.dynatrace_token}` };
-  const get = (path: string, params: Record<string, string>, signal?: AbortSignal) => {
-    const url = endpoint(address, path);
-    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-    return requestJson({ provider: NAME, url: url.toString(), headers, config, errorMessage: errorOf, ...(signal ? { signal } : {}) });
-  };
+  const get = (path: string, params: Record<string, string>, signal?: AbortSignal) =>
+    getJson({ provider: NAME, address, path, params, headers, config, errorMessage: errorOf, ...(signal ? { signal } : {}) });
   return {
     query: async (text, signal) => {
       const { fromMs, toMs } = window(config, DYNATRACE_WINDOW_FACTOR);
       const answer = await get('/api/v2/metrics/query', { metricSelector: text, resolution: 'Inf', from: String(fromMs), to: String(toMs) }, signal);
-      return answer.kind === 'result' ? answer.result : interpret(answer.body);
+      return resultOf(answer, interpret);
     },
-    isOnline: async (signal) => {
-      const answer = await get('/api/v2/metrics', { pageSize: '1' }, signal);
-      if (answer.kind === 'json') return { online: true };
-      return { online: false, message: answer.result.kind === 'error' ? answer.result.message : 'no answer' };
-    },
+    isOnline: async (signal) => onlineOf(await get('/api/v2/metrics', { pageSize: '1' }, signal)),
   };
 }
 

@@ -5,7 +5,7 @@
 // series (Graphite fills empty buckets with null); no series, or only nulls, is no data.
 
 import { failingProvider, failure, noData, type MetricProvider, type MetricProviderConfig, type MetricResult } from '../provider.js';
-import { addressProblem, endpoint, pointValue, requestJson, severalSeries } from './http-json.js';
+import { addressProblem, endpoint, onlineOf, pointValue, requestJson, resultOf, severalSeries } from './http-json.js';
 
 const NAME = 'graphite';
 /** Flagger's online check: a render of a series that need not exist. */
@@ -27,13 +27,9 @@ export function graphiteProvider(config: MetricProviderConfig): MetricProvider {
     query: async (text, signal) => {
       if (!new URLSearchParams(text.trim().replace(/^\?/, '')).get('target')) return failure(`${NAME}: the query must be a render query string with a target, e.g. target=sumSeries(a.b.*)&from=-1min`);
       const answer = await render(text, signal);
-      return answer.kind === 'result' ? answer.result : interpret(answer.body);
+      return resultOf(answer, interpret);
     },
-    isOnline: async (signal) => {
-      const answer = await render(GRAPHITE_ONLINE_QUERY, signal);
-      if (answer.kind === 'json') return { online: true };
-      return { online: false, message: answer.result.kind === 'error' ? answer.result.message : 'no answer' };
-    },
+    isOnline: async (signal) => onlineOf(await render(GRAPHITE_ONLINE_QUERY, signal)),
   };
 }
 

@@ -4,7 +4,7 @@
 // reading one number (null, NaN and infinities are no data, as in prometheus.ts).
 
 import { describeError, redactUrl, sendRequest, type OutboundRequest } from '../../webhooks/http.js';
-import { failure, noData, ok, type MetricProviderConfig, type MetricResult } from '../provider.js';
+import { failure, noData, ok, type MetricProviderConfig, type MetricResult, type OnlineResult } from '../provider.js';
 
 /** Flagger's per-query timeout for its HTTP providers. */
 export const HTTP_PROVIDER_TIMEOUT_MS = 5_000;
@@ -56,6 +56,24 @@ export async function requestJson(request: JsonRequest): Promise<JsonAnswer> {
 }
 
 const quote = (text: string): string => text.trim().slice(0, QUOTED_CHARS);
+
+/** A GET of `<address><path>?<params>` through requestJson. */
+export function getJson(request: Omit<JsonRequest, 'url' | 'method' | 'body'> & { address: string; path: string; params?: Record<string, string> }): Promise<JsonAnswer> {
+  const { address, path, params, ...rest } = request;
+  const url = endpoint(address, path);
+  for (const [k, v] of Object.entries(params ?? {})) url.searchParams.set(k, v);
+  return requestJson({ ...rest, url: url.toString() });
+}
+
+/** An answer as a query result: the failure it carries, or what `interpret` reads from the JSON. */
+export const resultOf = (answer: JsonAnswer, interpret: (body: unknown) => MetricResult): MetricResult =>
+  answer.kind === 'result' ? answer.result : interpret(answer.body);
+
+/** The online checks that only need an answer: any 2xx JSON is online, a failure says why not. */
+export function onlineOf(answer: JsonAnswer): OnlineResult {
+  if (answer.kind === 'json') return { online: true };
+  return { online: false, message: answer.result.kind === 'error' ? answer.result.message : 'no answer' };
+}
 
 /** A number from a series point: null, NaN and the infinities are no data; anything else not a number is an error. */
 export function pointValue(provider: string, value: unknown, where: string): MetricResult {

@@ -5,7 +5,7 @@
 // result's `result` key (what arithmetic over aggregates is named) or its only key; null is no data.
 
 import { failingProvider, failure, noData, type MetricProvider, type MetricProviderConfig, type MetricResult } from '../provider.js';
-import { DEFAULT_WINDOW_INTERVAL_MS, endpoint, pointValue, requestJson, requireKeys } from './http-json.js';
+import { DEFAULT_WINDOW_INTERVAL_MS, endpoint, onlineOf, pointValue, requestJson, requireKeys, resultOf } from './http-json.js';
 
 export const NEWRELIC_DEFAULT_ADDRESS = 'https://insights-api.newrelic.com';
 /** Flagger's online check: a query any account can run. */
@@ -31,13 +31,9 @@ export function newrelicProvider(config: MetricProviderConfig): MetricProvider {
   return {
     query: async (text, signal) => {
       const answer = await run(text, signal);
-      return answer.kind === 'result' ? answer.result : interpret(answer.body);
+      return resultOf(answer, interpret);
     },
-    isOnline: async (signal) => {
-      const answer = await run(NEWRELIC_ONLINE_QUERY, signal);
-      if (answer.kind === 'json') return { online: true };
-      return { online: false, message: answer.result.kind === 'error' ? answer.result.message : 'no answer' };
-    },
+    isOnline: async (signal) => onlineOf(await run(NEWRELIC_ONLINE_QUERY, signal)),
   };
 }
 
