@@ -15,6 +15,7 @@ const SECRET_REQUIRED: Readonly<Record<string, string>> = {
   datadog: 'datadog_api_key and datadog_application_key',
   newrelic: 'newrelic_account_id and newrelic_query_key',
   dynatrace: 'dynatrace_token',
+  stackdriver: 'project and serviceAccountKey',
 };
 /** Backends addressed by a cloud region rather than an address. */
 const REGION_REQUIRED = new Set(['cloudwatch']);

@@ -8,6 +8,7 @@ import { dynatraceProvider } from './dynatrace.js';
 import { graphiteProvider } from './graphite.js';
 import { newrelicProvider } from './newrelic.js';
 import { prometheusProvider } from './prometheus.js';
+import { stackdriverProvider } from './stackdriver.js';
 import { notSupportedYet } from './unsupported.js';
 
 export const METRIC_PROVIDERS: Readonly<MetricProviderRegistry> = {
@@ -18,7 +19,7 @@ export const METRIC_PROVIDERS: Readonly<MetricProviderRegistry> = {
   newrelic: newrelicProvider,
   graphite: graphiteProvider,
   dynatrace: dynatraceProvider,
-  stackdriver: notSupportedYet('stackdriver'),
+  stackdriver: stackdriverProvider,
   keptn: notSupportedYet('keptn'),
   splunk: notSupportedYet('splunk'),
   externalmetrics: notSupportedYet('externalmetrics'),

@@ -10,18 +10,24 @@ import { datadogContract, DATADOG_KEYS } from '../../harness/contracts/datadog.j
 import { dynatraceContract, DYNATRACE_KEYS } from '../../harness/contracts/dynatrace.js';
 import { newrelicContract, NEWRELIC_KEYS } from '../../harness/contracts/newrelic.js';
 import type { ContractServer } from '../../harness/contracts/server.js';
+import { stackdriverContract } from '../../harness/contracts/stackdriver.js';
 
 interface Case {
   name: string;
   factory: MetricProviderFactory;
   contract: () => ContractServer;
-  keys: Record<string, string>;
+  /** The Secret's data, for a server at the address. */
+  keys: Record<string, string> | ((address: string) => Record<string, string>);
+  /** Credentials the service refuses; by default every key with "-wrong" appended. */
+  wrong?: (address: string) => Record<string, string>;
   query: string;
   /** The reason a refused credential gives. */
   refused: RegExp;
   /** Extra config the provider needs (a region). */
   extra?: Partial<MetricProviderConfig>;
 }
+
+const stackdriver = stackdriverContract();
 
 export const SAAS_CASES: Case[] = [
   { name: 'datadog', factory: METRIC_PROVIDERS.datadog, contract: datadogContract, keys: DATADOG_KEYS, query: 'sum:trace.http.request.errors{service:podinfo}.as_count()', refused: /credentials were refused \(HTTP 403\): Forbidden/ },
@@ -30,6 +36,12 @@ export const SAAS_CASES: Case[] = [
     name: 'cloudwatch', factory: METRIC_PROVIDERS.cloudwatch, contract: cloudwatchContract, keys: CLOUDWATCH_KEYS, extra: { region: CLOUDWATCH_REGION },
     query: JSON.stringify([{ Id: 'errors', MetricStat: { Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'HTTPCode_Target_5XX_Count' }, Period: 60, Stat: 'Sum' } }]),
     refused: /credentials were refused \(HTTP 403\): UnrecognizedClientException/,
+  },
+  {
+    name: 'stackdriver', factory: METRIC_PROVIDERS.stackdriver, contract: () => stackdriver.server, keys: (address) => stackdriver.secretData(address),
+    wrong: (address) => ({ ...stackdriver.secretData(address), project: 'someone-else' }),
+    query: "fetch k8s_container | metric 'kubernetes.io/container/restart_count' | filter resource.container_name == 'podinfo' | align rate(1m) | every 1m | group_by [], sum(val())",
+    refused: /credentials were refused \(HTTP 403\): PERMISSION_DENIED/,
   },
   { name: 'dynatrace', factory: METRIC_PROVIDERS.dynatrace, contract: dynatraceContract, keys: DYNATRACE_KEYS, query: 'builtin:service.response.time:avg', refused: /credentials were refused \(HTTP 401\): Missing authorization parameter/ },
 ];
@@ -47,8 +59,10 @@ for (const c of SAAS_CASES) {
       server.log.splice(0);
     });
 
+    const keys = (): Record<string, string> => (typeof c.keys === 'function' ? c.keys(address) : { ...c.keys });
+    const wrongKeys = (): Record<string, string> => c.wrong?.(address) ?? Object.fromEntries(Object.entries(keys()).map(([k, v]) => [k, `${v}-wrong`]));
     const provider = (overrides: Partial<MetricProviderConfig> = {}) =>
-      c.factory({ address, secretData: { ...c.keys }, intervalMs: 60_000, ...(c.extra ?? {}), ...overrides });
+      c.factory({ address, secretData: keys(), intervalMs: 60_000, ...(c.extra ?? {}), ...overrides });
     const refusals = () => JSON.stringify(server.log.filter((l) => l.status >= 400).map((l) => `${l.status} ${l.url}`));
 
     it('when the query has a value, then the check gets it', async () => {
@@ -77,8 +91,7 @@ for (const c of SAAS_CASES) {
     });
 
     it('when the credentials are wrong, then it is an error saying they were refused', async () => {
-      const wrong = Object.fromEntries(Object.keys(c.keys).map((k) => [k, `${c.keys[k]!}-wrong`]));
-      const result = await provider({ secretData: wrong }).query(c.query);
+      const result = await provider({ secretData: wrongKeys() }).query(c.query);
       expect(result.kind).to.equal('error');
       expect(message(result)).to.match(c.refused);
     });
@@ -97,14 +110,13 @@ for (const c of SAAS_CASES) {
 
     it('when the Secret lacks the keys, then every check fails naming them and nothing is sent', async () => {
       const result = await provider({ secretData: {} }).query(c.query);
-      expect(message(result)).to.match(new RegExp(`^${c.name}: .*${Object.keys(c.keys)[0]!}`));
+      expect(message(result)).to.match(new RegExp(`^${c.name}: .*${Object.keys(keys())[0]!}`));
       expect(server.log).to.deep.equal([]);
     });
 
     it('when asked whether it is online, then the right credentials say yes and wrong ones say no', async () => {
       expect(await provider().isOnline(), refusals()).to.deep.equal({ online: true });
-      const wrong = Object.fromEntries(Object.keys(c.keys).map((k) => [k, 'nope']));
-      expect((await provider({ secretData: wrong }).isOnline()).online).to.equal(false);
+      expect((await provider({ secretData: wrongKeys() }).isOnline()).online).to.equal(false);
     });
   });
 }
