@@ -16,6 +16,7 @@ const SECRET_REQUIRED: Readonly<Record<string, string>> = {
   newrelic: 'newrelic_account_id and newrelic_query_key',
   dynatrace: 'dynatrace_token',
   stackdriver: 'project and serviceAccountKey',
+  splunk: 'sf_token_key',
 };
 /** Backends addressed by a cloud region rather than an address. */
 const REGION_REQUIRED = new Set(['cloudwatch']);

@@ -5,7 +5,7 @@
 // or a null value is no data, several series are an error.
 
 import { failingProvider, failure, noData, type MetricProvider, type MetricProviderConfig, type MetricResult } from '../provider.js';
-import { addressProblem, getJson, onlineOf, pointValue, requireKeys, resultOf, severalSeries, window } from './http-json.js';
+import { addressAndKeys, getJson, onlineOf, pointValue, resultOf, severalSeries, window } from './http-json.js';
 
 /** Flagger looks back this many metric intervals. */
 export const DYNATRACE_WINDOW_FACTOR = 10;
@@ -18,11 +18,9 @@ const errorOf = (body: unknown): string | undefined => {
 };
 
 export function dynatraceProvider(config: MetricProviderConfig): MetricProvider {
-  const problem = addressProblem(NAME, config.address);
-  if (problem) return failingProvider(problem);
-  const keys = requireKeys(NAME, config.secretData, ['dynatrace_token'] as const);
-  if (typeof keys === 'string') return failingProvider(keys);
-  const address = config.address ?? '';
+  const built = addressAndKeys(NAME, config, ['dynatrace_token'] as const);
+  if (typeof built === 'string') return failingProvider(built);
+  const { address, keys } = built;
   const headers = { Authorization: `Api-Token ${keys.dynatrace_token}` };
   const get = (path: string, params: Record<string, string>, signal?: AbortSignal) =>
     getJson({ provider: NAME, address, path, params, headers, config, errorMessage: errorOf, ...(signal ? { signal } : {}) });

@@ -118,6 +118,14 @@ export function requireKeys<K extends string>(provider: string, secretData: Reco
   return Object.fromEntries(keys.map((k) => [k, secretData[k]!.trim()])) as Record<K, string>;
 }
 
+/** A required address and the Secret's keys, or why the provider cannot be built. */
+export function addressAndKeys<K extends string>(provider: string, config: Pick<MetricProviderConfig, 'address' | 'secretData'>, keys: readonly K[]): { address: string; keys: Record<K, string> } | string {
+  const problem = addressProblem(provider, config.address);
+  if (problem) return problem;
+  const found = requireKeys(provider, config.secretData, keys);
+  return typeof found === 'string' ? found : { address: config.address ?? '', keys: found };
+}
+
 /** The query window: `factor` times the metric's interval (Flagger's per-provider lookback). */
 export function window(config: Pick<MetricProviderConfig, 'intervalMs' | 'now'>, factor: number): { fromMs: number; toMs: number } {
   const toMs = (config.now?.() ?? new Date()).getTime();

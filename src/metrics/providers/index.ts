@@ -8,6 +8,7 @@ import { dynatraceProvider } from './dynatrace.js';
 import { graphiteProvider } from './graphite.js';
 import { newrelicProvider } from './newrelic.js';
 import { prometheusProvider } from './prometheus.js';
+import { splunkProvider } from './splunk.js';
 import { stackdriverProvider } from './stackdriver.js';
 import { notSupportedYet } from './unsupported.js';
 
@@ -21,6 +22,6 @@ export const METRIC_PROVIDERS: Readonly<MetricProviderRegistry> = {
   dynatrace: dynatraceProvider,
   stackdriver: stackdriverProvider,
   keptn: notSupportedYet('keptn'),
-  splunk: notSupportedYet('splunk'),
+  splunk: splunkProvider,
   externalmetrics: notSupportedYet('externalmetrics'),
 };

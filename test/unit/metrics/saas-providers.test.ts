@@ -10,6 +10,7 @@ import { datadogContract, DATADOG_KEYS } from '../../harness/contracts/datadog.j
 import { dynatraceContract, DYNATRACE_KEYS } from '../../harness/contracts/dynatrace.js';
 import { newrelicContract, NEWRELIC_KEYS } from '../../harness/contracts/newrelic.js';
 import type { ContractServer } from '../../harness/contracts/server.js';
+import { splunkContract, SPLUNK_KEYS } from '../../harness/contracts/splunk.js';
 import { stackdriverContract } from '../../harness/contracts/stackdriver.js';
 
 interface Case {
@@ -43,6 +44,7 @@ export const SAAS_CASES: Case[] = [
     query: "fetch k8s_container | metric 'kubernetes.io/container/restart_count' | filter resource.container_name == 'podinfo' | align rate(1m) | every 1m | group_by [], sum(val())",
     refused: /credentials were refused \(HTTP 403\): PERMISSION_DENIED/,
   },
+  { name: 'splunk', factory: METRIC_PROVIDERS.splunk, contract: splunkContract, keys: SPLUNK_KEYS, query: "data('demo.trans.latency', filter=filter('app', 'podinfo')).mean().publish()", refused: /credentials were refused \(HTTP 401\): .*Unauthorized/ },
   { name: 'dynatrace', factory: METRIC_PROVIDERS.dynatrace, contract: dynatraceContract, keys: DYNATRACE_KEYS, query: 'builtin:service.response.time:avg', refused: /credentials were refused \(HTTP 401\): Missing authorization parameter/ },
 ];
 
