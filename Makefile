@@ -33,7 +33,8 @@ lint: deps typecheck ## eslint (with the import-direction rules), no import circ
 	eslint --max-warnings=0 .
 	tsx hack/import-cycles.ts
 
-test-unit: deps ## unit and integration tests (no cluster)
+test-unit: deps ## unit and integration tests (no cluster; graphite's against Debian's real Graphite)
+	hack/ensure-graphite.sh >/dev/null
 	$(MOCHA) 'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts'
 
 test-e2e: deps ## end-to-end tests on a local control plane and Prometheus, started and stopped here (builds first)

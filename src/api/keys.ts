@@ -21,6 +21,8 @@ export const ANNOTATION_HELD = 'davy.dev/held';
 export const ANNOTATION_STATE = 'davy.dev/state';
 /** Annotation on the Canary: an imperative action with a nonce, written by `davy promote|abort|...`. */
 export const ANNOTATION_ACTION = 'davy.dev/action';
+/** Annotation on the Canary: the alerts of an undelivered outbox entry already posted (JSON), so a retry skips them. */
+export const ANNOTATION_ALERTS_SENT = 'davy.dev/alerts-sent';
 /** Label on every object Davy creates, naming the Canary that owns it. */
 export const LABEL_MANAGED_BY_CANARY = 'davy.dev/owned-by';
 /** Finalizer on a Canary: removes Davy's objects and releases the hold on deletion. */

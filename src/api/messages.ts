@@ -94,6 +94,8 @@ export const MESSAGES = {
   channelEmpty: 'must not be empty',
 
   metricProviderAddress: 'the {type} provider needs an address',
+  metricProviderSecret: 'the {type} provider needs a secretRef: a Secret with {keys}',
+  metricProviderRegion: 'the {type} provider needs a region',
 
   // cluster checks
   notFound: 'no {kind} of that name in namespace {namespace}',

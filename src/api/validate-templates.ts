@@ -10,6 +10,16 @@ import { checkQueryTemplate } from './validate-metrics.js';
 const SPEC = FieldPath.root('spec');
 /** Backends whose address Flagger requires (the others have a default or none). */
 const ADDRESS_REQUIRED = new Set(['prometheus', 'graphite', 'dynatrace', 'influxdb', 'splunk']);
+/** Backends that cannot query without credentials: the Secret keys Flagger reads (docs/metrics.md). */
+const SECRET_REQUIRED: Readonly<Record<string, string>> = {
+  datadog: 'datadog_api_key and datadog_application_key',
+  newrelic: 'newrelic_account_id and newrelic_query_key',
+  dynatrace: 'dynatrace_token',
+  stackdriver: 'project and serviceAccountKey',
+  splunk: 'sf_token_key',
+};
+/** Backends addressed by a cloud region rather than an address. */
+const REGION_REQUIRED = new Set(['cloudwatch']);
 
 export function checkMetricTemplateSpec(spec: Json, report: Report): void {
   const provider = asRecord(spec.provider);
@@ -24,6 +34,9 @@ export function checkMetricTemplateSpec(spec: Json, report: Report): void {
     if (type !== undefined && ADDRESS_REQUIRED.has(type) && !isSet(provider.address)) {
       report.required(path.child('address'), message('metricProviderAddress', { type }));
     }
+    const keys = type === undefined ? undefined : SECRET_REQUIRED[type];
+    if (keys && !isSet(asRecord(provider.secretRef)?.name)) report.required(path.child('secretRef'), message('metricProviderSecret', { type: type ?? '', keys }));
+    if (type !== undefined && REGION_REQUIRED.has(type) && !isSet(provider.region)) report.required(path.child('region'), message('metricProviderRegion', { type }));
     checkUrl(provider.address, path.child('address'), report);
     checkSubdomain(asRecord(provider.secretRef)?.name, path.child('secretRef').child('name'), report);
   }

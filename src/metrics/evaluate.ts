@@ -145,6 +145,7 @@ export async function planMetric(
     ...(secretData ? { secretData } : {}),
     ...(provider.insecureSkipVerify ? { insecureSkipVerify: true } : {}),
     ...(provider.region ? { region: provider.region } : {}),
+    intervalMs: metric.intervalMs,
     ...timeout,
   });
   return { kind: 'ready', query, provider: instance, scale };

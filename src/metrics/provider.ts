@@ -40,6 +40,13 @@ export interface MetricProviderConfig {
   region?: string;
   /** Per-query timeout; each provider has its own default. */
   timeoutMs?: number;
+  /**
+   * The metric's `interval`: the providers that query a window (datadog, cloudwatch, newrelic,
+   * dynatrace, splunk) look back a multiple of it. 60 s when unset.
+   */
+  intervalMs?: number;
+  /** The clock of the query windows (tests fix it). */
+  now?: () => Date;
 }
 
 export type MetricProviderFactory = (config: MetricProviderConfig) => MetricProvider;

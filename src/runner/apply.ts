@@ -10,7 +10,6 @@
 import { FINALIZER } from '../api/keys.js';
 import type { Canary } from '../api/types.js';
 import type { KubeObject } from '../kube/client.js';
-import { nopNotifier } from '../notifiers/nop.js';
 import { STABLE_ROUTES } from '../routers/index.js';
 import { write } from '../routers/objects.js';
 import type { Action, Delivery, HookResult, State, TargetAction } from '../stepper/index.js';
@@ -21,6 +20,7 @@ import { ANNOTATION_KEDA_PAUSED, ANNOTATION_KEDA_PAUSED_REPLICAS } from '../work
 import { converged, ownershipOf } from '../workloads/meta.js';
 import type { Result } from '../workloads/result.js';
 import type { Autoscaler } from '../workloads/types.js';
+import { deliverAlert } from './alerts.js';
 import { recordEvent } from './events.js';
 import { ProblemError, type CanaryScope, type RunnerDeps } from './types.js';
 import { isStaleWrite } from './view.js';
@@ -224,7 +224,7 @@ async function applyCall(ctx: ApplyContext, action: Exclude<Action, TargetAction
     case 'callHook':
       return { id: action.id, result: await callHook(ctx, action) };
     case 'alert':
-      return alert(ctx, action);
+      return deliverAlert(ctx, action);
   }
 }
 
@@ -238,22 +238,4 @@ async function callHook(ctx: ApplyContext, action: Extract<Action, { kind: 'call
     .catch((error: unknown) => ({ ok: false as const, message: describeError(error) }));
   scope.log.info('post-rollout webhook called', { webhook: hook.name, id: action.id, ok: result.ok });
   return result.ok ? { ok: true } : { ok: false, message: result.message };
-}
-
-const SEVERITY_RANK = { info: 0, warn: 1, error: 2 } as const;
-
-/** Alerts go to the notifier when one of the canary's alerts admits the severity; a failed post is retried next pass. */
-async function alert(ctx: ApplyContext, action: Extract<Action, { kind: 'alert' }>): Promise<Delivery | undefined> {
-  const { scope } = ctx;
-  const admits = scope.analysis.alerts.some((a) => SEVERITY_RANK[action.severity] >= SEVERITY_RANK[a.severity]);
-  if (!admits) return { id: action.id, result: { ok: true, message: 'no alert of this severity' } };
-  const { name, namespace } = scope.canary.metadata;
-  const notifier = ctx.deps.notifier ?? nopNotifier;
-  const fields = [{ name: 'Phase', value: action.phase }, ...(action.revision ? [{ name: 'Revision', value: action.revision }] : [])];
-  const posted = await notifier
-    .post({ canary: { name: name ?? '', namespace: namespace ?? '' }, message: action.message, severity: action.severity, fields })
-    .catch((error: unknown) => ({ ok: false as const, message: describeError(error) }));
-  if (posted.ok) return { id: action.id, result: { ok: true } };
-  scope.log.warn('alert not delivered; retried next pass', { id: action.id, reason: posted.message });
-  return undefined;
 }

@@ -22,7 +22,7 @@ export interface RunnerDeps {
   clock: () => Date;
   logger: Logger;
   webhooks: WebhookCaller;
-  /** Alerts (the next wave): a nop notifier by default. */
+  /** The global notifier, for canaries without `analysis.alerts` (src/runner/alerts.ts); none by default. */
   notifier?: Notifier;
   /** Metric providers by MetricTemplate type; the real registry by default. */
   metricProviders?: MetricProviderRegistry;

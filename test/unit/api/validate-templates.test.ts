@@ -11,13 +11,27 @@ const AP = 'alertprovider.yaml';
 const URL = 'must be an absolute http or https URL';
 
 const cases: InvalidCase[] = [
-  { rule: 'metric provider type', when: 'the provider type is prom', fixture: MT, mutate: (d) => (d.spec.provider.type = 'prom'), errors: ['spec.provider.type: Unsupported value: "prom": supported values: "prometheus"'] },
+  { rule: 'metric provider type', when: 'the provider type is prom', fixture: MT, mutate: (d) => (d.spec.provider.type = 'prom'), errors: ['spec.provider.type: Unsupported value: "prom": supported values: "prometheus", "datadog", "newrelic", "dynatrace", "cloudwatch", "graphite", "stackdriver", "splunk"'] },
   {
     rule: 'notSupportedYet (metric provider)',
-    when: 'the provider is datadog',
+    when: 'the provider is keptn',
     fixture: MT,
-    mutate: (d) => (d.spec.provider = { type: 'datadog', secretRef: { name: 'datadog' } }),
-    errors: ['spec.provider.type: Unsupported value: "datadog": not supported yet by Davy; supported values: "prometheus"'],
+    mutate: (d) => (d.spec.provider = { type: 'keptn' }),
+    errors: ['spec.provider.type: Unsupported value: "keptn": not supported yet by Davy; supported values: "prometheus", "datadog", "newrelic", "dynatrace", "cloudwatch", "graphite", "stackdriver", "splunk"'],
+  },
+  {
+    rule: 'metricProviderSecret',
+    when: 'a datadog provider has no secretRef',
+    fixture: MT,
+    mutate: (d) => (d.spec.provider = { type: 'datadog' }),
+    errors: ['spec.provider.secretRef: Required value: the datadog provider needs a secretRef: a Secret with datadog_api_key and datadog_application_key'],
+  },
+  {
+    rule: 'metricProviderRegion',
+    when: 'a cloudwatch provider has no region',
+    fixture: MT,
+    mutate: (d) => (d.spec.provider = { type: 'cloudwatch' }),
+    errors: ['spec.provider.region: Required value: the cloudwatch provider needs a region'],
   },
   { rule: 'metricProviderAddress', when: 'a prometheus provider has no address', fixture: MT, mutate: (d) => delete d.spec.provider.address, errors: ['spec.provider.address: Required value: the prometheus provider needs an address'] },
   { rule: 'url', when: 'the address has no scheme', fixture: MT, mutate: (d) => (d.spec.provider.address = 'prometheus:9090'), errors: [`spec.provider.address: Invalid value: "prometheus:9090": ${URL}`] },

@@ -162,6 +162,7 @@ describe('evaluate: MetricTemplates', () => {
       address: 'http://prometheus.monitoring:9090/prom',
       headers: { 'X-Scope-OrgID': ['a'] },
       secretData: { username: 'u', password: 'p' },
+      intervalMs: 120_000,
     });
   });
 
@@ -201,9 +202,9 @@ describe('evaluate: MetricTemplates', () => {
 
   it('when the template names a provider Davy does not support yet, then the check says so', async () => {
     const template = metricTemplateFixture();
-    template.spec.provider = { type: 'datadog' };
+    template.spec.provider = { type: 'keptn' };
     const [check] = await run(templated(), new FakeProviders([]), lookup([template]));
     expect(check).to.deep.include({ verdict: 'error' });
-    expect(check!.message).to.include('metric provider datadog is not supported yet by Davy');
+    expect(check!.message).to.include('metric provider keptn is not supported yet by Davy');
   });
 });

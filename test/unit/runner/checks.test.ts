@@ -43,7 +43,7 @@ describe('runner: analysis checks', () => {
     await passUntil(w, (x) => stateOf(x).checks.some((c) => c.name === 'latency'), 50);
     const check = stateOf(w).checks.find((c) => c.name === 'latency')!;
     expect(check).to.include({ verdict: 'ok', value: 100, query: 'histogram_quantile(0.99, rate(x{app="podinfo-canary"}[1m]))' });
-    expect(w.metric.configs).to.deep.include({ address: 'http://prometheus.auth:9090', secretData: { username: 'u', password: 'p' }, timeoutMs: 10_000 });
+    expect(w.metric.configs).to.deep.include({ address: 'http://prometheus.auth:9090', secretData: { username: 'u', password: 'p' }, intervalMs: 60_000, timeoutMs: 10_000 });
   });
 
   it('when Prometheus cannot be reached, then each analysis step is a failed check with the reason recorded', async () => {
