@@ -20,8 +20,7 @@ import { DEFAULT_CHANNEL, DEFAULT_USERNAME, type Notification, type Notification
 import type { Action, Delivery } from '../stepper/index.js';
 import { alerts as wording } from '../stepper/events.js';
 import { describeError } from '../webhooks/http.js';
-import type { ApplyContext } from './apply.js';
-import type { RunnerDeps } from './types.js';
+import type { ApplyContext, RunnerDeps } from './types.js';
 
 type AlertAction = Extract<Action, { kind: 'alert' }>;
 

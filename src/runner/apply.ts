@@ -8,35 +8,21 @@
 // object was read again and only if the Canary itself has not moved since this runner read or
 // wrote it: a moved Canary means another stepper holds a newer state, whose targets win.
 import { FINALIZER } from '../api/keys.js';
-import type { Canary } from '../api/types.js';
 import type { KubeObject } from '../kube/client.js';
 import { STABLE_ROUTES } from '../routers/index.js';
 import { write } from '../routers/objects.js';
-import type { Action, Delivery, HookResult, State, TargetAction } from '../stepper/index.js';
+import type { Action, Delivery, HookResult, TargetAction } from '../stepper/index.js';
 import { describeError } from '../webhooks/http.js';
 import { buildAutoscalerCopy } from '../workloads/autoscalers.js';
-import type { TrackedConfigs } from '../workloads/config-tracking.js';
 import { ANNOTATION_KEDA_PAUSED, ANNOTATION_KEDA_PAUSED_REPLICAS } from '../workloads/keys.js';
 import { converged, ownershipOf } from '../workloads/meta.js';
 import type { Result } from '../workloads/result.js';
 import type { Autoscaler } from '../workloads/types.js';
 import { deliverAlert } from './alerts.js';
 import { recordEvent } from './events.js';
-import { ProblemError, type CanaryScope, type RunnerDeps } from './types.js';
+import { ProblemError, type ApplyContext, type CanaryScope } from './types.js';
 import { isStaleWrite } from './view.js';
 import * as workload from './workload.js';
-
-export interface ApplyContext {
-  scope: CanaryScope;
-  deps: RunnerDeps;
-  /** The state the actions come from. */
-  state: State;
-  /** The tracked configs observed this pass (the copy's config checksum). */
-  configs: TrackedConfigs;
-  now: Date;
-  /** The Canary as this runner last read or wrote it; updated by its own writes. */
-  canary: Canary;
-}
 
 export interface ApplyOutcome {
   /** Outbox entries that got an answer, for the acknowledging step. */

@@ -9,12 +9,12 @@ import { formatFieldError } from '../api/field-errors.js';
 import { validateResource } from '../api/validate.js';
 import { ConflictError } from '../kube/client.js';
 import { intent, parseState, plan, projectStatus, serializeState, step, type Action, type Observations, type State } from '../stepper/index.js';
-import { applyActions, CanaryMovedError, type ApplyContext } from './apply.js';
+import { applyActions, CanaryMovedError } from './apply.js';
 import { hasChecks, runChecks } from './checks.js';
 import type { MetricCheck as MetricOutcome } from '../metrics/evaluate.js';
 import { reportProblem } from './events.js';
 import { observe } from './observe.js';
-import { ProblemError, scopeOf, type CanaryReport, type CanaryScope, type PassOptions, type RunnerDeps } from './types.js';
+import { ProblemError, scopeOf, type ApplyContext, type CanaryReport, type CanaryScope, type PassOptions, type RunnerDeps } from './types.js';
 import type { ClusterView } from './view.js';
 
 export interface CanaryPass {

@@ -8,8 +8,9 @@ import type { KubeClient, ObjectRef } from '../kube/client.js';
 import type { MetricProviderRegistry } from '../metrics/provider.js';
 import type { Notifier } from '../notifiers/notifier.js';
 import { createRouter, type Router } from '../routers/index.js';
-import type { StepOptions } from '../stepper/index.js';
+import type { State, StepOptions } from '../stepper/index.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { TrackedConfigs } from '../workloads/config-tracking.js';
 import type { StepperMetrics } from '../telemetry/stepper-metrics.js';
 import type { WebhookCaller } from '../webhooks/caller.js';
 import { AUTOSCALER_SUFFIX } from '../workloads/autoscalers.js';
@@ -176,4 +177,17 @@ export class ProblemError extends Error {
   static of(problem: Problem): ProblemError {
     return new ProblemError(problem.code, problem.message);
   }
+}
+
+/** What applying one canary's actions works with (src/runner/apply.ts and alerts.ts). */
+export interface ApplyContext {
+  scope: CanaryScope;
+  deps: RunnerDeps;
+  /** The state the actions come from. */
+  state: State;
+  /** The tracked configs observed this pass (the copy's config checksum). */
+  configs: TrackedConfigs;
+  now: Date;
+  /** The Canary as this runner last read or wrote it; updated by its own writes. */
+  canary: Canary;
 }
