@@ -46,6 +46,7 @@ export const DECODE_ERROR_CODES = {
   NoUid: 'request.uid is missing or not a non-empty string',
   InvalidRequest: 'the request has a uid but other fields are malformed (answered as a deny for that uid)',
   BodyTooLarge: 'the body exceeds the size limit',
+  Overloaded: 'the webhook has as much review work in flight as its memory bound allows (answered 429 with Retry-After)',
   UnsupportedEncoding: 'the body is compressed (a Content-Encoding other than identity)',
   UnreadableBody: 'the body could not be read (the client aborted, or it did not match Content-Length)',
   NotFound: 'no such endpoint',
