@@ -9,7 +9,7 @@ import { WebhookMetrics } from '../telemetry/webhook-metrics.js';
 import { createApp, messageClasses, type AppDeps } from './app.js';
 import { stepperIdentity } from './mutate.js';
 import { reviewRecorder } from './record.js';
-import { CertificateReloader, loadKeyPair, TLS_MIN_VERSION } from './tls-reload.js';
+import { CertificateReloader, loadKeyPair, TLS_SETTINGS } from './tls-reload.js';
 import type { ValidateFn } from './validate-handler.js';
 
 export interface ServerOptions {
@@ -107,7 +107,7 @@ export async function startWebhookServer(options: ServerOptions, deps: ServerDep
   });
   // The express app is the HTTPS server's request listener; TLS, timeouts and draining stay here.
   // Requests and responses are made with the app's prototypes (app.ts, messageClasses).
-  const https = createHttpsServer({ cert: pair.cert, key: pair.key, minVersion: TLS_MIN_VERSION, ...messageClasses(app) }, app);
+  const https = createHttpsServer({ cert: pair.cert, key: pair.key, ...TLS_SETTINGS, ...messageClasses(app) }, app);
   // The apiserver gives up after timeoutSeconds (at most 30): slow or stalled clients are cut sooner.
   https.requestTimeout = 30_000;
   https.headersTimeout = 10_000;

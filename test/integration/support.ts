@@ -110,7 +110,7 @@ export function getMetrics(port: number, path = '/metrics'): Promise<{ status: n
 }
 
 /** The SHA-256 fingerprint and protocol a fresh TLS connection sees. */
-export function handshake(port: number, ca: Buffer, options: { maxVersion?: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3' } = {}): Promise<{ fingerprint: string; protocol: string }> {
+export function handshake(port: number, ca: Buffer, options: { maxVersion?: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'; ciphers?: string } = {}): Promise<{ fingerprint: string; protocol: string }> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port, ca, servername: 'localhost', ...options }, () => {
       const result = { fingerprint: socket.getPeerX509Certificate()?.fingerprint256 ?? '', protocol: socket.getProtocol() ?? '' };
