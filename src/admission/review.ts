@@ -49,6 +49,7 @@ export const DECODE_ERROR_CODES = {
   Overloaded: 'the webhook has as much review work in flight as its memory bound allows (answered 429 with Retry-After)',
   UnsupportedEncoding: 'the body is compressed (a Content-Encoding other than identity)',
   UnreadableBody: 'the body could not be read (the client aborted, or it did not match Content-Length)',
+  MalformedHttp: 'the request is not well-formed HTTP/1.1 (answered before any route, then the connection is closed)',
   NotFound: 'no such endpoint',
   MethodNotAllowed: 'the endpoint exists but not for this HTTP method',
   Internal: 'an unexpected error outside any review',
