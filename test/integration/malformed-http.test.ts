@@ -2,24 +2,15 @@
 // empty 400 (issue 11), and the connection closes.
 import { connect } from 'node:tls';
 import { expect } from 'chai';
-import type { RunningWebhook } from '../../src/admission/server.js';
-import { generateCerts, removeDir, startTestWebhook, type CertDir } from './support.js';
+import { withTestWebhook } from './support.js';
 
 describe('webhook: malformed HTTP', () => {
-  let certs: CertDir;
-  let webhook: RunningWebhook;
-  before(async () => {
-    certs = await generateCerts();
-    webhook = await startTestWebhook(certs);
-  });
-  after(async () => {
-    await webhook.shutdown('test done');
-    await removeDir(certs.dir);
-  });
+  const served = withTestWebhook();
 
   /** Writes `bytes` over TLS and returns everything the server sent until it closed. */
   const exchange = (bytes: string): Promise<string> =>
     new Promise((resolve, reject) => {
+      const { webhook, certs } = served();
       const socket = connect({ host: '127.0.0.1', port: webhook.port, ca: certs.ca, servername: 'localhost' }, () => socket.write(bytes));
       let text = '';
       socket.on('data', (d: Buffer) => (text += d.toString('utf8')));

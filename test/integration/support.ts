@@ -39,6 +39,23 @@ export interface TestWebhook {
   certs: CertDir;
 }
 
+/** Mocha hooks that start a test webhook (fresh certificates) before the suite and stop it after. */
+export function withTestWebhook(): () => TestWebhook {
+  let current: TestWebhook | undefined;
+  before(async () => {
+    const certs = await generateCerts();
+    current = { certs, webhook: await startTestWebhook(certs) };
+  });
+  after(async () => {
+    await current?.webhook.shutdown('test over');
+    if (current) await removeDir(current.certs.dir);
+  });
+  return () => {
+    if (!current) throw new Error('the test webhook is not started yet');
+    return current;
+  };
+}
+
 export async function startTestWebhook(certs: CertDir, deps: Partial<ServerDeps> = {}): Promise<RunningWebhook> {
   return startWebhookServer(
     {
