@@ -9,7 +9,7 @@ NODE_DIR := $(shell hack/ensure-node.sh)
 export PATH := $(NODE_DIR):$(CURDIR)/node_modules/.bin:$(PATH)
 MOCHA := mocha
 
-.PHONY: help deps build image lint typecheck test test-unit test-e2e cluster-up cluster-down certs bench demo clean
+.PHONY: help deps build image lint typecheck test test-unit test-e2e cluster-up cluster-down certs bench demo clean fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -33,7 +33,8 @@ lint: deps typecheck ## eslint (with the import-direction rules), no import circ
 	eslint --max-warnings=0 .
 	tsx hack/import-cycles.ts
 
-test-unit: deps ## unit and integration tests (no cluster; graphite's against Debian's real Graphite)
+test-unit: deps ## unit and integration tests (no cluster; against Debian's real Prometheus and Graphite)
+	hack/ensure-prometheus.sh >/dev/null
 	hack/ensure-graphite.sh >/dev/null
 	$(MOCHA) 'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts'
 
@@ -53,6 +54,9 @@ certs: ## generate a CA and the webhook's serving certificate into certs/out
 
 bench: build ## benchmarks; figures go to BENCHMARKS.md
 	hack/bench.sh
+
+fuzz: deps ## 100,000 random AdmissionReviews over HTTPS and 100,000 random specs (seeded: DAVY_FUZZ_SEED=N repeats a run)
+	DAVY_FUZZ_REVIEWS=100000 DAVY_FUZZ_SPECS=100000 $(MOCHA) test/integration/fuzz.test.ts test/unit/api/validate.fuzz.test.ts
 
 demo: build ## the main job: a canary release and a rollback on a local control plane
 	hack/demo.sh

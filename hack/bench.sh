@@ -8,6 +8,9 @@ tsx bench/mutate.bench.ts "$@"
 echo
 echo "## Where /mutate's time goes (in-process)"
 tsx bench/mutate-breakdown.bench.ts
+echo
+echo "## The webhook's peak memory under 100 concurrent 4 MB reviews"
+DAVY_CLI=dist/bundle/davy.js tsx bench/webhook-memory.bench.ts
 for extra in bench/stepper*.bench.ts; do
   [ -e "$extra" ] || continue
   echo

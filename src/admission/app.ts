@@ -12,6 +12,7 @@ import express, { type ErrorRequestHandler, type Express, type NextFunction, typ
 import type { Logger } from '../telemetry/logger.js';
 import type { WebhookMetrics, WebhookPath, WebhookVerdict } from '../telemetry/webhook-metrics.js';
 import { readBody } from './body.js';
+import { InFlightBudget } from './in-flight.js';
 import { mutateOutcome, type StepperIdentity } from './mutate.js';
 import { denied, errorBody, parseAdmissionReview, type AdmissionRequest, type DecodeError, type Outcome } from './review.js';
 import { validateOutcome, type ValidateFn } from './validate-handler.js';
@@ -30,6 +31,8 @@ export interface AppDeps {
   /** True once the serving certificate is loaded and until shutdown starts. */
   isReady: () => boolean;
   bodyLimitBytes?: number;
+  /** The bound on review bodies in flight (in-flight.ts); one per server. */
+  inFlight?: InFlightBudget;
   /** Monotonic milliseconds, for durations (performance.now by default). */
   now?: () => number;
   /** Replaces the mutate decision; tests use it to make a handler throw. */
@@ -67,6 +70,7 @@ const sendError = (res: Response, status: number, error: DecodeError, headers?: 
 export function createApp(deps: AppDeps): Express {
   const now = deps.now ?? (() => performance.now());
   const limit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const budget = deps.inFlight ?? new InFlightBudget();
   const mutate: Handle = deps.mutate ?? ((request) => mutateOutcome(request, deps.stepperIdentity));
   const app = express();
   app.disable('x-powered-by');
@@ -77,8 +81,8 @@ export function createApp(deps: AppDeps): Express {
   app.set('case sensitive routing', true);
   app.set('strict routing', true);
 
-  app.route('/mutate').post(reviewRoute('/mutate', mutate, deps, now, limit)).all(methodNotAllowed('/mutate'));
-  app.route('/validate').post(reviewRoute('/validate', (request) => validateOutcome(request, deps.validate, deps.stepperIdentity), deps, now, limit)).all(methodNotAllowed('/validate'));
+  app.route('/mutate').post(reviewRoute('/mutate', mutate, deps, now, limit, budget)).all(methodNotAllowed('/mutate'));
+  app.route('/validate').post(reviewRoute('/validate', (request) => validateOutcome(request, deps.validate, deps.stepperIdentity), deps, now, limit, budget)).all(methodNotAllowed('/validate'));
   // GET routes answer HEAD too (without a body).
   app.get('/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
   app.get('/readyz', (_req, res) => {
@@ -123,50 +127,72 @@ function methodNotAllowed(path: WebhookPath): RequestHandler {
  * POST /mutate or /validate. A rejection (a bug outside the handler's try) reaches express's
  * error chain, which ends in errorHandler below.
  */
-function reviewRoute(path: WebhookPath, handle: Handle, deps: AppDeps, now: () => number, limit: number): RequestHandler {
+function reviewRoute(path: WebhookPath, handle: Handle, deps: AppDeps, now: () => number, limit: number, budget: InFlightBudget): RequestHandler {
   return async (req: Request, res: Response): Promise<void> => {
     // No middleware runs before the routes: the clock starts here, as the headers are routed and
     // before the body is read.
     const start = now();
     res.locals.start = start;
-    const body = await readBody(req, limit);
-    if (!body.ok) {
-      sendError(res, body.status, body.error);
-      finish(deps, now, start, path, 'error', { reason: body.error.code, message: body.error.message });
+    // A body over the limit is refused while streaming and never held, so it reserves nothing;
+    // one without a length may grow to the limit, so it reserves that.
+    const declared = Number(req.headers['content-length']);
+    const reservation = await budget.acquire(Number.isNaN(declared) ? limit : declared > limit ? 0 : declared);
+    if ('refused' in reservation) {
+      // The connection closes after the answer, so the refused body is never read: discarding it
+      // would still pass every byte through TLS and the heap, the very work the bound caps. A
+      // client still sending may see the connection reset instead of the 429; to the apiserver
+      // both are the same failed call.
+      sendError(res, 429, { code: 'Overloaded', message: reservation.refused }, { 'retry-after': '1', connection: 'close' });
+      finish(deps, now, start, path, 'error', { reason: 'Overloaded', message: reservation.refused });
       return;
     }
-    const decoded = parseAdmissionReview(body.body);
-    if (!decoded.ok) {
-      if (decoded.uid === undefined) {
-        sendError(res, 400, decoded.error);
-      } else {
-        sendJson(res, 200, denied(decoded.uid, { code: 400, reason: 'BadRequest', message: decoded.error.message }));
-      }
-      finish(deps, now, start, path, 'error', { uid: decoded.uid, reason: decoded.error.code, message: decoded.error.message });
-      return;
-    }
-    const { request } = decoded;
-    deps.record?.(path, body.body, request);
-    let outcome: Outcome;
     try {
-      outcome = await handle(request);
-    } catch (error) {
-      deps.logger.error('review handler failed', { path, uid: request.uid, error });
-      outcome = internalError(request.uid, error);
+      await answerReview(req, res, path, handle, deps, now, limit, start);
+    } finally {
+      reservation.release();
     }
-    sendJson(res, 200, outcome.review);
-    finish(deps, now, start, path, outcome.verdict, () => ({
-      uid: request.uid,
-      kind: request.kind.kind,
-      operation: request.operation,
-      namespace: request.namespace,
-      name: request.name,
-      user: request.userInfo.username,
-      dryRun: request.dryRun,
-      reason: outcome.reason,
-      ...outcome.details,
-    }));
   };
+}
+
+/** Reads, decodes and answers one review (its reservation is the caller's). */
+async function answerReview(req: Request, res: Response, path: WebhookPath, handle: Handle, deps: AppDeps, now: () => number, limit: number, start: number): Promise<void> {
+  const body = await readBody(req, limit);
+  if (!body.ok) {
+    sendError(res, body.status, body.error);
+    finish(deps, now, start, path, 'error', { reason: body.error.code, message: body.error.message });
+    return;
+  }
+  const decoded = parseAdmissionReview(body.body);
+  if (!decoded.ok) {
+    if (decoded.uid === undefined) {
+      sendError(res, 400, decoded.error);
+    } else {
+      sendJson(res, 200, denied(decoded.uid, { code: 400, reason: 'BadRequest', message: decoded.error.message }));
+    }
+    finish(deps, now, start, path, 'error', { uid: decoded.uid, reason: decoded.error.code, message: decoded.error.message });
+    return;
+  }
+  const { request } = decoded;
+  deps.record?.(path, body.body, request);
+  let outcome: Outcome;
+  try {
+    outcome = await handle(request);
+  } catch (error) {
+    deps.logger.error('review handler failed', { path, uid: request.uid, error });
+    outcome = internalError(request.uid, error);
+  }
+  sendJson(res, 200, outcome.review);
+  finish(deps, now, start, path, outcome.verdict, () => ({
+    uid: request.uid,
+    kind: request.kind.kind,
+    operation: request.operation,
+    namespace: request.namespace,
+    name: request.name,
+    user: request.userInfo.username,
+    dryRun: request.dryRun,
+    reason: outcome.reason,
+    ...outcome.details,
+  }));
 }
 
 /** Anything that escaped a route: a JSON 500 (or the end of an answer already begun), never express's page. */

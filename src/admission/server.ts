@@ -4,12 +4,13 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from '../telemetry/logger.js';
 import { WebhookMetrics } from '../telemetry/webhook-metrics.js';
 import { createApp, messageClasses, type AppDeps } from './app.js';
 import { stepperIdentity } from './mutate.js';
 import { reviewRecorder } from './record.js';
-import { CertificateReloader, loadKeyPair, TLS_MIN_VERSION } from './tls-reload.js';
+import { CertificateReloader, loadKeyPair, TLS_SETTINGS } from './tls-reload.js';
 import type { ValidateFn } from './validate-handler.js';
 
 export interface ServerOptions {
@@ -70,6 +71,29 @@ function metricsServer(metrics: WebhookMetrics, logger: Logger): HttpServer {
   });
 }
 
+/**
+ * The answer to a request Node's HTTP parser refuses (a bad request line, bad headers): a JSON
+ * error like every other answer, not Node's empty 400, then the connection closes. Node gives the
+ * status it would use in `error.code` (HPE_HEADER_OVERFLOW is 431, a timeout 408, ...).
+ */
+function malformedHttpAnswer(logger: Logger): (error: Error & { code?: string }, socket: Duplex) => void {
+  const statuses: Record<string, [number, string]> = {
+    HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large'],
+    ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout'],
+    HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'Payload Too Large'],
+  };
+  return (error, socket) => {
+    logger.debug('malformed HTTP request', { error });
+    if (!socket.writable || error.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const [status, text] = statuses[error.code ?? ''] ?? [400, 'Bad Request'];
+    const body = JSON.stringify({ error: { code: 'MalformedHttp', message: `the request is not well-formed HTTP/1.1: ${error.code ?? error.message}` } });
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  };
+}
+
 /** Closes a server: new connections refused at once, idle keep-alive ones closed as they go idle. */
 function drain(server: HttpServer | HttpsServer, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -107,7 +131,7 @@ export async function startWebhookServer(options: ServerOptions, deps: ServerDep
   });
   // The express app is the HTTPS server's request listener; TLS, timeouts and draining stay here.
   // Requests and responses are made with the app's prototypes (app.ts, messageClasses).
-  const https = createHttpsServer({ cert: pair.cert, key: pair.key, minVersion: TLS_MIN_VERSION, ...messageClasses(app) }, app);
+  const https = createHttpsServer({ cert: pair.cert, key: pair.key, ...TLS_SETTINGS, ...messageClasses(app) }, app);
   // The apiserver gives up after timeoutSeconds (at most 30): slow or stalled clients are cut sooner.
   https.requestTimeout = 30_000;
   https.headersTimeout = 10_000;
@@ -116,6 +140,7 @@ export async function startWebhookServer(options: ServerOptions, deps: ServerDep
   // on a connection as it closes: the client, not the server, should close idle connections.
   https.keepAliveTimeout = 120_000;
   https.on('tlsClientError', (error) => logger.debug('TLS handshake failed', { error }));
+  https.on('clientError', malformedHttpAnswer(logger));
   const plain = metricsServer(metrics, logger);
 
   const reloader = new CertificateReloader({ files, target: https, current: pair, logger, metrics, debounceMs: options.certDebounceMs });

@@ -12,6 +12,20 @@ import type { WebhookMetrics } from '../telemetry/webhook-metrics.js';
 
 export const TLS_MIN_VERSION = 'TLSv1.2';
 
+/**
+ * The suites offered: TLS 1.3's (all AEAD), and for TLS 1.2 only ECDHE with AES-GCM or
+ * ChaCha20-Poly1305. No CBC, no SHA-1 MAC, no static RSA key exchange (issue 11): the apiserver's
+ * Go client offers these first, so nothing it needs is lost.
+ */
+export const TLS_CIPHERS = [
+  'TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256',
+  'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
+
+/** What every secure context of the webhook is made with, besides its pair. */
+export const TLS_SETTINGS = { minVersion: TLS_MIN_VERSION, ciphers: TLS_CIPHERS } as const;
+
 export interface CertificateFiles {
   certFile: string;
   keyFile: string;
@@ -33,13 +47,13 @@ export async function loadKeyPair(files: CertificateFiles): Promise<KeyPair> {
   if (!x509.checkPrivateKey(createPrivateKey(key))) {
     throw new Error(`the key in ${files.keyFile} does not belong to the certificate in ${files.certFile}`);
   }
-  createSecureContext({ cert, key, minVersion: TLS_MIN_VERSION });
+  createSecureContext({ cert, key, ...TLS_SETTINGS });
   return { cert, key, fingerprint: x509.fingerprint256, subject: x509.subject.replace(/\n/g, ', '), validTo: x509.validTo };
 }
 
 /** Anything that can swap its serving pair: tls.Server and https.Server. */
 export interface SecureContextTarget {
-  setSecureContext(options: { cert: Buffer; key: Buffer; minVersion: 'TLSv1.2' }): void;
+  setSecureContext(options: { cert: Buffer; key: Buffer; minVersion: 'TLSv1.2'; ciphers: string }): void;
 }
 
 export interface ReloaderOptions {
@@ -101,7 +115,7 @@ export class CertificateReloader {
     }
     if (next.fingerprint === this.current.fingerprint && next.key.equals(this.current.key)) return;
     try {
-      target.setSecureContext({ cert: next.cert, key: next.key, minVersion: TLS_MIN_VERSION });
+      target.setSecureContext({ cert: next.cert, key: next.key, ...TLS_SETTINGS });
     } catch (error) {
       metrics.certificateReload('failure');
       logger.warn('serving certificate refused by TLS; keeping the previous one', { ...files, error });

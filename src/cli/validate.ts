@@ -157,17 +157,15 @@ function isFlaggerDocument(value: unknown): boolean {
 
 const fromFieldError = (e: FieldError): ReportedError => ({ ...e, message: formatFieldError(e) });
 
-/** Splits a file into documents: JSON as one document, else a YAML stream; List items expand. */
+/**
+ * Splits a file into documents (a YAML stream; JSON is YAML) with List items expanded. The YAML
+ * parser, unlike JSON.parse, refuses a duplicate key instead of keeping its last value silently,
+ * so JSON goes through it too. Text that was not UTF-8 (decoded into U+FFFD) is refused whole: a
+ * manifest with mangled bytes would otherwise validate as something its author never wrote.
+ */
 function loadDocuments(file: string, content: string): Loaded[] {
-  const trimmed = content.trimStart();
-  let docs: { value?: unknown; syntax?: ReportedError }[];
-  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
-    try {
-      docs = [{ value: JSON.parse(content) as unknown }];
-    } catch {
-      docs = parseYaml(content);
-    }
-  } else docs = parseYaml(content);
+  const mangled = content.indexOf('\uFFFD');
+  const docs: { value?: unknown; syntax?: ReportedError }[] = mangled >= 0 ? [{ syntax: notUtf8(content, mangled) }] : parseYaml(content);
   const nonEmpty = docs.map((d, index) => ({ ...d, index })).filter((d) => d.syntax || (d.value !== null && d.value !== undefined));
   const multi = nonEmpty.length > 1;
   return nonEmpty.flatMap(({ value, syntax, index }): Loaded[] => {
@@ -181,6 +179,13 @@ function loadDocuments(file: string, content: string): Loaded[] {
     }
     return [{ report: { ...base, address, status: 'valid', ...describe(value) }, value }];
   });
+}
+
+function notUtf8(content: string, at: number): ReportedError {
+  const before = content.slice(0, at).split('\n');
+  const line = before.length;
+  const column = (before[line - 1]?.length ?? 0) + 1;
+  return { message: `line ${line}, column ${column}: not valid UTF-8 (a byte sequence that is not UTF-8, or U+FFFD): save the file as UTF-8`, line, column };
 }
 
 function parseYaml(content: string): { value?: unknown; syntax?: ReportedError }[] {
@@ -284,7 +289,8 @@ async function readAll(options: Options, io: ValidateIO): Promise<{ loaded: Load
     const name = file === STDIN ? STDIN_NAME : file;
     try {
       const content = file === STDIN ? await io.readStdin() : await io.readFile(file);
-      loaded.push(...loadDocuments(name, content));
+      // One by one: spreading 200,000 documents into push() would overflow the stack.
+      for (const document of loadDocuments(name, content)) loaded.push(document);
     } catch (error) {
       unreadable.push({ file: name, error: error instanceof Error ? error.message : String(error) });
     }

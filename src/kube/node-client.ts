@@ -17,6 +17,24 @@ export interface NodeKubeClientOptions {
   onRequest?: (verb: string, kind: string) => void;
   /** Per-request timeout (default 30 s). */
   timeoutMs?: number;
+  /** Retries of a request answered 429 with Retry-After (default 3); waits are capped at 10 s each. */
+  maxRetriesOn429?: number;
+  /** Waits `ms` (tests shorten it); setTimeout by default. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const MAX_RETRY_AFTER_MS = 10_000;
+
+/**
+ * The wait a 429 asks for, from Retry-After in seconds (what the apiserver's priority and
+ * fairness sends) or as an HTTP date; undefined when there is none. A 429 is answered before the
+ * request is processed, so retrying any verb, writes included, is safe.
+ */
+export function retryAfterMs(header: string | undefined, now = Date.now()): number | undefined {
+  if (header === undefined || header.trim() === '') return undefined;
+  const seconds = Number(header);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - now;
+  return Number.isNaN(ms) ? undefined : Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS);
 }
 
 interface Connection {
@@ -147,7 +165,22 @@ export class NodeKubeClient implements KubeClient {
     return this.connection;
   }
 
+  /** One API call; a 429 with Retry-After is retried after the wait it asks for, a few times. */
   private async request<T>(verb: string, kind: string, path: string, query?: URLSearchParams, body?: unknown, contentType = 'application/json'): Promise<T> {
+    const retries = this.options.maxRetriesOn429 ?? 3;
+    const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await this.send<T>(verb, kind, path, query, body, contentType);
+      } catch (error) {
+        const wait = error instanceof TooManyRequestsError ? (error as TooManyRequestsError & { retryAfterMs?: number }).retryAfterMs : undefined;
+        if (wait === undefined || attempt >= retries) throw error;
+        await sleep(wait);
+      }
+    }
+  }
+
+  private async send<T>(verb: string, kind: string, path: string, query?: URLSearchParams, body?: unknown, contentType = 'application/json'): Promise<T> {
     const { server, options } = await this.connect();
     const method = verb === 'LIST' ? 'GET' : verb;
     const search = query && [...query.keys()].length ? `?${query.toString()}` : '';
@@ -182,7 +215,10 @@ export class NodeKubeClient implements KubeClient {
               reject(new ApiError(`invalid JSON from the API server for ${method} ${path}: ${String(error)}`, status, 'InvalidResponse'));
             }
           } else {
-            reject(apiError(status, text, `${method} ${path}`));
+            const error = apiError(status, text, `${method} ${path}`);
+            const header: string | string[] | undefined = res.headers['retry-after'];
+            const wait = status === 429 ? retryAfterMs(typeof header === 'string' ? header : header?.[0]) : undefined;
+            reject(wait === undefined ? error : Object.assign(error, { retryAfterMs: wait }));
           }
         });
       });

@@ -8,8 +8,11 @@
 //   30s, or the server's Retry-After), as Flagger's retrying HTTP client does;
 // - success is any 2xx. Flagger accepts only 200-202 and so fails a hook answering 204 No Content
 //   (§15.2 item 12); Davy counts 204 (and every 2xx) as success;
-// - on failure the message is the response body, trimmed and truncated, as Flagger's events show
-//   it ("... external check load-test failed Forbidden"); an empty body gives "HTTP <status>".
+// - on failure the message is the response body, as Flagger's events show it ("... external check
+//   load-test failed Forbidden"); an empty body gives "HTTP <status>". The body comes from any URL
+//   a Canary names and lands in Events that every reader of the namespace sees, so it is
+//   sanitised (control and format characters, ANSI escapes, line breaks become one space) and cut
+//   to 200 characters: enough for a reason, too little to carry a page of someone's data.
 // Results are values; nothing here throws.
 
 import type { EffectiveWebhook } from '../api/defaults.js';
@@ -40,12 +43,12 @@ export interface WebhookCaller {
 export interface CallerOptions {
   /** Wait before retry `n` (1-based) in ms; default 1s * 2^(n-1), at most 30s. */
   backoffMs?: (retry: number) => number;
-  /** Characters of a response body kept in a failure message; default 1000. */
+  /** Characters of a response body kept in a failure message; default 200. */
   maxMessageChars?: number;
 }
 
 export const MAX_BACKOFF_MS = 30_000;
-const DEFAULT_MAX_MESSAGE_CHARS = 1000;
+const DEFAULT_MAX_MESSAGE_CHARS = 200;
 
 export const defaultBackoffMs = (retry: number): number => Math.min(1000 * 2 ** (retry - 1), MAX_BACKOFF_MS);
 
@@ -103,10 +106,21 @@ function retryAfterMs(response: OutboundResponse): number | undefined {
 function failed(response: OutboundResponse, attempts: number, retries: number, maxChars: number): WebhookResult {
   const after = retries > 0 && attempts > 1 ? ` (after ${attempts} attempts)` : '';
   if (response.kind === 'failure') return { ok: false, message: `${response.message}${after}`, attempts };
-  const text = response.body.trim();
-  const shown = text.length > maxChars || response.truncated ? `${text.slice(0, maxChars)}...` : text;
+  const text = sanitise(response.body);
+  const shown = text.length > maxChars || response.truncated ? `${[...text].slice(0, maxChars).join('')}...` : text;
   const message = shown || `HTTP ${response.status} ${response.statusText}`.trim();
   return { ok: false, message: `${message}${after}`, status: response.status, attempts };
+}
+
+/** A terminal escape sequence (CSI): ESC [ parameters intermediates final. */
+const ANSI_ESCAPE = new RegExp(`${String.fromCharCode(27)}\\[[0-?]*[ -/]*[@-~]`, 'g');
+
+/** One printable line: ANSI escape sequences dropped, control/format characters and runs of white space made one space. */
+export function sanitise(body: string): string {
+  return body
+    .replace(ANSI_ESCAPE, '')
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s]+/gu, ' ')
+    .trim();
 }
 
 /** Resolves true after `ms`, or false as soon as `signal` aborts. */

@@ -141,4 +141,10 @@ spec:
     await step();
     expect(await tracked()).to.have.property('secret/app-config').that.matches(/^[0-9a-f]{16}$/);
   });
+
+  it('when deploy/webhook/base\'s NetworkPolicy is sent to the apiserver, then it is a valid object (server-side dry run)', async () => {
+    const policy = path.resolve(import.meta.dirname, '../../deploy/webhook/base/networkpolicy.yaml');
+    const result = await cluster().kubectl(['apply', '--dry-run=server', '-n', 'davy-system', '-f', policy]);
+    expect(result.code, result.stderr).to.equal(0);
+  });
 });

@@ -9,8 +9,9 @@ import { fixtureText } from '../fixtures/admission/index.js';
 import { generateCerts, removeDir, send, startTestWebhook, type CertDir } from './support.js';
 
 const SEED = Number(process.env.DAVY_FUZZ_SEED ?? Date.now() % 2 ** 31);
-const PER_KIND = 800;
 const KINDS = 5;
+/** 4,000 bodies in `make test`; `make fuzz` sends 100,000 (DAVY_FUZZ_REVIEWS). */
+const PER_KIND = Math.ceil(Number(process.env.DAVY_FUZZ_REVIEWS ?? 4000) / KINDS);
 
 const anything = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.constant(undefined));
 const gvk = fc.oneof(fc.record({ group: fc.constantFrom('apps', 'flagger.app', ''), version: fc.constantFrom('v1', 'v1beta1'), kind: fc.constantFrom('Deployment', 'DaemonSet', 'Canary', 'Pod') }), anything);
@@ -98,7 +99,7 @@ function bodies(): { body: string | Buffer; uid?: string }[] {
 }
 
 describe('webhook fuzz', function () {
-  this.timeout(120_000);
+  this.timeout(process.env.DAVY_FUZZ_REVIEWS ? 3_600_000 : 120_000);
   let certs: CertDir;
   let webhook: RunningWebhook;
   before(async () => {

@@ -39,6 +39,23 @@ export interface TestWebhook {
   certs: CertDir;
 }
 
+/** Mocha hooks that start a test webhook (fresh certificates) before the suite and stop it after. */
+export function withTestWebhook(): () => TestWebhook {
+  let current: TestWebhook | undefined;
+  before(async () => {
+    const certs = await generateCerts();
+    current = { certs, webhook: await startTestWebhook(certs) };
+  });
+  after(async () => {
+    await current?.webhook.shutdown('test over');
+    if (current) await removeDir(current.certs.dir);
+  });
+  return () => {
+    if (!current) throw new Error('the test webhook is not started yet');
+    return current;
+  };
+}
+
 export async function startTestWebhook(certs: CertDir, deps: Partial<ServerDeps> = {}): Promise<RunningWebhook> {
   return startWebhookServer(
     {
@@ -110,7 +127,7 @@ export function getMetrics(port: number, path = '/metrics'): Promise<{ status: n
 }
 
 /** The SHA-256 fingerprint and protocol a fresh TLS connection sees. */
-export function handshake(port: number, ca: Buffer, options: { maxVersion?: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3' } = {}): Promise<{ fingerprint: string; protocol: string }> {
+export function handshake(port: number, ca: Buffer, options: { maxVersion?: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'; ciphers?: string } = {}): Promise<{ fingerprint: string; protocol: string }> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port, ca, servername: 'localhost', ...options }, () => {
       const result = { fingerprint: socket.getPeerX509Certificate()?.fingerprint256 ?? '', protocol: socket.getProtocol() ?? '' };

@@ -122,6 +122,15 @@ describe('webhook caller', () => {
       expect(await callWebhook(call())).to.deep.include({ ok: false, message: 'HTTP 404 Not Found' });
     });
 
+    it('when a failure body carries line breaks, ANSI escapes and control characters, then the message is one printable line of at most 200 characters', async () => {
+      receiver.replies = [{ status: 403, body: `\u001b[31mdenied\u001b[0m\r\nline two\u0000\u200b\u2028${'x'.repeat(5000)}` }];
+      const result = await callWebhook(call());
+      expect(result.ok).to.equal(false);
+      const message = (result as { message: string }).message;
+      expect(message).to.match(/^denied line two x+\.\.\.$/);
+      expect(message.length).to.equal(203);
+    });
+
     it('when a failure body is long, then the message is truncated', async () => {
       receiver.replies = [{ status: 500, body: `exit status 1: ${'x'.repeat(5000)}` }];
       const result = await callWebhook(call(), { maxMessageChars: 100 });

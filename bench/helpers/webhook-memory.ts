@@ -1,0 +1,117 @@
+// The webhook's peak memory under many concurrent large reviews (issue 11, finding 6): a `davy
+// webhook` process of its own, 100 concurrent /mutate reviews of about 4 MB each (a Deployment
+// with thousands of env vars, old and new), and the process's peak resident set (VmHWM) read from
+// /proc afterwards. Shared by bench/webhook-memory.bench.ts and the integration test.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Agent, request } from 'node:https';
+import net from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface MemoryRun {
+  /** Peak resident set of the webhook process, MiB. */
+  peakRssMiB: number;
+  /** Resident set before the load, MiB. */
+  idleRssMiB: number;
+  /** HTTP status of each answer (0: the connection failed). */
+  statuses: Record<number, number>;
+  /** Bodies of the 429 answers that were not `{"error": {"code": "Overloaded", ...}}`. */
+  malformedRefusals: number;
+  bodyBytes: number;
+}
+
+/** A /mutate review of a canaried Deployment whose template changed, about `bytes` long. */
+export function largeReview(bytes: number): Buffer {
+  const env = (tag: string, count: number) => Array.from({ length: count }, (_, i) => ({ name: `VAR_${i}`, value: `${tag}-${i}-${'x'.repeat(24)}` }));
+  const deployment = (tag: string, count: number) => ({
+    apiVersion: 'apps/v1', kind: 'Deployment',
+    metadata: { name: 'big', namespace: 'test', labels: { 'davy.dev/canary': 'big' }, annotations: { 'davy.dev/stable-revision': '0123456789abcdef' } },
+    spec: { replicas: 1, selector: { matchLabels: { app: 'big' } }, template: { metadata: { labels: { app: 'big' } }, spec: { containers: [{ name: 'app', image: `example/big:${tag}`, env: env(tag, count) }] } } },
+  });
+  const review = (count: number) => JSON.stringify({
+    apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview',
+    request: {
+      uid: 'u-big', kind: { group: 'apps', version: 'v1', kind: 'Deployment' }, resource: { group: 'apps', version: 'v1', resource: 'deployments' },
+      name: 'big', namespace: 'test', operation: 'UPDATE', userInfo: { username: 'alice', groups: ['system:authenticated'] },
+      object: deployment('2', count), oldObject: deployment('1', count), dryRun: false,
+    },
+  });
+  const perVar = (review(2000).length - review(1000).length) / 1000;
+  let count = Math.floor((bytes - review(0).length) / perVar);
+  let text = review(count);
+  while (text.length > bytes) text = review((count -= 10));
+  return Buffer.from(text);
+}
+
+/** The NODE_OPTIONS deploy/webhook/base/deployment.yaml gives the webhook: measured as shipped. */
+export function shippedNodeOptions(): string {
+  const deployment = parseYaml(readFileSync(join(ROOT, 'deploy/webhook/base/deployment.yaml'), 'utf8')) as {
+    spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } };
+  };
+  return deployment.spec.template.spec.containers[0]?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+const rssMiB = (pid: number, field: 'VmRSS' | 'VmHWM'): number => {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`)) ?? '';
+  return Number(/(\d+)/.exec(line)?.[1] ?? NaN) / 1024;
+};
+
+function post(port: number, ca: Buffer, agent: Agent, body: Buffer): Promise<{ status: number; text: string }> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path: '/mutate', method: 'POST', agent, ca, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', () => resolve({ status: 0, text: '' }));
+    });
+    req.on('error', () => resolve({ status: 0, text: '' }));
+    req.end(body);
+  });
+}
+
+/**
+ * Starts `davy webhook` (the bundle at DAVY_CLI when set, else the sources through tsx) with the
+ * certificates in `certDir` and the shipped NODE_OPTIONS, sends `concurrency` reviews of `bodyBytes` at once, and stops it.
+ */
+export async function measureWebhookMemory(certDir: { cert: string; key: string; ca: Buffer }, concurrency = 100, bodyBytes = 4_000_000): Promise<MemoryRun> {
+  const [port, metricsPort] = [await freePort(), await freePort()];
+  const cli = process.env.DAVY_CLI ? [process.env.DAVY_CLI] : ['--import', 'tsx', join(ROOT, 'src/cli/index.ts')];
+  const child = spawn(process.execPath, [...cli, 'webhook', '--port', String(port), '--metrics-port', String(metricsPort), '--bind-address', '127.0.0.1',
+    '--tls-cert', certDir.cert, '--tls-key', certDir.key, '--log-level', 'error'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_OPTIONS: shippedNodeOptions() } });
+  try {
+    const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+    for (let i = 0; i < 300; i += 1) {
+      const ready = await new Promise<boolean>((resolve) => {
+        request({ host: '127.0.0.1', port, path: '/readyz', ca: certDir.ca }, (res) => (res.resume(), resolve(res.statusCode === 200))).on('error', () => resolve(false)).end();
+      });
+      if (ready) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const body = largeReview(bodyBytes);
+    const idleRssMiB = rssMiB(child.pid!, 'VmRSS');
+    const answers = await Promise.all(Array.from({ length: concurrency }, () => post(port, certDir.ca, agent, body)));
+    const peakRssMiB = rssMiB(child.pid!, 'VmHWM');
+    agent.destroy();
+    const statuses: Record<number, number> = {};
+    for (const a of answers) statuses[a.status] = (statuses[a.status] ?? 0) + 1;
+    const malformedRefusals = answers.filter((a) => a.status === 429 && !/^\{"error":\{"code":"Overloaded","message":/.test(a.text)).length;
+    return { peakRssMiB, idleRssMiB, statuses, malformedRefusals, bodyBytes: body.length };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+}
