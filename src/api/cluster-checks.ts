@@ -74,13 +74,19 @@ function namespaceOf(obj: Json, options: ClusterCheckOptions): string {
   return asString(asRecord(obj.metadata)?.namespace) || options.namespace || 'default';
 }
 
-/** A MetricTemplate of another namespace must exist and be shared with the Canary's (template-sharing.ts). */
+/**
+ * A MetricTemplate of another namespace must exist; one not shared with the Canary's namespace
+ * (template-sharing.ts) is a warning, not a denial. The guard is the stepper's, which never runs
+ * an unshared template: admission stores the Canary so that Flagger's manifests apply unchanged
+ * (its tutorials keep templates in flagger-system) and says what the check will do until the
+ * template's owners share it.
+ */
 const mustBeShared = (ref: ClusterObjectRef, path: FieldPath, canaryNamespace: string): Check => ({
   ref,
   verdict: (found, report) => {
     if (!found) mustExist(ref, path).verdict(found, report);
     else if (!templateSharedWith(found, canaryNamespace)) {
-      report.forbidden(path, 'templateNotShared', { name: quoted(ref.name), namespace: ref.namespace ?? '', canaryNamespace });
+      report.warn('templateNotSharedYet', { path: path.toString(), name: quoted(ref.name), namespace: ref.namespace ?? '', canaryNamespace });
     }
   },
 });

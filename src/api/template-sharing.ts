@@ -3,6 +3,7 @@
 // namespace's template could run that query with that namespace's token and read the result back
 // in its own events. Flagger allows it; Davy allows it only where the template opts in.
 
+import { message } from './messages.js';
 import { asRecord, asString } from './validate-context.js';
 
 /**
@@ -18,4 +19,9 @@ export function templateSharedWith(template: unknown, namespace: string): boolea
   const value = asString(asRecord(metadata?.annotations)?.[ANNOTATION_SHARED_WITH]) ?? '';
   const allowed = value.split(',').map((entry) => entry.trim());
   return allowed.includes('*') || allowed.includes(namespace);
+}
+
+/** Why the stepper will not run `name` of `namespace` for a Canary in `canaryNamespace`. */
+export function notSharedReason(name: string, namespace: string, canaryNamespace: string): string {
+  return message('templateNotShared', { name: JSON.stringify(name), namespace, canaryNamespace });
 }

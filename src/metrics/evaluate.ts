@@ -5,8 +5,7 @@
 // (the metric's onNoData is the stepper's to apply).
 
 import { isBuiltinMetric, type EffectiveAnalysis, type EffectiveMetric } from '../api/defaults.js';
-import { message } from '../api/messages.js';
-import { templateSharedWith } from '../api/template-sharing.js';
+import { notSharedReason, templateSharedWith } from '../api/template-sharing.js';
 import type { Canary, MetricTemplate } from '../api/types.js';
 import { describeError } from '../webhooks/http.js';
 import {
@@ -92,8 +91,7 @@ export async function renderMetric(
     }
     if (!template) return { kind: 'error', query: '', message: templateError(id, 'not found') };
     if (!templateSharedWith({ ...template, metadata: { ...template.metadata, namespace } }, scope.namespace)) {
-      const reason = message('templateNotShared', { name: JSON.stringify(metric.templateRef.name), namespace, canaryNamespace: scope.namespace });
-      return { kind: 'error', query: '', message: templateError(id, reason) };
+      return { kind: 'error', query: '', message: templateError(id, notSharedReason(metric.templateRef.name, namespace, scope.namespace)) };
     }
     const rendered = renderQuery(template.spec.query, scope, metric.intervalMs, metric.templateVariables, analysis.rewriteQueries);
     if (!rendered.ok) return { kind: 'error', query: template.spec.query, message: templateRenderError(id, rendered.message) };
