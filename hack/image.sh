@@ -30,9 +30,14 @@ node_bin=$(command -v node)
 debs=$CACHE/debs
 mkdir -p "$debs"
 packages=(libc6 libstdc++6 libgcc-s1 ca-certificates)
+candidate() { apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p'; }
+# A machine that never ran apt-get update knows no candidates: read the lists once.
+if [ -z "$(candidate libc6)" ] || [ "$(candidate libc6)" = "(none)" ]; then
+  if [ "$(id -u)" -eq 0 ]; then apt-get update -qq >&2; else sudo apt-get update -qq >&2; fi
+fi
 missing=()
 for p in "${packages[@]}"; do
-  v=$(apt-cache policy "$p" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+  v=$(candidate "$p")
   [ -n "$v" ] && [ "$v" != "(none)" ] || { log "apt knows no candidate for $p (run apt-get update)"; exit 1; }
   compgen -G "$debs/${p}_${v//:/%3a}_*.deb" >/dev/null || missing+=("$p=$v")
 done
@@ -46,7 +51,7 @@ trap 'rm -rf "$work"' EXIT
 debroot=$work/debroot rootfs=$work/rootfs
 mkdir -p "$debroot" "$rootfs"
 for p in "${packages[@]}"; do
-  v=$(apt-cache policy "$p" | sed -n 's/^ *Candidate: //p')
+  v=$(candidate "$p")
   dpkg-deb -x "$(compgen -G "$debs/${p}_${v//:/%3a}_*.deb" | head -1)" "$debroot"
 done
 
