@@ -9,6 +9,9 @@
 #   hack/build-control-plane.sh --real-node   also a real node's binaries (hack/real-node.sh):
 #                                             kubelet and kube-proxy, crictl, and CoreDNS
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+davy_go build-control-plane 1.26
+gover=$GOVER
 
 # v1.34.10: the newest 1.34 patch whose checksums the sum database here serves (v1.34.11+ answer 404).
 K8S_VERSION=${K8S_VERSION:-v1.34.10}
@@ -17,11 +20,7 @@ KWOK_VERSION=${KWOK_VERSION:-v0.8.0}
 CRICTL_VERSION=${CRICTL_VERSION:-v1.34.0}
 COREDNS_VERSION=${COREDNS_VERSION:-v1.15.0}
 CACHE=${DAVY_CACHE:-$HOME/.cache/davy}
-GO=${GO:-go}
 
-command -v "$GO" >/dev/null || { echo "build-control-plane: Go is required (1.26+)" >&2; exit 1; }
-gover=$("$GO" env GOVERSION)
-export GOTOOLCHAIN=local GOWORK=off GOFLAGS=-buildvcs=false CGO_ENABLED=0
 
 log() { printf '[build-control-plane] %s\n' "$*" >&2; }
 

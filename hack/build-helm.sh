@@ -3,15 +3,14 @@
 # its version and the Go version, once. Prints the binary's path on stdout. The chart's tests use
 # it (test/unit/helm-chart.test.ts, test/e2e/helm.test.ts); HELM=/path/to/helm skips the build.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+davy_go build-helm 1.26
 HELM_VERSION=${HELM_VERSION:-v4.3.2}
 CACHE=${DAVY_CACHE:-$HOME/.cache/davy}
-GO=${GO:-go}
 
 if [ -n "${HELM:-}" ]; then echo "$HELM"; exit 0; fi
-command -v "$GO" >/dev/null || { echo "build-helm: Go is required (1.26+)" >&2; exit 1; }
-export GOTOOLCHAIN=local GOWORK=off GOFLAGS=-buildvcs=false CGO_ENABLED=0
 
-dir="$CACHE/bin/helm-$HELM_VERSION-$("$GO" env GOVERSION)"
+dir="$CACHE/bin/helm-$HELM_VERSION-$GOVER"
 if [ ! -x "$dir/helm" ]; then
   echo "build-helm: building helm $HELM_VERSION into $dir (a few minutes, once)" >&2
   rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"

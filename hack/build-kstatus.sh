@@ -3,14 +3,13 @@
 # the cache, keyed by the Go version and a hash of the program's sources, so it is built once and
 # again only when test/kstatus changes. Prints the binary's path on stdout.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+davy_go build-kstatus 1.24
 cd "$(dirname "$0")/.."
 CACHE=${DAVY_CACHE:-$HOME/.cache/davy}
-GO=${GO:-go}
-command -v "$GO" >/dev/null || { echo "build-kstatus: Go is required (1.24+)" >&2; exit 1; }
-export GOTOOLCHAIN=local GOWORK=off GOFLAGS=-buildvcs=false CGO_ENABLED=0
 
 key=$(cat test/kstatus/go.mod test/kstatus/go.sum test/kstatus/*.go | sha256sum | cut -c1-12)
-out="$CACHE/bin/kstatus-$key-$("$GO" env GOVERSION)/kstatus"
+out="$CACHE/bin/kstatus-$key-$GOVER/kstatus"
 if [ ! -x "$out" ]; then
   echo "build-kstatus: building $out" >&2
   mkdir -p "$(dirname "$out")"

@@ -9,15 +9,14 @@
 # Checked together: the load tester, with this hey on PATH, runs a Canary webhook's
 # `hey -n 20 -c 2 URL` and `curl` commands against a local server.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+davy_go build-loadtester 1.24
+gover=$GOVER
 
 FLAGGER_VERSION=${FLAGGER_VERSION:-v1.36.1}
 HEY_VERSION=${HEY_VERSION:-v0.1.5}
 CACHE=${DAVY_CACHE:-$HOME/.cache/davy}
-GO=${GO:-go}
 
-command -v "$GO" >/dev/null || { echo "build-loadtester: Go is required" >&2; exit 1; }
-gover=$("$GO" env GOVERSION)
-export GOTOOLCHAIN=local GOWORK=off GOFLAGS=-buildvcs=false CGO_ENABLED=0
 log() { printf '[build-loadtester] %s\n' "$*" >&2; }
 
 # ensure KEY DIR BINARY PACKAGE@VERSION: `go install` into DIR unless DIR/BINARY exists.

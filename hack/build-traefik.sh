@@ -12,14 +12,13 @@
 # Measured cold (empty module cache for Traefik's 249 dependencies, 2 cores shared with other
 # builds and tests, load average ~15): 1,537 s wall, 10 min CPU; a 178 MB binary. Warm: 0 s.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+davy_go build-traefik 1.25
+gover=$GOVER
 
 TRAEFIK_VERSION=${TRAEFIK_VERSION:-v3.6.12}
 CACHE=${DAVY_CACHE:-$HOME/.cache/davy}
-GO=${GO:-go}
 
-command -v "$GO" >/dev/null || { echo "build-traefik: Go is required (1.25+)" >&2; exit 1; }
-gover=$("$GO" env GOVERSION)
-export GOTOOLCHAIN=local GOWORK=off GOFLAGS=-buildvcs=false CGO_ENABLED=0
 out="$CACHE/bin/traefik-$TRAEFIK_VERSION-$gover"
 log() { printf '[build-traefik] %s\n' "$*" >&2; }
 

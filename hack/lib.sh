@@ -38,3 +38,13 @@ davy_stop_pidfile() {
   fi
   rm -f "$1"
 }
+
+# davy_go NAME MIN: the Go toolchain every module build here uses. GO (default go) must exist;
+# exports the build settings (the local toolchain only, no workspace, no VCS stamping, no cgo)
+# and sets GOVER, which keys every cache directory so that a new Go rebuilds.
+davy_go() {
+  GO=${GO:-go}
+  command -v "$GO" >/dev/null || { echo "$1: Go is required ($2+)" >&2; return 1; }
+  export GOTOOLCHAIN=local GOWORK=off GOFLAGS=-buildvcs=false CGO_ENABLED=0
+  GOVER=$("$GO" env GOVERSION)
+}

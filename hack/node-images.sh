@@ -12,12 +12,13 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 CACHE=${DAVY_CACHE:-$HOME/.cache/davy}
-GO=${GO:-go}
 PODINFO_MODULE=github.com/stefanprodan/podinfo
 # `@latest` of the module resolves to this pseudo-version; its binary reports 6.9.2.
 PODINFO_VERSION=${PODINFO_VERSION:-v1.8.1-0.20250910200901-e86405a8674e}
-export GOTOOLCHAIN=local GOWORK=off GOFLAGS=-buildvcs=false CGO_ENABLED=0
-gover=$("$GO" env GOVERSION)
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+davy_go node-images 1.26
+gover=$GOVER
 dir=$CACHE/images
 mkdir -p "$dir"
 log() { printf '[node-images] %s\n' "$*" >&2; }
