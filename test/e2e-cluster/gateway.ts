@@ -1,0 +1,137 @@
+// Real traffic for the in-cluster suite (issue 12): Traefik as the Gateway API data plane on the
+// real node (hack/real-node/traefik.yaml), a real Prometheus on the host scraping Traefik and
+// reachable from pods as prometheus.monitoring:9090 (the address Davy's shipped Traefik
+// MetricTemplates name), Flagger's load tester where the tutorials expect it, and a client that
+// sends requests through the gateway and says which podinfo version answered each.
+import http from 'node:http';
+import path from 'node:path';
+import { REAL_NODE } from '../harness/install.js';
+import { eventually } from '../harness/process.js';
+import { startPrometheus, promQuery, type PrometheusServer } from '../harness/prometheus.js';
+import type { Cluster } from '../harness/cluster.js';
+import type { KubeObject } from '../../src/kube/client.js';
+import { pods, isReady } from './podinfo.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+export const LOADTESTER_IMAGE = 'localhost/flagger-loadtester:1.36.1';
+
+export interface Gateway {
+  /** The Gateway's entry from the host and from pods: Service traefik.traefik, port 80. */
+  address: string;
+  prometheus: PrometheusServer;
+  stop(): Promise<void>;
+}
+
+interface ServiceObject extends KubeObject { spec: { clusterIP: string } }
+interface GatewayObject extends KubeObject { status?: { conditions?: { type: string; status: string }[] } }
+
+/**
+ * Installs the Gateway API CRDs and Traefik, waits until Traefik has programmed the Gateway, and
+ * starts Prometheus scraping Traefik's metrics every second. Davy's Traefik MetricTemplates are
+ * applied from deploy/metrics/traefik as shipped; a selector-less Service monitoring/prometheus
+ * with an EndpointSlice sends their address to the host's Prometheus.
+ */
+export async function startGateway(cluster: Cluster, stateDir: string): Promise<Gateway> {
+  await cluster.kubectlOk(['apply', '--server-side', '-f', path.join(ROOT, 'test/fixtures/crds/gateway-api')]);
+  await cluster.kubectlOk(['wait', '--for=condition=Established', '--timeout=60s',
+    ...['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'referencegrants', 'backendtlspolicies'].map((k) => `crd/${k}.gateway.networking.k8s.io`)]);
+  await cluster.kubectlOk(['apply', '-f', path.join(ROOT, 'hack/real-node/traefik.yaml')]);
+  await cluster.kubectlOk(['-n', 'traefik', 'rollout', 'status', 'deployment/traefik', '--timeout=120s']);
+  await eventually('Traefik to program the Gateway', async () => {
+    const gateway = await cluster.kube.get<GatewayObject>({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', namespace: 'traefik', name: 'gateway' });
+    return gateway?.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True') ? true : undefined;
+  }, 60_000, 500);
+  const traefik = (await pods(cluster, 'traefik', 'app=traefik')).find(isReady);
+  if (!traefik?.status?.podIP) throw new Error('no ready Traefik pod');
+  const prometheus = await startPrometheus(
+    process.env.DAVY_E2E_PROMETHEUS ?? 'prometheus', path.join(stateDir, 'prometheus'), [`${traefik.status.podIP}:9100`], 1, '0.0.0.0',
+  );
+  const nodeIP = process.env.REAL_NODE_IP;
+  if (!nodeIP) throw new Error('REAL_NODE_IP is not set (hack/cluster.sh writes it with DAVY_REAL_NODE=1)');
+  await cluster.kubectlOk(['apply', '-f', '-'], [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'monitoring' } },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'prometheus', namespace: 'monitoring' }, spec: { ports: [{ name: 'web', port: 9090 }] } },
+    {
+      apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
+      metadata: { name: 'prometheus-host', namespace: 'monitoring', labels: { 'kubernetes.io/service-name': 'prometheus' } },
+      addressType: 'IPv4', endpoints: [{ addresses: [nodeIP] }], ports: [{ name: 'web', port: prometheus.port, protocol: 'TCP' }],
+    },
+  ].map((o) => JSON.stringify(o)).join('\n'));
+  await cluster.kubectlOk(['apply', '-k', path.join(ROOT, 'deploy/metrics/traefik')]);
+  const service = await cluster.kube.get<ServiceObject>({ apiVersion: 'v1', kind: 'Service', namespace: 'traefik', name: 'traefik' });
+  const stop = async () => {
+    await cluster.kubectlOk(['delete', 'namespace', 'monitoring', '--wait=false', '--ignore-not-found']);
+    await prometheus.stop();
+  };
+  return { address: `${service!.spec.clusterIP}:80`, prometheus, stop };
+}
+
+/** Flagger's load tester as its tutorials install it (Service flagger-loadtester, port 80), on the real node. */
+export function loadTester(namespace: string): KubeObject[] {
+  const labels = { app: 'flagger-loadtester' };
+  return [
+    {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'flagger-loadtester', namespace, labels },
+      spec: {
+        replicas: 1, selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            ...REAL_NODE,
+            terminationGracePeriodSeconds: 1,
+            containers: [{
+              name: 'loadtester', image: LOADTESTER_IMAGE, imagePullPolicy: 'Never',
+              args: ['-port=8080', '-log-level=info', '-timeout=1h'],
+              ports: [{ name: 'http', containerPort: 8080 }],
+              readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },
+              resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } },
+            }],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'v1', kind: 'Service', metadata: { name: 'flagger-loadtester', namespace },
+      spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+    },
+  ];
+}
+
+/** Sends `count` GET /version requests through the gateway for `host` and counts the versions that answered. */
+export async function versionsServed(
+  gateway: Gateway, host: string, count: number, headers: Record<string, string> = {},
+): Promise<Map<string, number>> {
+  const [hostname, port] = gateway.address.split(':');
+  const served = new Map<string, number>();
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  try {
+    const one = () => new Promise<string>((resolve, reject) => {
+      const request = http.get({ hostname, port: Number(port), path: '/version', agent, headers: { host, ...headers }, timeout: 10_000 }, (response) => {
+        let body = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => { body += chunk; }).on('end', () => {
+          if (response.statusCode !== 200) return resolve(`HTTP ${response.statusCode ?? '?'}`);
+          try { resolve((JSON.parse(body) as { version: string }).version); } catch { resolve(`unparsable: ${body.slice(0, 40)}`); }
+        });
+      });
+      request.on('timeout', () => request.destroy(new Error('timed out'))).on('error', reject);
+    });
+    for (let sent = 0; sent < count; sent += 4) {
+      for (const version of await Promise.all(Array.from({ length: Math.min(4, count - sent) }, one))) {
+        served.set(version, (served.get(version) ?? 0) + 1);
+      }
+    }
+  } finally {
+    agent.destroy();
+  }
+  return served;
+}
+
+/** The canary's share of the requests Traefik forwarded for `namespace`'s podinfo over the last `window`. */
+export async function traefikCanaryShare(gateway: Gateway, namespace: string, window: string): Promise<number | undefined> {
+  const by = (side: string) => `sum(increase(traefik_service_requests_total{service=~"${namespace}-podinfo-${side}-http-9898@kubernetesgateway"}[${window}]))`;
+  const [canary] = await promQuery(gateway.prometheus.url, by('canary'));
+  const [primary] = await promQuery(gateway.prometheus.url, by('primary'));
+  if (!canary || !primary) return undefined;
+  const [c, p] = [Number(canary.value[1]), Number(primary.value[1])];
+  return c + p > 0 ? c / (c + p) : undefined;
+}
