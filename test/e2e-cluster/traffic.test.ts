@@ -9,7 +9,7 @@
 // slowest rather than the sum.
 import { expect } from 'chai';
 import { inCluster } from './hooks.js';
-import { loadTester, startGateway, traefikCanaryShare, versionsServed, type Gateway } from './gateway.js';
+import { loadTester, startGateway, traefikCanaryShare, versionsServed, type Gateway } from '../harness/gateway.js';
 import { PODINFO_NEXT, apply, canaryEvents, canaryPhase, podinfoDeployment, pods } from './podinfo.js';
 import { eventually } from '../harness/process.js';
 import { testNamespace } from '../harness/cluster.js';

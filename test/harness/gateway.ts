@@ -1,16 +1,15 @@
-// Real traffic for the in-cluster suite (issue 12): Traefik as the Gateway API data plane on the
+// Real traffic on the real node (issue 12), for the in-cluster suite and `make demo`: Traefik as the Gateway API data plane on the
 // real node (hack/real-node/traefik.yaml), a real Prometheus on the host scraping Traefik and
 // reachable from pods as prometheus.monitoring:9090 (the address Davy's shipped Traefik
 // MetricTemplates name), Flagger's load tester where the tutorials expect it, and a client that
 // sends requests through the gateway and says which podinfo version answered each.
 import http from 'node:http';
 import path from 'node:path';
-import { REAL_NODE } from '../harness/install.js';
-import { eventually } from '../harness/process.js';
-import { startPrometheus, promQuery, type PrometheusServer } from '../harness/prometheus.js';
-import type { Cluster } from '../harness/cluster.js';
+import { REAL_NODE } from './install.js';
+import { eventually } from './process.js';
+import { startPrometheus, promQuery, type PrometheusServer } from './prometheus.js';
+import type { Cluster } from './cluster.js';
 import type { KubeObject } from '../../src/kube/client.js';
-import { pods, isReady } from './podinfo.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 export const LOADTESTER_IMAGE = 'localhost/flagger-loadtester:1.36.1';
@@ -23,6 +22,7 @@ export interface Gateway {
 }
 
 interface ServiceObject extends KubeObject { spec: { clusterIP: string } }
+interface PodObject extends KubeObject { status?: { podIP?: string; conditions?: { type: string; status: string }[] } }
 interface GatewayObject extends KubeObject { status?: { conditions?: { type: string; status: string }[] } }
 
 /**
@@ -41,7 +41,8 @@ export async function startGateway(cluster: Cluster, stateDir: string): Promise<
     const gateway = await cluster.kube.get<GatewayObject>({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', namespace: 'traefik', name: 'gateway' });
     return gateway?.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True') ? true : undefined;
   }, 60_000, 500);
-  const traefik = (await pods(cluster, 'traefik', 'app=traefik')).find(isReady);
+  const traefik = (await cluster.kube.list<PodObject>('v1', 'Pod', 'traefik', { labelSelector: 'app=traefik' })).items
+    .find((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
   if (!traefik?.status?.podIP) throw new Error('no ready Traefik pod');
   const prometheus = await startPrometheus(
     process.env.DAVY_E2E_PROMETHEUS ?? 'prometheus', path.join(stateDir, 'prometheus'), [`${traefik.status.podIP}:9100`], 1, '0.0.0.0',
@@ -134,4 +135,36 @@ export async function traefikCanaryShare(gateway: Gateway, namespace: string, wi
   if (!canary || !primary) return undefined;
   const [c, p] = [Number(canary.value[1]), Number(primary.value[1])];
   return c + p > 0 ? c / (c + p) : undefined;
+}
+
+export interface Load {
+  /** The answers since the last call, by podinfo version (or `HTTP <code>`, or `error`), and resets them. */
+  take(): Map<string, number>;
+  stop(): void;
+}
+
+/**
+ * Steady load through the gateway for `host`: `perSecond` GET /version requests a second, each
+ * answer counted by the version that gave it. What `make demo` sends while a release rolls out.
+ */
+export function startLoad(gateway: Gateway, host: string, perSecond: number): Load {
+  const [hostname, port] = gateway.address.split(':');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  let counts = new Map<string, number>();
+  const count = (key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
+  const send = () => {
+    const request = http.get({ hostname, port: Number(port), path: '/version', agent, headers: { host }, timeout: 10_000 }, (response) => {
+      let body = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => { body += chunk; }).on('end', () => {
+        if (response.statusCode !== 200) return count(`HTTP ${response.statusCode ?? '?'}`);
+        try { count((JSON.parse(body) as { version: string }).version); } catch { count('unparsable'); }
+      });
+    });
+    request.on('timeout', () => request.destroy(new Error('timed out'))).on('error', () => count('error'));
+  };
+  const timer = setInterval(send, 1000 / perSecond);
+  return {
+    take: () => { const taken = counts; counts = new Map(); return taken; },
+    stop: () => { clearInterval(timer); agent.destroy(); },
+  };
 }
