@@ -222,7 +222,7 @@ async function gatewayTraffic(env: Environment, gateway: Gateway, show: (text: s
     `    patch: '[{"op": "replace", "path": "/spec/provider/address", "value": "${gateway.prometheus.url}"}]'`, '',
   ].join('\n'));
   await env.cluster.kubectlOk(['apply', '-k', overlay]);
-  const load = startLoad(gateway, DEMO_HOST, 20);
+  const load = startLoad(gateway, { host: DEMO_HOST }, 20);
   show(`20 requests a second to http://${DEMO_HOST}/version through the gateway, from now on`);
   return {
     canaryTitle: "Flagger's Gateway API tutorial Canary on Traefik: 10s steps, Davy's Traefik templates, webhooks to a local receiver",
@@ -232,7 +232,8 @@ async function gatewayTraffic(env: Environment, gateway: Gateway, show: (text: s
       Object.assign(canary.spec.analysis, { stepWeight: 25, threshold: 2 });
       canary.spec.analysis.metrics = [
         { name: 'success-rate', templateRef: { name: 'traefik-request-success-rate', namespace: 'davy-system' }, thresholdRange: { min: 99 } },
-        { name: 'latency', templateRef: { name: 'traefik-request-duration', namespace: 'davy-system' }, thresholdRange: { max: 500 } },
+        // Traefik's coarse buckets put a healthy P99 up to 1,200 ms on a loaded machine (docs/routers/gatewayapi.md).
+        { name: 'latency', templateRef: { name: 'traefik-request-duration', namespace: 'davy-system' }, thresholdRange: { max: 2000 } },
       ];
       return canary;
     },

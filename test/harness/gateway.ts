@@ -98,27 +98,46 @@ export function loadTester(namespace: string): KubeObject[] {
   ];
 }
 
-/** Sends `count` GET /version requests through the gateway for `host` and counts the versions that answered. */
-export async function versionsServed(
-  gateway: Gateway, host: string, count: number, headers: Record<string, string> = {},
-): Promise<Map<string, number>> {
+/** What a request through the gateway asks for: a host name (the route's), a path, headers. */
+export interface Target {
+  host: string;
+  /** Default /version: podinfo answers its version. */
+  path?: string;
+  headers?: Record<string, string>;
+}
+
+/** One GET through the gateway: the status and the parsed JSON body (undefined if not JSON). */
+export function ask(gateway: Gateway, agent: http.Agent, target: Target): Promise<{ status: number; body: unknown }> {
   const [hostname, port] = gateway.address.split(':');
+  return new Promise((resolve, reject) => {
+    const headers = { host: target.host, ...target.headers };
+    const request = http.get({ hostname, port: Number(port), path: target.path ?? '/version', agent, headers, timeout: 10_000 }, (response) => {
+      let text = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => { text += chunk; }).on('end', () => {
+        let body: unknown;
+        try { body = JSON.parse(text); } catch { body = undefined; }
+        resolve({ status: response.statusCode ?? 0, body });
+      });
+    });
+    request.on('timeout', () => request.destroy(new Error('timed out'))).on('error', reject);
+  });
+}
+
+/** Who answered: podinfo's version, or `HTTP <code>` for an error, or `unparsable`. */
+async function answeredBy(gateway: Gateway, agent: http.Agent, target: Target): Promise<string> {
+  const { status, body } = await ask(gateway, agent, target);
+  if (status !== 200) return `HTTP ${status}`;
+  return (body as { version?: string } | undefined)?.version ?? 'unparsable';
+}
+
+/** Sends `count` requests through the gateway, four at a time, and counts who answered them. */
+export async function versionsServed(gateway: Gateway, target: Target, count: number): Promise<Map<string, number>> {
   const served = new Map<string, number>();
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   try {
-    const one = () => new Promise<string>((resolve, reject) => {
-      const request = http.get({ hostname, port: Number(port), path: '/version', agent, headers: { host, ...headers }, timeout: 10_000 }, (response) => {
-        let body = '';
-        response.setEncoding('utf8').on('data', (chunk: string) => { body += chunk; }).on('end', () => {
-          if (response.statusCode !== 200) return resolve(`HTTP ${response.statusCode ?? '?'}`);
-          try { resolve((JSON.parse(body) as { version: string }).version); } catch { resolve(`unparsable: ${body.slice(0, 40)}`); }
-        });
-      });
-      request.on('timeout', () => request.destroy(new Error('timed out'))).on('error', reject);
-    });
     for (let sent = 0; sent < count; sent += 4) {
-      for (const version of await Promise.all(Array.from({ length: Math.min(4, count - sent) }, one))) {
-        served.set(version, (served.get(version) ?? 0) + 1);
+      for (const who of await Promise.all(Array.from({ length: Math.min(4, count - sent) }, () => answeredBy(gateway, agent, target)))) {
+        served.set(who, (served.get(who) ?? 0) + 1);
       }
     }
   } finally {
@@ -144,25 +163,14 @@ export interface Load {
 }
 
 /**
- * Steady load through the gateway for `host`: `perSecond` GET /version requests a second, each
- * answer counted by the version that gave it. What `make demo` sends while a release rolls out.
+ * Steady load through the gateway: `perSecond` requests a second, each answer counted by who gave
+ * it (network errors as `error`). What `make demo` sends while a release rolls out.
  */
-export function startLoad(gateway: Gateway, host: string, perSecond: number): Load {
-  const [hostname, port] = gateway.address.split(':');
+export function startLoad(gateway: Gateway, target: Target, perSecond: number): Load {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
   let counts = new Map<string, number>();
   const count = (key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
-  const send = () => {
-    const request = http.get({ hostname, port: Number(port), path: '/version', agent, headers: { host }, timeout: 10_000 }, (response) => {
-      let body = '';
-      response.setEncoding('utf8').on('data', (chunk: string) => { body += chunk; }).on('end', () => {
-        if (response.statusCode !== 200) return count(`HTTP ${response.statusCode ?? '?'}`);
-        try { count((JSON.parse(body) as { version: string }).version); } catch { count('unparsable'); }
-      });
-    });
-    request.on('timeout', () => request.destroy(new Error('timed out'))).on('error', () => count('error'));
-  };
-  const timer = setInterval(send, 1000 / perSecond);
+  const timer = setInterval(() => { answeredBy(gateway, agent, target).then(count, () => count('error')); }, 1000 / perSecond);
   return {
     take: () => { const taken = counts; counts = new Map(); return taken; },
     stop: () => { clearInterval(timer); agent.destroy(); },
