@@ -6,6 +6,7 @@ import { cloudwatchProvider } from './cloudwatch.js';
 import { datadogProvider } from './datadog.js';
 import { dynatraceProvider } from './dynatrace.js';
 import { graphiteProvider } from './graphite.js';
+import { influxdbProvider } from './influxdb.js';
 import { newrelicProvider } from './newrelic.js';
 import { prometheusProvider } from './prometheus.js';
 import { splunkProvider } from './splunk.js';
@@ -14,7 +15,7 @@ import { notSupportedYet } from './unsupported.js';
 
 export const METRIC_PROVIDERS: Readonly<MetricProviderRegistry> = {
   prometheus: prometheusProvider,
-  influxdb: notSupportedYet('influxdb'),
+  influxdb: influxdbProvider,
   datadog: datadogProvider,
   cloudwatch: (config) => cloudwatchProvider(config),
   newrelic: newrelicProvider,
