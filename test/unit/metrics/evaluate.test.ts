@@ -202,9 +202,9 @@ describe('evaluate: MetricTemplates', () => {
 
   it('when the template names a provider Davy does not support yet, then the check says so', async () => {
     const template = metricTemplateFixture();
-    template.spec.provider = { type: 'keptn' };
+    template.spec.provider = { type: 'externalmetrics' };
     const [check] = await run(templated(), new FakeProviders([]), lookup([template]));
     expect(check).to.deep.include({ verdict: 'error' });
-    expect(check!.message).to.include('metric provider keptn is not supported yet by Davy');
+    expect(check!.message).to.include('metric provider externalmetrics is not supported yet by Davy');
   });
 });
