@@ -123,6 +123,7 @@ export async function runStep(argv: string[], env: NodeJS.ProcessEnv, deps: Step
         metrics,
         // keptn reads Keptn's resources with the stepper's own client.
         metricProviders: deps.metricProviders ?? metricProviderRegistry(kube),
+        ...(config.eventWebhook ? { eventWebhook: config.eventWebhook } : {}),
         ...(deps.sleep ? { sleep: deps.sleep } : {}),
         ...(deps.onPass ? { onPass: deps.onPass } : {}),
       },
