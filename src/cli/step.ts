@@ -121,8 +121,8 @@ export async function runStep(argv: string[], env: NodeJS.ProcessEnv, deps: Step
         logger,
         webhooks: deps.webhooks ?? createWebhookCaller(),
         metrics,
-        // keptn reads Keptn's resources with the stepper's own client.
-        metricProviders: deps.metricProviders ?? metricProviderRegistry(kube),
+        // keptn and externalmetrics reach the API server with the stepper's own client.
+        metricProviders: deps.metricProviders ?? metricProviderRegistry({ kube, ...(client ? { api: client } : {}) }),
         ...(config.eventWebhook ? { eventWebhook: config.eventWebhook } : {}),
         ...(deps.sleep ? { sleep: deps.sleep } : {}),
         ...(deps.onPass ? { onPass: deps.onPass } : {}),

@@ -1,12 +1,14 @@
 // The metric provider registry, keyed by MetricTemplate `spec.provider.type`: every type Flagger
 // knows has an entry, so adding a type to the API without deciding what Davy does fails to compile.
-// keptn reads custom resources through the API server, so the full registry is built with the
-// stepper's API client (metricProviderRegistry); METRIC_PROVIDERS is the one without a cluster.
+// keptn and externalmetrics reach the API server, so the full registry is built with the stepper's
+// API client (metricProviderRegistry); METRIC_PROVIDERS is the one without a cluster.
 
 import type { MetricProviderRegistry } from '../provider.js';
 import { cloudwatchProvider } from './cloudwatch.js';
 import { datadogProvider } from './datadog.js';
+import type { ApiPathReader } from '../../kube/client.js';
 import { dynatraceProvider } from './dynatrace.js';
+import { externalMetricsProvider } from './externalmetrics.js';
 import { graphiteProvider } from './graphite.js';
 import { influxdbProvider } from './influxdb.js';
 import { keptnProvider, type KeptnClient } from './keptn.js';
@@ -14,10 +16,16 @@ import { newrelicProvider } from './newrelic.js';
 import { prometheusProvider } from './prometheus.js';
 import { splunkProvider } from './splunk.js';
 import { stackdriverProvider } from './stackdriver.js';
-import { notSupportedYet } from './unsupported.js';
 
-/** Every provider; those that read the cluster use `kube` (without it, their checks say so). */
-export function metricProviderRegistry(kube?: KeptnClient): Readonly<MetricProviderRegistry> {
+/** What the cluster-reading providers use; without it, their checks say why they cannot run. */
+export interface ClusterAccess {
+  /** keptn's custom resources. */
+  kube?: KeptnClient;
+  /** The external metrics API, when a template names no address. */
+  api?: ApiPathReader;
+}
+
+export function metricProviderRegistry({ kube, api }: ClusterAccess = {}): Readonly<MetricProviderRegistry> {
   return {
     prometheus: prometheusProvider,
     influxdb: influxdbProvider,
@@ -29,7 +37,7 @@ export function metricProviderRegistry(kube?: KeptnClient): Readonly<MetricProvi
     stackdriver: stackdriverProvider,
     keptn: keptnProvider(kube),
     splunk: splunkProvider,
-    externalmetrics: notSupportedYet('externalmetrics'),
+    externalmetrics: externalMetricsProvider(api),
   };
 }
 

@@ -11,14 +11,7 @@ const AP = 'alertprovider.yaml';
 const URL = 'must be an absolute http or https URL';
 
 const cases: InvalidCase[] = [
-  { rule: 'metric provider type', when: 'the provider type is prom', fixture: MT, mutate: (d) => (d.spec.provider.type = 'prom'), errors: ['spec.provider.type: Unsupported value: "prom": supported values: "prometheus", "datadog", "newrelic", "dynatrace", "cloudwatch", "graphite", "stackdriver", "splunk", "influxdb", "keptn"'] },
-  {
-    rule: 'notSupportedYet (metric provider)',
-    when: 'the provider is externalmetrics',
-    fixture: MT,
-    mutate: (d) => (d.spec.provider = { type: 'externalmetrics' }),
-    errors: ['spec.provider.type: Unsupported value: "externalmetrics": not supported yet by Davy; supported values: "prometheus", "datadog", "newrelic", "dynatrace", "cloudwatch", "graphite", "stackdriver", "splunk", "influxdb", "keptn"'],
-  },
+  { rule: 'metric provider type', when: 'the provider type is prom', fixture: MT, mutate: (d) => (d.spec.provider.type = 'prom'), errors: ['spec.provider.type: Unsupported value: "prom": supported values: "prometheus", "datadog", "newrelic", "dynatrace", "cloudwatch", "graphite", "stackdriver", "splunk", "influxdb", "keptn", "externalmetrics"'] },
   {
     rule: 'metricProviderSecret',
     when: 'a datadog provider has no secretRef',
