@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import { externalMetricsProvider, parseExternalQuery, parseQuantity } from '../../../src/metrics/providers/externalmetrics.js';
 import { EXTERNAL_METRICS_TOKEN, externalMetricsContract } from '../../harness/contracts/external-metrics.js';
+import { useContract } from '../../harness/contracts/server.js';
 
 describe('metric provider externalmetrics: query and quantities', () => {
   it('when the query names a metric, then the namespace defaults to default and the selector is decoded', () => {
@@ -23,14 +24,8 @@ describe('metric provider externalmetrics: query and quantities', () => {
 
 describe('metric provider externalmetrics against its contract server (provider.address)', () => {
   const server = externalMetricsContract();
-  let address = '';
-  before(async () => (address = await server.start()));
-  after(() => server.stop());
-  beforeEach(() => {
-    server.state.scenario = 'value';
-    server.log.splice(0);
-  });
-  const provider = (token = EXTERNAL_METRICS_TOKEN, timeoutMs?: number) => externalMetricsProvider(undefined)({ address, secretData: { token }, ...(timeoutMs ? { timeoutMs } : {}) });
+  const address = useContract(server);
+  const provider = (token = EXTERNAL_METRICS_TOKEN, timeoutMs?: number) => externalMetricsProvider(undefined)({ address: address(), secretData: { token }, ...(timeoutMs ? { timeoutMs } : {}) });
   const QUERY = 'test/queue_depth?labelSelector=app%3Dpodinfo';
 
   it('when the metric has a value, then it is the value, asked at the namespaced path with the selector', async () => {
