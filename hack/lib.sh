@@ -112,3 +112,24 @@ davy_copy_linked() {
     cp -L "$src" "$rootfs$lib"
   done
 }
+
+# davy_build_module MODULE VERSION OUT PACKAGE LDFLAGS: builds a server from its Go module, after
+# davy_go. The module is downloaded (checked against the checksum database) and copied to a
+# writable directory, where PACKAGE is built as the main module, so that the module's own go.sum
+# and replace directives apply (`go install MODULE/PACKAGE@VERSION` ignores replace directives and
+# refuses such modules). The binary, named after PACKAGE's last element, lands in the directory OUT,
+# which appears only once the build succeeded (built in OUT.tmp, then moved).
+davy_build_module() {
+  local module=$1 version=$2 out=$3 pkg=$4 ldflags=$5 dir work status=0
+  dir=$("$GO" mod download -json "$module@$version" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+  [ -d "$dir" ] || { echo "cannot download $module@$version" >&2; return 1; }
+  work=$(mktemp -d)
+  cp -r "$dir" "$work/src"
+  chmod -R u+w "$work/src"
+  mkdir -p "$out.tmp"
+  (cd "$work/src" && nice -n 10 "$GO" build -trimpath -ldflags="$ldflags" -o "$out.tmp/$(basename "$pkg")" "$pkg") || status=$?
+  chmod -R u+w "$work" 2>/dev/null
+  rm -rf "$work"
+  if [ "$status" -ne 0 ]; then rm -rf "$out.tmp"; return "$status"; fi
+  mv "$out.tmp" "$out"
+}

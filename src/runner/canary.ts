@@ -8,7 +8,7 @@ import type { Canary } from '../api/types.js';
 import { formatFieldError } from '../api/field-errors.js';
 import { validateResource } from '../api/validate.js';
 import { ConflictError } from '../kube/client.js';
-import { intent, parseState, plan, projectStatus, serializeState, step, type Action, type Observations, type State } from '../stepper/index.js';
+import { dueTime, intent, parseState, plan, projectStatus, serializeState, step, type Action, type Observations, type State } from '../stepper/index.js';
 import { applyActions, CanaryMovedError } from './apply.js';
 import { hasChecks, runChecks } from './checks.js';
 import type { MetricCheck as MetricOutcome } from '../metrics/evaluate.js';
@@ -83,6 +83,7 @@ async function run(scope: CanaryScope, pass: CanaryPass): Promise<Outcome> {
     metricValues(scope, deps, ran.metrics);
   }
   const out = step(parsed.state, spec, { ...obs, ...(results ? { results } : {}) }, now, scope.stepOptions);
+  lateness(deps, parsed.state, out.state, Date.parse(dueTime(parsed.state, spec, obs, now, scope.stepOptions)), now);
   if (results) deps.metrics?.analysisTick(scope.canary.spec.targetRef.name, scope.targetRef.namespace ?? '', (Date.now() - started) / 1000);
   const changed = worthWriting(parsed.state, out.state, out.actions, spec);
   const ctx: ApplyContext = { scope, deps, state: out.state, configs: obs.trackedConfigs, now, canary };
@@ -159,6 +160,12 @@ async function acknowledge(ctx: ApplyContext, obs: Observations, delivered: Obse
   const events = out.actions.filter((a) => a.kind === 'event');
   await applyActions({ ...ctx, state: out.state }, events);
   return out.state;
+}
+
+/** A step that ran at or after its due time (not one taken early for something new) was this late. */
+function lateness(deps: RunnerDeps, before: State, after: State, dueMs: number, now: Date): void {
+  if (before.phase === '' || after.lastStepAt === before.lastStepAt || now.getTime() < dueMs) return;
+  deps.metrics?.stepLateness((now.getTime() - dueMs) / 1000);
 }
 
 function metricValues(scope: CanaryScope, deps: RunnerDeps, outcomes: readonly MetricOutcome[]): void {

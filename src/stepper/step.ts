@@ -113,6 +113,11 @@ function periodicDue(state: State, ctx: Context): boolean {
   return ctx.nowMs >= last + cadenceMs(state.phase, ctx);
 }
 
+/** When `state` comes (or came) due for its periodic step: what the runner measures lateness from. */
+export function dueTime(state: State, spec: CanarySpec, observations: Observations, now: Date, options: StepOptions = {}): string {
+  return dueAt(state, makeContext(spec, observations, now, options));
+}
+
 function dueAt(state: State, ctx: Context): string {
   const last = state.lastStepAt === undefined ? Number.NaN : Date.parse(state.lastStepAt);
   if (state.phase === '' || Number.isNaN(last)) return ctx.at;
