@@ -9,6 +9,7 @@ import {
   STATE_VERSION,
   type ActionRecord,
   type CheckRecord,
+  type HoldLeak,
   type OutboxEntry,
   type Phase,
   type Reason,
@@ -114,6 +115,13 @@ function outboxEntry(v: unknown): OutboxEntry | undefined {
   return { id, kind: 'alert', severity: v.severity as AlertSeverity, message, phase: v.phase, ...(revision === undefined ? {} : { revision }) };
 }
 
+function holdLeak(v: unknown): HoldLeak | undefined {
+  if (!isObject(v)) return undefined;
+  const [revision, since, pods, desired] = [str(v.revision), str(v.since), count(v.pods), count(v.desired)];
+  if (revision === undefined || since === undefined || pods === undefined || desired === undefined) return undefined;
+  return { revision, pods, desired, since };
+}
+
 function list<T>(v: unknown, item: (x: unknown) => T | undefined): T[] {
   if (!Array.isArray(v)) return [];
   return v.map(item).filter((x): x is T => x !== undefined);
@@ -165,6 +173,8 @@ export function decodeState(raw: unknown): State | string {
   if (isObject(raw.lastPromotion) && str(raw.lastPromotion.revision) !== undefined && str(raw.lastPromotion.at) !== undefined) {
     state.lastPromotion = { revision: str(raw.lastPromotion.revision) ?? '', at: str(raw.lastPromotion.at) ?? '' };
   }
+  const leak = holdLeak(raw.holdLeak);
+  if (leak) state.holdLeak = leak;
   return state;
 }
 

@@ -114,6 +114,17 @@ export type OutboxEntry =
   | { id: string; kind: 'hook'; hook: string; type: 'post-rollout'; phase: Phase; revision: string; checksum: string }
   | { id: string; kind: 'alert'; severity: AlertSeverity; message: string; phase: Phase; revision?: string };
 
+/**
+ * A held DaemonSet running pods of its unanalysed (or rolled-back) template (hold-leak.ts): which
+ * revision, on how many of its nodes, since when.
+ */
+export interface HoldLeak {
+  revision: string;
+  pods: number;
+  desired: number;
+  since: string;
+}
+
 export interface State {
   version: typeof STATE_VERSION;
   phase: Phase;
@@ -160,6 +171,8 @@ export interface State {
   specChecksum?: string;
   checks: CheckRecord[];
   transitions: TransitionRecord[];
+  /** A held DaemonSet's pods on the held template, as last reported. */
+  holdLeak?: HoldLeak;
   /** Set when the annotation was unreadable; the next step reports it and clears it. */
   recoveredFrom?: string;
 }
