@@ -12,7 +12,7 @@ import { intent, parseState, plan, projectStatus, serializeState, step, type Act
 import { applyActions, CanaryMovedError } from './apply.js';
 import { hasChecks, runChecks } from './checks.js';
 import type { MetricCheck as MetricOutcome } from '../metrics/evaluate.js';
-import { reportProblem } from './events.js';
+import { carryUnsent, reportProblem, resendUnsent } from './events.js';
 import { observe } from './observe.js';
 import { ProblemError, scopeOf, type ApplyContext, type CanaryReport, type CanaryScope, type PassOptions, type RunnerDeps } from './types.js';
 import type { ClusterView } from './view.js';
@@ -72,7 +72,9 @@ async function run(scope: CanaryScope, pass: CanaryPass): Promise<Outcome> {
   const obs = observed.observations;
   const now = deps.clock();
   const started = Date.now();
-  const checks = plan(parsed.state, spec, obs, now, scope.stepOptions);
+  // Events a past pass could not write go first; the step carries what is still unsent.
+  const before = await resendUnsent(scope, parsed.state);
+  const checks = plan(before, spec, obs, now, scope.stepOptions);
   let results: Observations['results'];
   if (hasChecks(checks)) {
     if (options.signal?.aborted) return { outcome: 'aborted', phase: parsed.state.phase };
@@ -82,10 +84,10 @@ async function run(scope: CanaryScope, pass: CanaryPass): Promise<Outcome> {
     results = ran.results;
     metricValues(scope, deps, ran.metrics);
   }
-  const out = step(parsed.state, spec, { ...obs, ...(results ? { results } : {}) }, now, scope.stepOptions);
+  const out = step(before, spec, { ...obs, ...(results ? { results } : {}) }, now, scope.stepOptions);
   if (results) deps.metrics?.analysisTick(scope.canary.spec.targetRef.name, scope.targetRef.namespace ?? '', (Date.now() - started) / 1000);
   const changed = worthWriting(parsed.state, out.state, out.actions, spec);
-  const ctx: ApplyContext = { scope, deps, state: out.state, configs: obs.trackedConfigs, now, canary };
+  const ctx: ApplyContext = { scope, deps, state: out.state, configs: obs.trackedConfigs, now, canary, unsent: [] };
   if (changed) {
     if (!(await writeState(ctx, out.state))) return { outcome: 'conflict', phase: parsed.state.phase, message: 'another stepper wrote the state first' };
   }
@@ -95,7 +97,8 @@ async function run(scope: CanaryScope, pass: CanaryPass): Promise<Outcome> {
   // Unchanged: the recorded intent, re-applied (a Canary being deleted gets only what step() asked).
   const actions = changed ? out.actions : (deleting ? out.actions : intent(out.state, spec)).filter((a) => a.kind !== 'event');
   const applied = await applyActions(ctx, actions);
-  const final = applied.delivered.length > 0 ? await acknowledge(ctx, obs, applied.delivered) : out.state;
+  const acknowledged = applied.delivered.length > 0 ? await acknowledge(ctx, obs, applied.delivered) : out.state;
+  const final = await keepUnsent(ctx, acknowledged);
   stateGauges(scope, deps, parsed.state, final);
   if (applied.failure !== undefined) throw applied.failure;
   return { outcome: changed ? 'stepped' : 'idle', phase: final.phase, due: out.due };
@@ -159,6 +162,13 @@ async function acknowledge(ctx: ApplyContext, obs: Observations, delivered: Obse
   const events = out.actions.filter((a) => a.kind === 'event');
   await applyActions({ ...ctx, state: out.state }, events);
   return out.state;
+}
+
+/** Events this pass could not write go into the state for the next pass (a guarded write; lost on a conflict). */
+async function keepUnsent(ctx: ApplyContext, state: State): Promise<State> {
+  if (!ctx.unsent || ctx.unsent.length === 0) return state;
+  const next = carryUnsent(ctx.scope, state, ctx.unsent);
+  return (await writeState(ctx, next)) ? next : state;
 }
 
 function metricValues(scope: CanaryScope, deps: RunnerDeps, outcomes: readonly MetricOutcome[]): void {

@@ -8,7 +8,7 @@ import type { KubeClient, ObjectRef } from '../kube/client.js';
 import type { MetricProviderRegistry } from '../metrics/provider.js';
 import type { Notifier } from '../notifiers/notifier.js';
 import { createRouter, type Router } from '../routers/index.js';
-import type { State, StepOptions } from '../stepper/index.js';
+import type { State, StepOptions, UnsentEvent } from '../stepper/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { TrackedConfigs } from '../workloads/config-tracking.js';
 import type { StepperMetrics } from '../telemetry/stepper-metrics.js';
@@ -190,4 +190,6 @@ export interface ApplyContext {
   now: Date;
   /** The Canary as this runner last read or wrote it; updated by its own writes. */
   canary: Canary;
+  /** Events of this pass that could not be written, for the state (events.ts carryUnsent). */
+  unsent?: UnsentEvent[];
 }

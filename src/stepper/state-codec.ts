@@ -16,6 +16,8 @@ import {
   type Routes,
   type State,
   type TransitionRecord,
+  type UnsentEvent,
+  UNSENT_EVENTS_LIMIT,
   type Wait,
   type WaitKind,
   WAIT_KINDS,
@@ -122,6 +124,13 @@ function holdLeak(v: unknown): HoldLeak | undefined {
   return { revision, pods, desired, since };
 }
 
+function unsentEvent(v: unknown): UnsentEvent | undefined {
+  if (!isObject(v)) return undefined;
+  const [name, message, at] = [str(v.name), str(v.message), str(v.at)];
+  if (name === undefined || message === undefined || at === undefined || (v.type !== 'Normal' && v.type !== 'Warning')) return undefined;
+  return { name, type: v.type, message, at };
+}
+
 function list<T>(v: unknown, item: (x: unknown) => T | undefined): T[] {
   if (!Array.isArray(v)) return [];
   return v.map(item).filter((x): x is T => x !== undefined);
@@ -175,6 +184,8 @@ export function decodeState(raw: unknown): State | string {
   }
   const leak = holdLeak(raw.holdLeak);
   if (leak) state.holdLeak = leak;
+  const unsent = list(raw.unsentEvents, unsentEvent).slice(-UNSENT_EVENTS_LIMIT);
+  if (unsent.length > 0) state.unsentEvents = unsent;
   return state;
 }
 

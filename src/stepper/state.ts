@@ -17,6 +17,8 @@ export const CHECK_HISTORY_LIMIT = 50;
 export const TRANSITION_HISTORY_LIMIT = 30;
 export const OUTBOX_LIMIT = 20;
 export const MAX_TEXT = 1000;
+/** Events whose every write failed for a passing reason, carried to the next pass (runner/events.ts). */
+export const UNSENT_EVENTS_LIMIT = 10;
 
 /** Flagger's phases; '' is a canary never stepped. `Terminated` is never written (Flagger neither). */
 export type Phase = Exclude<CanaryPhase, 'Terminated'>;
@@ -125,6 +127,15 @@ export interface HoldLeak {
   since: string;
 }
 
+/** A core/v1 Event the runner could not write; written under the same name by a later pass. */
+export interface UnsentEvent {
+  name: string;
+  type: 'Normal' | 'Warning';
+  message: string;
+  /** When the step that emitted it ran: the Event's timestamps. */
+  at: string;
+}
+
 export interface State {
   version: typeof STATE_VERSION;
   phase: Phase;
@@ -173,6 +184,8 @@ export interface State {
   transitions: TransitionRecord[];
   /** A held DaemonSet's pods on the held template, as last reported. */
   holdLeak?: HoldLeak;
+  /** Events not yet written (the runner's, bounded by UNSENT_EVENTS_LIMIT); step() carries them over. */
+  unsentEvents?: UnsentEvent[];
   /** Set when the annotation was unreadable; the next step reports it and clears it. */
   recoveredFrom?: string;
 }
