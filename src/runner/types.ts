@@ -9,6 +9,7 @@ import type { MetricProviderRegistry } from '../metrics/provider.js';
 import type { Notifier } from '../notifiers/notifier.js';
 import { createRouter, type Router } from '../routers/index.js';
 import type { State, StepOptions, UnsentEvent } from '../stepper/index.js';
+import type { AddressGuard } from './address-guard.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { TrackedConfigs } from '../workloads/config-tracking.js';
 import type { StepperMetrics } from '../telemetry/stepper-metrics.js';
@@ -27,6 +28,11 @@ export interface RunnerDeps {
   notifier?: Notifier;
   /** Metric providers by MetricTemplate type; the real registry by default. */
   metricProviders?: MetricProviderRegistry;
+  /**
+   * The operator's address policy for MetricTemplates' provider addresses (hook URLs are guarded
+   * in `webhooks`, see address-guard.ts); every address is called when unset.
+   */
+  addressGuard?: AddressGuard;
   metrics?: StepperMetrics;
   /**
    * Problems already reported as Events by this process (invalid specs, conflicts with foreign
