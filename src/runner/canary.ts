@@ -7,7 +7,7 @@ import { canonicalJson } from '../api/revision.js';
 import type { Canary } from '../api/types.js';
 import { formatFieldError } from '../api/field-errors.js';
 import { validateResource } from '../api/validate.js';
-import { ConflictError } from '../kube/client.js';
+import { ConflictError, type KubeObject } from '../kube/client.js';
 import { intent, parseState, plan, projectStatus, serializeState, step, type Action, type Observations, type State } from '../stepper/index.js';
 import { applyActions, CanaryMovedError } from './apply.js';
 import { hasChecks, runChecks } from './checks.js';
@@ -125,10 +125,26 @@ async function writeState(ctx: ApplyContext, state: State): Promise<boolean> {
     ctx.state = state;
     return true;
   } catch (error) {
-    if (!(error instanceof ConflictError)) throw error;
+    if (!(error instanceof ConflictError)) {
+      // A write whose answer was lost may have been applied: then this pass goes on (its events
+      // are emitted), rather than the next pass finding the state written and the events never sent.
+      const stored = await landed(ctx, state).catch(() => undefined);
+      if (!stored) throw error;
+      ctx.scope.log.info('the state write was applied though its answer was lost', { error });
+      ctx.canary = stored;
+      ctx.state = state;
+      return true;
+    }
     ctx.scope.log.info('another stepper wrote this canary first; skipped until the next pass', { resourceVersion: canary.metadata.resourceVersion });
     return false;
   }
+}
+
+/** The Canary as stored, if it carries exactly `state` (this pass's write, lastStepAt included). */
+async function landed(ctx: ApplyContext, state: State): Promise<Canary | undefined> {
+  const { name, namespace } = ctx.canary.metadata;
+  const stored = await ctx.deps.kube.get<Canary & KubeObject>({ apiVersion: ctx.canary.apiVersion, kind: 'Canary', name: name ?? '', namespace: namespace ?? '' });
+  return stored?.metadata.annotations?.[ANNOTATION_STATE] === serializeState(state) ? stored : undefined;
 }
 
 /**

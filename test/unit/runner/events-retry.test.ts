@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { ApiError } from '../../../src/kube/client.js';
 import { eventObject } from '../../../src/runner/events.js';
 import { UNSENT_EVENTS_LIMIT } from '../../../src/stepper/index.js';
-import { canaryOf, events, pass, passUntil, phaseIs, setImage, stateOf, world, type World } from './world.js';
+import { canaryOf, events, pass, passUntil, phaseIs, setImage, stateOf, tap, world, type World } from './world.js';
 
 /** Fails the first attempt at writing each Event with `error`, and counts those failures. */
 function failFirstEventWrites(w: World, error: () => Error): { failed: number } {
@@ -118,5 +118,26 @@ describe('runner: Events carried to the next pass', function () {
     await pass(w);
     expect(events(w).filter((m) => m === first.message)).to.have.length(1);
     expect(stateOf(w).unsentEvents).to.equal(undefined);
+  });
+});
+
+describe('runner: a state write applied whose answer was lost', function () {
+  this.timeout(60_000);
+
+  it('when every third state write is applied but its answer lost, then the release still emits each of its events once', async () => {
+    const w = world('podinfo-canary-keda-bluegreen', 'podinfo-deployment', 'podinfo-scaledobject');
+    let writes = 0;
+    w.deps.kube = tap(w.kube, {
+      after: (verb, _object, ref) => (verb === 'replace' && ref.kind === 'Canary' && ++writes % 3 === 0 ? new Error('socket hang up') : undefined),
+    });
+    await passUntil(w, phaseIs('Initialized'), 20);
+    await setImage(w, 'ghcr.io/stefanprodan/podinfo:6.0.1');
+    await passUntil(w, phaseIs('Succeeded'), 200);
+    expect(writes).to.be.greaterThan(5);
+    const all = events(w);
+    for (const message of ['Initialization done! podinfo.test', ...[1, 2, 3, 4, 5].map((i) => `Advance podinfo.test canary iteration ${i}/5`)]) {
+      expect(all.filter((m) => m === message), `${message}\n${all.join('\n')}`).to.have.length(1);
+    }
+    expect(all.filter((m) => m.startsWith('Promotion completed!'))).to.have.length(1);
   });
 });
