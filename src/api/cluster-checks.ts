@@ -2,6 +2,7 @@
 // names Davy will create are free. ClusterLookup is the slice of the KubeClient port these need
 // (src/kube's client satisfies it structurally). The functions reject only when the lookup does.
 
+import { decideAddress, notAServiceReason, type AddressPolicy } from './address-policy.js';
 import { FieldPath, type ValidationResult } from './field-errors.js';
 import { API_VERSION, LABEL_MANAGED_BY_CANARY } from './keys.js';
 import { templateSharedWith } from './template-sharing.js';
@@ -37,6 +38,12 @@ export interface ClusterCheckOptions {
    * user's own rights.
    */
   secrets?: 'check' | 'skip';
+  /**
+   * The stepper's --allowed-hosts, when known (the webhook's own flag of that name): a hook URL or
+   * provider address outside it is a warning (`addressNotAllowed`), since the stepper will refuse
+   * to call it and fail the check. Not a denial: the operator may widen the policy later.
+   */
+  addressPolicy?: AddressPolicy;
 }
 
 const SPEC = FieldPath.root('spec');
@@ -90,6 +97,26 @@ const mustBeShared = (ref: ClusterObjectRef, path: FieldPath, canaryNamespace: s
     }
   },
 });
+
+/** A warning when the stepper's policy refuses `address`; `<name>.<namespace>` is looked up as a Service. */
+function addressChecks(address: string | undefined, path: FieldPath, policy: AddressPolicy | undefined, report: Report): Check[] {
+  if (!address || !policy) return [];
+  const verdict = decideAddress(policy, address);
+  if (verdict.verdict === 'refused') report.warn('addressNotAllowed', { path: path.toString(), reason: verdict.reason });
+  if (verdict.verdict !== 'ifService') return [];
+  const ref = { apiVersion: 'v1', kind: 'Service', name: verdict.name, namespace: verdict.namespace };
+  return [{
+    ref,
+    verdict: (found, r) => {
+      if (!found) r.warn('addressNotAllowed', { path: path.toString(), reason: notAServiceReason(policy, verdict.name, verdict.namespace) });
+    },
+  }];
+}
+
+function hookAddressChecks(analysis: Json, policy: AddressPolicy | undefined, report: Report): Check[] {
+  return (asArray(analysis.webhooks) ?? []).flatMap((hook, i) =>
+    addressChecks(asString(asRecord(hook)?.url), SPEC.child('analysis').child('webhooks').index(i).child('url'), policy, report));
+}
 
 function referenceChecks(analysis: Json, namespace: string): Check[] {
   const checks: Check[] = [];
@@ -156,7 +183,8 @@ export async function checkCanaryAgainstCluster(canary: unknown, lookup: Cluster
   if (!obj || !spec) return report.result();
   const name = asString(asRecord(obj.metadata)?.name) ?? '';
   const namespace = namespaceOf(obj, options);
-  const checks = [...targetChecks(spec, name, namespace), ...referenceChecks(asRecord(spec.analysis) ?? {}, namespace)];
+  const analysis = asRecord(spec.analysis) ?? {};
+  const checks = [...targetChecks(spec, name, namespace), ...referenceChecks(analysis, namespace), ...hookAddressChecks(analysis, options.addressPolicy, report)];
   await Promise.all([run(checks, lookup, report), checkTargetTaken(spec, name, namespace, lookup, report)]);
   return report.result();
 }
@@ -174,9 +202,13 @@ async function checkSecretRef(obj: unknown, secretRef: unknown, path: FieldPath,
   return report.result();
 }
 
-export function checkMetricTemplateAgainstCluster(template: unknown, lookup: ClusterLookup, options: ClusterCheckOptions = {}): Promise<ValidationResult> {
+export async function checkMetricTemplateAgainstCluster(template: unknown, lookup: ClusterLookup, options: ClusterCheckOptions = {}): Promise<ValidationResult> {
   const provider = asRecord(asRecord(asRecord(template)?.spec)?.provider);
-  return checkSecretRef(template, provider?.secretRef, SPEC.child('provider').child('secretRef').child('name'), lookup, options);
+  const secret = await checkSecretRef(template, provider?.secretRef, SPEC.child('provider').child('secretRef').child('name'), lookup, options);
+  const report = new Report();
+  await run(addressChecks(asString(provider?.address), SPEC.child('provider').child('address'), options.addressPolicy, report), lookup, report);
+  const address = report.result();
+  return { errors: [...secret.errors, ...address.errors], warnings: [...secret.warnings, ...address.warnings] };
 }
 
 export function checkAlertProviderAgainstCluster(provider: unknown, lookup: ClusterLookup, options: ClusterCheckOptions = {}): Promise<ValidationResult> {

@@ -281,9 +281,10 @@ export type ConditionStatus = 'True' | 'False' | 'Unknown';
 export interface CanaryCondition {
   /**
    * Flagger writes a single condition, `Promoted`; Davy adds the ones kstatus reads (GitOps
-   * health checks): `Ready`, and `Reconciling` or `Stalled` while True (src/stepper/status.ts).
+   * health checks): `Ready`, and `Reconciling` or `Stalled` while True (src/stepper/status.ts);
+   * and `HoldLeaked` while a held DaemonSet runs pods of its held template (src/stepper/hold-leak.ts).
    */
-  type: 'Promoted' | 'Ready' | 'Reconciling' | 'Stalled';
+  type: 'Promoted' | 'Ready' | 'Reconciling' | 'Stalled' | 'HoldLeaked';
   status: ConditionStatus;
   lastUpdateTime?: string;
   lastTransitionTime?: string;

@@ -9,6 +9,7 @@ import { NodeKubeClient } from '../kube/node-client.js';
 import { crashAfterWrites } from '../kube/crash-after-writes.js';
 import type { MetricProviderRegistry } from '../metrics/provider.js';
 import { metricProviderRegistry } from '../metrics/providers/index.js';
+import { addressGuard, guardedCaller, serviceExistsIn } from '../runner/address-guard.js';
 import { runSchedule, type PassReport, type ScheduleDeps } from '../runner/index.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { StepperMetrics } from '../telemetry/stepper-metrics.js';
@@ -114,12 +115,15 @@ export async function runStep(argv: string[], env: NodeJS.ProcessEnv, deps: Step
     const api = deps.kube ?? client;
     if (!api) throw new Error('no API client'); // unreachable: one of the two is always set
     const kube = config.crashAfterWrites ? crashAfterWrites(api, config.crashAfterWrites) : api;
+    const addresses = addressGuard(config.allowedHosts, serviceExistsIn(kube));
     const result = await runSchedule(
       {
         kube,
         clock: deps.clock ?? (() => new Date()),
         logger,
-        webhooks: deps.webhooks ?? createWebhookCaller(),
+        // Every call a Canary or MetricTemplate names passes the operator's --allowed-hosts.
+        webhooks: guardedCaller(deps.webhooks ?? createWebhookCaller(), addresses),
+        addressGuard: addresses,
         metrics,
         // keptn and externalmetrics reach the API server with the stepper's own client.
         metricProviders: deps.metricProviders ?? metricProviderRegistry({ kube, ...(client ? { api: client } : {}) }),

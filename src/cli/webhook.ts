@@ -3,6 +3,7 @@
 // into a graceful shutdown.
 import { startWebhookServer, type RunningWebhook } from '../admission/server.js';
 import type { ValidateFn } from '../admission/validate-handler.js';
+import type { AddressPolicy } from '../api/address-policy.js';
 import { checkResourceAgainstCluster, type ClusterLookup } from '../api/cluster-checks.js';
 import { validateResource } from '../api/validate.js';
 import { parseWebhookConfig, WEBHOOK_USAGE, type WebhookConfig } from '../config/webhook.js';
@@ -25,11 +26,11 @@ export interface WebhookCommandDeps {
  * The /validate function: the pure validator, then (with --cluster-checks, and only for a spec
  * that is sound on its own) the cluster-aware checks, all errors and warnings together.
  */
-export function webhookValidator(cluster: ClusterLookup | undefined): ValidateFn {
+export function webhookValidator(cluster: ClusterLookup | undefined, addressPolicy?: AddressPolicy): ValidateFn {
   return async (object, request) => {
     const own = validateResource(object);
     if (!cluster || own.errors.length > 0) return own;
-    const found = await checkResourceAgainstCluster(object, cluster, { namespace: request.namespace || undefined });
+    const found = await checkResourceAgainstCluster(object, cluster, { namespace: request.namespace || undefined, ...(addressPolicy ? { addressPolicy } : {}) });
     return { errors: [...own.errors, ...found.errors], warnings: [...own.warnings, ...found.warnings] };
   };
 }
@@ -76,7 +77,7 @@ export async function runWebhook(argv: string[], env: NodeJS.ProcessEnv, deps: W
     logger.error('cannot load credentials for --cluster-checks', { error });
     return 1;
   }
-  const validate = deps.validate ?? webhookValidator(cluster);
+  const validate = deps.validate ?? webhookValidator(cluster, config.allowedHosts);
 
   let webhook: RunningWebhook;
   try {

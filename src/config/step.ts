@@ -1,7 +1,8 @@
 // The configuration of `davy step`, parsed once from argv and the environment. This is the only
 // place the command reads environment variables: JOB_COMPLETION_INDEX (an Indexed Job's shard,
-// with `--shard N`) and DAVY_LOG_LEVEL; flags win over them.
+// with `--shard N`), DAVY_LOG_LEVEL and DAVY_ALLOWED_HOSTS; flags win over them.
 import { parseArgs } from 'node:util';
+import { DEFAULT_ALLOWED_HOSTS, parseAddressPolicy, type AddressPolicy } from '../api/address-policy.js';
 import { parseDuration } from '../api/durations.js';
 import { DAVY_PROVIDERS, isDavyProvider, type DavyProvider } from '../api/providers.js';
 import type { LogLevel } from '../telemetry/logger.js';
@@ -35,6 +36,8 @@ export interface StepConfig {
   concurrency: number;
   /** Test aid: SIGKILL the process right after this many writes were answered. */
   crashAfterWrites?: number;
+  /** The hosts hook URLs and MetricTemplate addresses may name (src/api/address-policy.ts). */
+  allowedHosts: AddressPolicy;
 }
 
 export type StepConfigResult = { ok: true; config: StepConfig } | { ok: false; help: true } | { ok: false; help: false; error: string };
@@ -70,6 +73,10 @@ Flags:
   --metrics-port P         serve Prometheus metrics at /metrics on P while running
   --poll-interval D        the longest wait between passes, so new revisions are seen (default 10s)
   --concurrency N          canaries stepped at once (default 16)
+  --allowed-hosts LIST     the hosts that Canaries' webhook URLs and MetricTemplates' provider
+                           addresses may name, a comma list of: cluster (in-cluster Service
+                           names), a host, *.domain, or * (any); env DAVY_ALLOWED_HOSTS;
+                           default ${DEFAULT_ALLOWED_HOSTS}. Others fail their check, uncalled.
   --crash-after-writes N   a test aid for crash safety: the process kills itself (SIGKILL) right
                            after its N-th API write is answered
   -h, --help               this text
@@ -127,6 +134,7 @@ const parsedOptions = {
   'poll-interval': { type: 'string' },
   concurrency: { type: 'string' },
   'crash-after-writes': { type: 'string' },
+  'allowed-hosts': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -170,6 +178,8 @@ export function parseStepConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
   if (values['crash-after-writes'] !== undefined && (crashAfterWrites === undefined || crashAfterWrites < 1)) {
     return fail(`--crash-after-writes: must be an integer of at least 1, got ${JSON.stringify(values['crash-after-writes'])}`);
   }
+  const allowedHosts = parseAddressPolicy(values['allowed-hosts'] ?? env.DAVY_ALLOWED_HOSTS ?? DEFAULT_ALLOWED_HOSTS);
+  if (!allowedHosts.ok) return fail(`--allowed-hosts: ${allowedHosts.error}`);
   const namespaces = [...new Set((values.namespace ?? []).flatMap((n) => n.split(',')).map((n) => n.trim()).filter((n) => n !== ''))];
   return {
     ok: true,
@@ -188,6 +198,7 @@ export function parseStepConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
       pollIntervalMs: poll,
       concurrency,
       ...(crashAfterWrites === undefined ? {} : { crashAfterWrites }),
+      allowedHosts: allowedHosts.policy,
     },
   };
 }

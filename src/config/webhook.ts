@@ -1,5 +1,6 @@
 // The configuration of `davy webhook`, parsed once from argv and the environment. This is the
 // only place the command reads environment variables; flags win over them.
+import { DEFAULT_ALLOWED_HOSTS, parseAddressPolicy, type AddressPolicy } from '../api/address-policy.js';
 import { parseArgs } from 'node:util';
 import type { LogLevel } from '../telemetry/logger.js';
 
@@ -23,6 +24,8 @@ export interface WebhookConfig {
   kubeconfig?: string;
   /** Development aid: write every decoded AdmissionReview to this directory. */
   recordReviews?: string;
+  /** The stepper's --allowed-hosts, for the addressNotAllowed warning of the cluster checks. */
+  allowedHosts: AddressPolicy;
 }
 
 export type WebhookConfigResult = { ok: true; config: WebhookConfig } | { ok: false; help: true } | { ok: false; help: false; error: string };
@@ -45,6 +48,9 @@ Flags:
   --drain-timeout S        seconds shutdown waits for in-flight reviews (default 25)
   --cluster-checks         /validate also checks references against the cluster (read-only)
   --kubeconfig FILE        kubeconfig for those checks (default: in-cluster, then ~/.kube/config)
+  --allowed-hosts LIST     the stepper's --allowed-hosts (env DAVY_ALLOWED_HOSTS; default
+                           ${DEFAULT_ALLOWED_HOSTS}): the cluster checks warn of hook URLs and
+                           MetricTemplate addresses the stepper will refuse to call
   --record-reviews DIR     development aid, off by default: write every AdmissionReview received
                            to DIR as it was sent (whole objects and user identities: never in
                            production); see deploy/webhook/README.md
@@ -75,6 +81,7 @@ export function parseWebhookConfig(argv: readonly string[], env: NodeJS.ProcessE
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
         'stepper-identity': { type: 'string', multiple: true },
+        'allowed-hosts': { type: 'string' },
         'log-level': { type: 'string' },
         'drain-timeout': { type: 'string' },
         'cluster-checks': { type: 'boolean' },
@@ -102,6 +109,9 @@ export function parseWebhookConfig(argv: readonly string[], env: NodeJS.ProcessE
   const stepperIdentities = flagged.length > 0 ? flagged : fromEnv.length > 0 ? fromEnv : [DEFAULT_STEPPER_IDENTITY];
   if (stepperIdentities.some((id) => id === 'group:')) return fail('--stepper-identity: "group:" needs a group name');
 
+  const allowedHosts = parseAddressPolicy(values['allowed-hosts'] ?? env.DAVY_ALLOWED_HOSTS ?? DEFAULT_ALLOWED_HOSTS);
+  if (!allowedHosts.ok) return fail(`--allowed-hosts: ${allowedHosts.error}`);
+
   const config: WebhookConfig = {
     port: port as number,
     metricsPort: metricsPort as number,
@@ -111,6 +121,7 @@ export function parseWebhookConfig(argv: readonly string[], env: NodeJS.ProcessE
     logLevel: logLevel as LogLevel,
     drainTimeoutSeconds: drain as number,
     clusterChecks: values['cluster-checks'] ?? false,
+    allowedHosts: allowedHosts.policy,
   };
   if (values['bind-address']) config.bindAddress = values['bind-address'];
   if (values.kubeconfig) config.kubeconfig = values.kubeconfig;

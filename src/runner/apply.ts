@@ -204,9 +204,11 @@ async function finalizeRouting(scope: CanaryScope): Promise<void> {
 /** Events (at most once) and outbox calls (at least once: the answer goes to the acknowledging step). */
 async function applyCall(ctx: ApplyContext, action: Exclude<Action, TargetAction>): Promise<Delivery | undefined> {
   switch (action.kind) {
-    case 'event':
-      await recordEvent(ctx.scope, ctx.deps, action, ctx.state, ctx.now);
+    case 'event': {
+      const unsent = await recordEvent(ctx.scope, ctx.deps, action, ctx.state, ctx.now);
+      if (unsent) ctx.unsent?.push(unsent);
       return undefined;
+    }
     case 'callHook':
       return { id: action.id, result: await callHook(ctx, action) };
     case 'alert':

@@ -7,12 +7,12 @@ import { canonicalJson } from '../api/revision.js';
 import type { Canary } from '../api/types.js';
 import { formatFieldError } from '../api/field-errors.js';
 import { validateResource } from '../api/validate.js';
-import { ConflictError } from '../kube/client.js';
+import { ConflictError, type KubeObject } from '../kube/client.js';
 import { dueTime, intent, parseState, plan, projectStatus, serializeState, step, type Action, type Observations, type State } from '../stepper/index.js';
 import { applyActions, CanaryMovedError } from './apply.js';
 import { hasChecks, runChecks } from './checks.js';
 import type { MetricCheck as MetricOutcome } from '../metrics/evaluate.js';
-import { reportProblem } from './events.js';
+import { carryUnsent, reportProblem, resendUnsent } from './events.js';
 import { observe } from './observe.js';
 import { ProblemError, scopeOf, type ApplyContext, type CanaryReport, type CanaryScope, type PassOptions, type RunnerDeps } from './types.js';
 import type { ClusterView } from './view.js';
@@ -72,7 +72,9 @@ async function run(scope: CanaryScope, pass: CanaryPass): Promise<Outcome> {
   const obs = observed.observations;
   const now = deps.clock();
   const started = Date.now();
-  const checks = plan(parsed.state, spec, obs, now, scope.stepOptions);
+  // Events a past pass could not write go first; the step carries what is still unsent.
+  const before = await resendUnsent(scope, parsed.state);
+  const checks = plan(before, spec, obs, now, scope.stepOptions);
   let results: Observations['results'];
   if (hasChecks(checks)) {
     if (options.signal?.aborted) return { outcome: 'aborted', phase: parsed.state.phase };
@@ -82,11 +84,11 @@ async function run(scope: CanaryScope, pass: CanaryPass): Promise<Outcome> {
     results = ran.results;
     metricValues(scope, deps, ran.metrics);
   }
-  const out = step(parsed.state, spec, { ...obs, ...(results ? { results } : {}) }, now, scope.stepOptions);
-  lateness(deps, parsed.state, out.state, Date.parse(dueTime(parsed.state, spec, obs, now, scope.stepOptions)), now);
+  const out = step(before, spec, { ...obs, ...(results ? { results } : {}) }, now, scope.stepOptions);
+  lateness(deps, before, out.state, Date.parse(dueTime(before, spec, obs, now, scope.stepOptions)), now);
   if (results) deps.metrics?.analysisTick(scope.canary.spec.targetRef.name, scope.targetRef.namespace ?? '', (Date.now() - started) / 1000);
   const changed = worthWriting(parsed.state, out.state, out.actions, spec);
-  const ctx: ApplyContext = { scope, deps, state: out.state, configs: obs.trackedConfigs, now, canary };
+  const ctx: ApplyContext = { scope, deps, state: out.state, configs: obs.trackedConfigs, now, canary, unsent: [] };
   if (changed) {
     if (!(await writeState(ctx, out.state))) return { outcome: 'conflict', phase: parsed.state.phase, message: 'another stepper wrote the state first' };
   }
@@ -96,7 +98,8 @@ async function run(scope: CanaryScope, pass: CanaryPass): Promise<Outcome> {
   // Unchanged: the recorded intent, re-applied (a Canary being deleted gets only what step() asked).
   const actions = changed ? out.actions : (deleting ? out.actions : intent(out.state, spec)).filter((a) => a.kind !== 'event');
   const applied = await applyActions(ctx, actions);
-  const final = applied.delivered.length > 0 ? await acknowledge(ctx, obs, applied.delivered) : out.state;
+  const acknowledged = applied.delivered.length > 0 ? await acknowledge(ctx, obs, applied.delivered) : out.state;
+  const final = await keepUnsent(ctx, acknowledged);
   stateGauges(scope, deps, parsed.state, final);
   if (applied.failure !== undefined) throw applied.failure;
   return { outcome: changed ? 'stepped' : 'idle', phase: final.phase, due: out.due };
@@ -123,10 +126,26 @@ async function writeState(ctx: ApplyContext, state: State): Promise<boolean> {
     ctx.state = state;
     return true;
   } catch (error) {
-    if (!(error instanceof ConflictError)) throw error;
+    if (!(error instanceof ConflictError)) {
+      // A write whose answer was lost may have been applied: then this pass goes on (its events
+      // are emitted), rather than the next pass finding the state written and the events never sent.
+      const stored = await landed(ctx, state).catch(() => undefined);
+      if (!stored) throw error;
+      ctx.scope.log.info('the state write was applied though its answer was lost', { error });
+      ctx.canary = stored;
+      ctx.state = state;
+      return true;
+    }
     ctx.scope.log.info('another stepper wrote this canary first; skipped until the next pass', { resourceVersion: canary.metadata.resourceVersion });
     return false;
   }
+}
+
+/** The Canary as stored, if it carries exactly `state` (this pass's write, lastStepAt included). */
+async function landed(ctx: ApplyContext, state: State): Promise<Canary | undefined> {
+  const { name, namespace } = ctx.canary.metadata;
+  const stored = await ctx.deps.kube.get<Canary & KubeObject>({ apiVersion: ctx.canary.apiVersion, kind: 'Canary', name: name ?? '', namespace: namespace ?? '' });
+  return stored?.metadata.annotations?.[ANNOTATION_STATE] === serializeState(state) ? stored : undefined;
 }
 
 /**
@@ -166,6 +185,13 @@ async function acknowledge(ctx: ApplyContext, obs: Observations, delivered: Obse
 function lateness(deps: RunnerDeps, before: State, after: State, dueMs: number, now: Date): void {
   if (before.phase === '' || after.lastStepAt === before.lastStepAt || now.getTime() < dueMs) return;
   deps.metrics?.stepLateness((now.getTime() - dueMs) / 1000);
+}
+
+/** Events this pass could not write go into the state for the next pass (a guarded write; lost on a conflict). */
+async function keepUnsent(ctx: ApplyContext, state: State): Promise<State> {
+  if (!ctx.unsent || ctx.unsent.length === 0) return state;
+  const next = carryUnsent(ctx.scope, state, ctx.unsent);
+  return (await writeState(ctx, next)) ? next : state;
 }
 
 function metricValues(scope: CanaryScope, deps: RunnerDeps, outcomes: readonly MetricOutcome[]): void {

@@ -8,6 +8,7 @@ import { evaluateMetrics, type MetricCheck as MetricOutcome, type TemplateLookup
 import type { CheckResults, Checks, HookResult, MetricResult } from '../stepper/index.js';
 import { describeError } from '../webhooks/http.js';
 import type { WebhookCaller } from '../webhooks/caller.js';
+import type { AddressGuard } from './address-guard.js';
 import type { CanaryScope, RunnerDeps } from './types.js';
 import type { ClusterView } from './view.js';
 
@@ -27,7 +28,7 @@ export interface CheckOptions {
 export const hasChecks = (checks: Checks): boolean => checks.hooks.length > 0 || checks.metrics.length > 0;
 
 /** Runs the checks of one tick: hooks one after another (Flagger's order), metrics alongside them. */
-export async function runChecks(scope: CanaryScope, checks: Checks, deps: Pick<RunnerDeps, 'webhooks' | 'metricProviders'>, options: CheckOptions): Promise<CheckRun> {
+export async function runChecks(scope: CanaryScope, checks: Checks, deps: Pick<RunnerDeps, 'webhooks' | 'metricProviders' | 'addressGuard'>, options: CheckOptions): Promise<CheckRun> {
   const [hooks, metrics] = await Promise.all([
     callHooks(scope, checks, deps.webhooks, options.signal),
     checkMetrics(scope, checks, deps, options),
@@ -55,13 +56,13 @@ async function callHooks(scope: CanaryScope, checks: Checks, webhooks: WebhookCa
   return results;
 }
 
-async function checkMetrics(scope: CanaryScope, checks: Checks, deps: Pick<RunnerDeps, 'metricProviders'>, options: CheckOptions): Promise<MetricOutcome[]> {
+async function checkMetrics(scope: CanaryScope, checks: Checks, deps: Pick<RunnerDeps, 'metricProviders' | 'addressGuard'>, options: CheckOptions): Promise<MetricOutcome[]> {
   if (checks.metrics.length === 0) return [];
   const outcomes = await evaluateMetrics(
     scope.canary,
     scope.analysis,
     {
-      lookup: templateLookup(scope.view),
+      lookup: templateLookup(scope.view, deps.addressGuard),
       ...(deps.metricProviders ? { providers: deps.metricProviders } : {}),
       timeoutMs: options.metricTimeoutMs ?? DEFAULT_METRIC_TIMEOUT_MS,
       ...(options.signal ? { signal: options.signal } : {}),
@@ -81,12 +82,19 @@ function metricResult(m: MetricOutcome): MetricResult {
   return { verdict: 'error', query: m.query, message: m.message };
 }
 
-/** MetricTemplates and their Secrets from one LIST per namespace, like everything else in a pass. */
-export function templateLookup(view: ClusterView): TemplateLookup {
+/**
+ * MetricTemplates and their Secrets from one LIST per namespace, like everything else in a pass. A
+ * template whose provider address the guard refuses is an error with the reason (the check fails
+ * before its Secret is read or its query sent).
+ */
+export function templateLookup(view: ClusterView, guard?: AddressGuard): TemplateLookup {
   return {
     template: async (name, namespace) => {
-      const found = await view.get({ apiVersion: `${GROUP}/${VERSION}`, kind: 'MetricTemplate', name, namespace });
-      return found as unknown as MetricTemplate | undefined;
+      const found = (await view.get({ apiVersion: `${GROUP}/${VERSION}`, kind: 'MetricTemplate', name, namespace })) as unknown as MetricTemplate | undefined;
+      const address = found?.spec?.provider?.address;
+      const refused = address && guard ? await guard(address) : undefined;
+      if (refused !== undefined) throw new Error(`provider address not called: ${refused}`);
+      return found;
     },
     secretData: async (name, namespace) => {
       const secret = await view.get<KubeObject & { data?: Record<string, string> }>({ apiVersion: 'v1', kind: 'Secret', name, namespace });

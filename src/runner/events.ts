@@ -4,14 +4,16 @@
 // for a passing reason (a connection error, a timeout, 429 or 5xx) is retried under the same name
 // (issue 11: 3 of 4 events were lost at 25% injected faults): a retry whose first attempt was
 // stored after all meets AlreadyExists, which means done, so an event is neither lost to a passing
-// fault nor written twice. Problems the runner meets (an invalid spec, an object Davy may not touch) are reported
+// fault nor written twice. An Event whose every attempt failed so is returned to the runner, which
+// carries it in the state (bounded) to the next pass, which writes it under the same name and time
+// (resendUnsent). Problems the runner meets (an invalid spec, an object Davy may not touch) are reported
 // once per problem: a deterministic Event name and a per-process record keep them from repeating.
 import { createHash, randomUUID } from 'node:crypto';
 import { DEFAULT_WEBHOOK_TIMEOUT_MS, type EffectiveWebhook } from '../api/defaults.js';
 import { API_VERSION } from '../api/keys.js';
 import type { Canary } from '../api/types.js';
 import { ApiError, ConflictError, type KubeObject } from '../kube/client.js';
-import type { Action, State } from '../stepper/index.js';
+import { UNSENT_EVENTS_LIMIT, type Action, type State, type UnsentEvent } from '../stepper/index.js';
 import { describeError } from '../webhooks/http.js';
 import { payloadChecksum } from '../webhooks/payload.js';
 import type { CanaryScope, RunnerDeps } from './types.js';
@@ -63,17 +65,21 @@ const eventRetryDelayMs = (retry: number): number => 100 * 2 ** (retry - 1);
 /** A failure that another attempt may not meet: anything but a refusal the API server means. */
 const passing = (error: unknown): boolean => !(error instanceof ApiError) || error.status === 429 || error.status >= 500;
 
-/** Writes an Event, retrying passing failures under its one name; a final failure is logged. */
-async function createEvent(scope: Pick<CanaryScope, 'view' | 'log'>, event: KubeObject, message: string): Promise<void> {
+/**
+ * Writes an Event, retrying passing failures under its one name. 'stored' also when an earlier
+ * attempt (or pass) stored it; 'unsent' when every attempt failed for a passing reason (worth
+ * another pass); 'refused' when the API server refused it (logged, not carried).
+ */
+async function createEvent(scope: Pick<CanaryScope, 'view' | 'log'>, event: KubeObject, message: string, attempts = EVENT_WRITE_ATTEMPTS): Promise<'stored' | 'unsent' | 'refused'> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       await scope.view.create(event);
-      return;
+      return 'stored';
     } catch (error) {
-      if (error instanceof ConflictError) return; // an earlier attempt was stored; its answer was lost
-      if (attempt >= EVENT_WRITE_ATTEMPTS || !passing(error)) {
+      if (error instanceof ConflictError) return 'stored'; // an earlier attempt was stored; its answer was lost
+      if (attempt >= attempts || !passing(error)) {
         scope.log.warn('cannot record an event', { error, message, attempts: attempt });
-        return;
+        return passing(error) ? 'unsent' : 'refused';
       }
       await new Promise((resolve) => setTimeout(resolve, eventRetryDelayMs(attempt)));
     }
@@ -82,12 +88,15 @@ async function createEvent(scope: Pick<CanaryScope, 'view' | 'log'>, event: Kube
 
 /**
  * One step event: the Event, the `event` webhooks, a log line. Failures are logged and never stop
- * the step.
+ * the step; an Event that could not be written for a passing reason is returned, for the state.
  */
-export async function recordEvent(scope: CanaryScope, deps: Pick<RunnerDeps, 'webhooks' | 'eventWebhook'>, event: EventAction, state: State, now: Date): Promise<void> {
+export async function recordEvent(
+  scope: CanaryScope, deps: Pick<RunnerDeps, 'webhooks' | 'eventWebhook'>, event: EventAction, state: State, now: Date,
+): Promise<UnsentEvent | undefined> {
   const { canary, log } = scope;
   log.log(event.type === 'Warning' ? 'warn' : 'info', event.message, { event: event.reason, phase: state.phase });
-  const created = createEvent(scope, eventObject(canary, event, eventName(canary, now), now), event.message);
+  const name = eventName(canary, now);
+  const created = createEvent(scope, eventObject(canary, event, name, now), event.message);
   const own = scope.analysis.webhooks.filter((h) => h.type === 'event');
   // A canary's own event webhooks replace the global one, as in Flagger.
   const hooks = own.length > 0 || !deps.eventWebhook ? own : [globalEventHook(deps.eventWebhook)];
@@ -104,7 +113,34 @@ export async function recordEvent(scope: CanaryScope, deps: Pick<RunnerDeps, 'we
       .catch((error: unknown) => ({ ok: false as const, message: describeError(error) }));
     if (!result.ok) log.warn('event webhook failed', { webhook: hook.name, reason: result.message });
   });
-  await Promise.all([created, ...calls]);
+  const [outcome] = await Promise.all([created, ...calls]);
+  return outcome === 'unsent' ? { name, type: event.type, message: event.message, at: now.toISOString() } : undefined;
+}
+
+/** `unsent` added to the state's carried Events, the oldest dropped (and logged) past the bound. */
+export function carryUnsent(scope: Pick<CanaryScope, 'log'>, state: State, unsent: readonly UnsentEvent[]): State {
+  const all = [...(state.unsentEvents ?? []), ...unsent];
+  const dropped = all.slice(0, Math.max(0, all.length - UNSENT_EVENTS_LIMIT));
+  for (const event of dropped) scope.log.warn('an event is dropped: too many unsent events', { message: event.message, at: event.at });
+  return { ...state, unsentEvents: all.slice(dropped.length) };
+}
+
+/**
+ * The Events a past pass could not write, written now under their names and times (one attempt
+ * each: the pass is not held up by an API that is still failing). The state comes back without
+ * those stored, or refused for good; an Event stored by an attempt whose answer was lost meets
+ * AlreadyExists, so none is written twice.
+ */
+export async function resendUnsent(scope: Pick<CanaryScope, 'canary' | 'view' | 'log'>, state: State): Promise<State> {
+  const carried = state.unsentEvents ?? [];
+  if (carried.length === 0) return state;
+  const left: UnsentEvent[] = [];
+  for (const event of carried) {
+    const outcome = await createEvent(scope, eventObject(scope.canary, event, event.name, new Date(event.at)), event.message, 1);
+    if (outcome === 'unsent') left.push(event);
+  }
+  const { unsentEvents: _carried, ...rest } = state;
+  return left.length > 0 ? { ...rest, unsentEvents: left } : rest;
 }
 
 /** Flagger's global event webhook: named `events`, the default timeout, no retries, no metadata. */

@@ -8,7 +8,8 @@ import type { KubeClient, ObjectRef } from '../kube/client.js';
 import type { MetricProviderRegistry } from '../metrics/provider.js';
 import type { Notifier } from '../notifiers/notifier.js';
 import { createRouter, type Router } from '../routers/index.js';
-import type { State, StepOptions } from '../stepper/index.js';
+import type { State, StepOptions, UnsentEvent } from '../stepper/index.js';
+import type { AddressGuard } from './address-guard.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { TrackedConfigs } from '../workloads/config-tracking.js';
 import type { StepperMetrics } from '../telemetry/stepper-metrics.js';
@@ -32,6 +33,11 @@ export interface RunnerDeps {
   eventWebhook?: string;
   /** Metric providers by MetricTemplate type; the real registry by default. */
   metricProviders?: MetricProviderRegistry;
+  /**
+   * The operator's address policy for MetricTemplates' provider addresses (hook URLs are guarded
+   * in `webhooks`, see address-guard.ts); every address is called when unset.
+   */
+  addressGuard?: AddressGuard;
   metrics?: StepperMetrics;
   /**
    * Problems already reported as Events by this process (invalid specs, conflicts with foreign
@@ -195,4 +201,6 @@ export interface ApplyContext {
   now: Date;
   /** The Canary as this runner last read or wrote it; updated by its own writes. */
   canary: Canary;
+  /** Events of this pass that could not be written, for the state (events.ts carryUnsent). */
+  unsent?: UnsentEvent[];
 }

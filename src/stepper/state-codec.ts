@@ -9,12 +9,15 @@ import {
   STATE_VERSION,
   type ActionRecord,
   type CheckRecord,
+  type HoldLeak,
   type OutboxEntry,
   type Phase,
   type Reason,
   type Routes,
   type State,
   type TransitionRecord,
+  type UnsentEvent,
+  UNSENT_EVENTS_LIMIT,
   type Wait,
   type WaitKind,
   WAIT_KINDS,
@@ -114,6 +117,20 @@ function outboxEntry(v: unknown): OutboxEntry | undefined {
   return { id, kind: 'alert', severity: v.severity as AlertSeverity, message, phase: v.phase, ...(revision === undefined ? {} : { revision }) };
 }
 
+function holdLeak(v: unknown): HoldLeak | undefined {
+  if (!isObject(v)) return undefined;
+  const [revision, since, pods, desired] = [str(v.revision), str(v.since), count(v.pods), count(v.desired)];
+  if (revision === undefined || since === undefined || pods === undefined || desired === undefined) return undefined;
+  return { revision, pods, desired, since };
+}
+
+function unsentEvent(v: unknown): UnsentEvent | undefined {
+  if (!isObject(v)) return undefined;
+  const [name, message, at] = [str(v.name), str(v.message), str(v.at)];
+  if (name === undefined || message === undefined || at === undefined || (v.type !== 'Normal' && v.type !== 'Warning')) return undefined;
+  return { name, type: v.type, message, at };
+}
+
 function list<T>(v: unknown, item: (x: unknown) => T | undefined): T[] {
   if (!Array.isArray(v)) return [];
   return v.map(item).filter((x): x is T => x !== undefined);
@@ -165,6 +182,10 @@ export function decodeState(raw: unknown): State | string {
   if (isObject(raw.lastPromotion) && str(raw.lastPromotion.revision) !== undefined && str(raw.lastPromotion.at) !== undefined) {
     state.lastPromotion = { revision: str(raw.lastPromotion.revision) ?? '', at: str(raw.lastPromotion.at) ?? '' };
   }
+  const leak = holdLeak(raw.holdLeak);
+  if (leak) state.holdLeak = leak;
+  const unsent = list(raw.unsentEvents, unsentEvent).slice(-UNSENT_EVENTS_LIMIT);
+  if (unsent.length > 0) state.unsentEvents = unsent;
   return state;
 }
 

@@ -17,6 +17,8 @@ export const CHECK_HISTORY_LIMIT = 50;
 export const TRANSITION_HISTORY_LIMIT = 30;
 export const OUTBOX_LIMIT = 20;
 export const MAX_TEXT = 1000;
+/** Events whose every write failed for a passing reason, carried to the next pass (runner/events.ts). */
+export const UNSENT_EVENTS_LIMIT = 10;
 
 /** Flagger's phases; '' is a canary never stepped. `Terminated` is never written (Flagger neither). */
 export type Phase = Exclude<CanaryPhase, 'Terminated'>;
@@ -114,6 +116,26 @@ export type OutboxEntry =
   | { id: string; kind: 'hook'; hook: string; type: 'post-rollout'; phase: Phase; revision: string; checksum: string }
   | { id: string; kind: 'alert'; severity: AlertSeverity; message: string; phase: Phase; revision?: string };
 
+/**
+ * A held DaemonSet running pods of its unanalysed (or rolled-back) template (hold-leak.ts): which
+ * revision, on how many of its nodes, since when.
+ */
+export interface HoldLeak {
+  revision: string;
+  pods: number;
+  desired: number;
+  since: string;
+}
+
+/** A core/v1 Event the runner could not write; written under the same name by a later pass. */
+export interface UnsentEvent {
+  name: string;
+  type: 'Normal' | 'Warning';
+  message: string;
+  /** When the step that emitted it ran: the Event's timestamps. */
+  at: string;
+}
+
 export interface State {
   version: typeof STATE_VERSION;
   phase: Phase;
@@ -160,6 +182,10 @@ export interface State {
   specChecksum?: string;
   checks: CheckRecord[];
   transitions: TransitionRecord[];
+  /** A held DaemonSet's pods on the held template, as last reported. */
+  holdLeak?: HoldLeak;
+  /** Events not yet written (the runner's, bounded by UNSENT_EVENTS_LIMIT); step() carries them over. */
+  unsentEvents?: UnsentEvent[];
   /** Set when the annotation was unreadable; the next step reports it and clears it. */
   recoveredFrom?: string;
 }

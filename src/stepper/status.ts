@@ -12,6 +12,7 @@
 
 import { strategyOf } from '../api/strategy.js';
 import type { CanaryCondition, CanarySpec, CanaryStatus, ConditionStatus } from '../api/types.js';
+import { leakMessage, leakReason } from './hold-leak.js';
 import type { Phase, State } from './state.js';
 import type { StepOptions } from './options.js';
 
@@ -80,7 +81,7 @@ function conditionSince(state: State, statusOf: (phase: Phase) => string, fallba
 }
 
 /** Promoted (Flagger's), then Ready, then Reconciling or Stalled while either is True. */
-function conditionsOf(state: State, kind: string, at: string): CanaryCondition[] {
+function conditionsOf(state: State, kind: string, at: string, target: string): CanaryCondition[] {
   const message = PROMOTED[state.phase].message(kind);
   const lastUpdateTime = state.phaseSince ?? at;
   const promoted: CanaryCondition = {
@@ -99,6 +100,13 @@ function conditionsOf(state: State, kind: string, at: string): CanaryCondition[]
   const abnormal = { status: 'True' as const, lastUpdateTime, lastTransitionTime: since, reason: state.phase || 'Initializing', message };
   if (readiness === 'progressing') conditions.push({ type: 'Reconciling', ...abnormal });
   if (readiness === 'failed') conditions.push({ type: 'Stalled', ...abnormal });
+  const leak = state.holdLeak;
+  if (leak) {
+    conditions.push({
+      type: 'HoldLeaked', status: 'True', lastUpdateTime: leak.since, lastTransitionTime: leak.since,
+      reason: leakReason(state, leak.revision), message: leakMessage(state, leak, target),
+    });
+  }
   return conditions;
 }
 
@@ -121,6 +129,6 @@ export function projectStatus(state: State, spec: CanarySpec, now: Date, options
     ...(revision === undefined ? {} : { lastAppliedSpec: revision }),
     ...(state.stableRevision === undefined ? {} : { lastPromotedSpec: state.stableRevision }),
     lastTransitionTime: state.updatedAt ?? state.phaseSince ?? at,
-    conditions: conditionsOf(state, kind, at),
+    conditions: conditionsOf(state, kind, at, spec.targetRef?.name ?? ''),
   };
 }

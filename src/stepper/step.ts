@@ -15,6 +15,7 @@ import { templateRevision } from '../api/revision.js';
 import { outboxActions, targets, type Action } from './actions.js';
 import { probeChecker, resultsChecker, type Checker, type Checks } from './checks.js';
 import { acknowledge, deleting, deletionTick, hasDeliveries, suspendTick } from './housekeeping.js';
+import { noteHoldLeak } from './hold-leak.js';
 import { handleAction } from './imperative.js';
 import { bootstrapTick, followRevision, initializingTick, restingTick, revisionPending, waitingTick } from './lifecycle.js';
 import { observedSubject, type Observations } from './observations.js';
@@ -49,7 +50,7 @@ function run(state: State, spec: CanarySpec, obs: Observations, now: Date, optio
   // Going away without Davy's finalizer: nothing to finalize and nothing to converge.
   if (obs.canary.deletionTimestamp !== undefined && !deleting({ ctx })) return idle;
   const periodic = periodicDue(state, ctx);
-  if (!periodic && !somethingNew(state, ctx)) return idle;
+  if (!periodic && !somethingNew(state, ctx)) return withHoldLeak(idle, ctx);
   const t: Tick = { ctx, checker, periodic, state: cloneState(state), effects: [] };
   decide(t);
   // What the tick led to may have something new to take in (Initialized with a revision already
@@ -60,7 +61,16 @@ function run(state: State, spec: CanarySpec, obs: Observations, now: Date, optio
     decide({ ...t, periodic: false });
   }
   settle(t, state);
-  return { state: t.state, actions: [...targets(t.state, spec), ...t.effects, ...outboxActions(t.state)], due: dueAt(t.state, ctx) };
+  return withHoldLeak({ state: t.state, actions: [...targets(t.state, spec), ...t.effects, ...outboxActions(t.state)], due: dueAt(t.state, ctx) }, ctx);
+}
+
+/**
+ * A held DaemonSet's leak (hold-leak.ts) is taken in on every step, due or not: it is reported when
+ * it starts or changes, whatever the phase. Only the event is added; the targets stay as decided.
+ */
+function withHoldLeak(result: StepResult, ctx: Context): StepResult {
+  const noted = noteHoldLeak(result.state, ctx.obs, ctx.names.t, ctx.at);
+  return noted ? { ...result, state: noted.state, actions: [...result.actions, ...noted.events] } : result;
 }
 
 /** Follow-up rounds in one step; each consumes what triggered it, so two are plenty. */

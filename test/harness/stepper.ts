@@ -55,11 +55,17 @@ export interface StepperOptions {
   extraArgs?: string[];
 }
 
+/**
+ * The host processes' receivers (hooks, Prometheus, exporters) listen on 127.0.0.1, which the
+ * default --allowed-hosts (in-cluster Service names) refuses: an operator's list naming them.
+ */
+export const HOST_ARGS = ['--allowed-hosts', 'cluster,127.0.0.1,localhost'];
+
 /** `davy step --watch` as a host process. */
 export function startStepper(options: StepperOptions): Managed {
   const args = [
     ...davyCli(), 'step', '--watch',
-    '--kubeconfig', options.kubeconfig, '--metrics-server', options.metricsServer, '--log-level', 'debug',
+    '--kubeconfig', options.kubeconfig, '--metrics-server', options.metricsServer, '--log-level', 'debug', ...HOST_ARGS,
     ...(options.namespaces ?? []).flatMap((ns) => ['--namespace', ns]),
     ...(options.extraArgs ?? []),
   ];
@@ -70,7 +76,7 @@ export function startStepper(options: StepperOptions): Managed {
 export async function stepOnce(options: StepperOptions): Promise<number> {
   const proc = startProcess(process.execPath, [
     ...davyCli(), 'step', '--once',
-    '--kubeconfig', options.kubeconfig, '--metrics-server', options.metricsServer,
+    '--kubeconfig', options.kubeconfig, '--metrics-server', options.metricsServer, ...HOST_ARGS,
     ...(options.namespaces ?? []).flatMap((ns) => ['--namespace', ns]), ...(options.extraArgs ?? []),
   ], options.logFile);
   return new Promise((resolve) => proc.child.once('exit', (code) => resolve(code ?? -1)));

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { davyCli, startProcess, freePort, eventually, type Managed } from './process.js';
-import { serviceAccountKubeconfig } from './stepper.js';
+import { HOST_ARGS, serviceAccountKubeconfig } from './stepper.js';
 import type { Cluster } from './cluster.js';
 
 const run = promisify(execFile);
@@ -50,7 +50,7 @@ export async function startWebhook(cluster: Cluster, dir: string): Promise<Webho
       '--port', String(port), '--metrics-port', String(metricsPort), '--bind-address', '127.0.0.1',
       '--tls-cert', path.join(certDir, 'tls.crt'), '--tls-key', path.join(certDir, 'tls.key'),
       '--stepper-identity', STEPPER_USER, '--log-level', 'debug',
-      '--cluster-checks', '--kubeconfig', kubeconfig,
+      '--cluster-checks', '--kubeconfig', kubeconfig, ...HOST_ARGS,
     ], path.join(dir, 'webhook.log'));
     await eventually('the webhook to be ready', () => readyz(url, ca), 30_000).catch((error: Error) => {
       throw new Error(`${error.message}\n${proc?.tail() ?? ''}`);

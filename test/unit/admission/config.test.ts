@@ -21,11 +21,12 @@ describe('webhook config', () => {
       logLevel: 'info',
       drainTimeoutSeconds: 25,
       clusterChecks: false,
+      allowedHosts: { text: 'cluster', any: false, cluster: true, clusterDomain: 'cluster.local', exact: [], suffixes: [] },
     });
   });
 
   it('when every flag is given, then each is read', () => {
-    const argv = [...TLS, '--port', '0', '--metrics-port=9090', '--bind-address', '127.0.0.1', '--stepper-identity', 'a', '--stepper-identity', 'group:ops', '--log-level', 'debug', '--drain-timeout', '5', '--cluster-checks', '--kubeconfig', 'kc'];
+    const argv = [...TLS, '--port', '0', '--metrics-port=9090', '--bind-address', '127.0.0.1', '--stepper-identity', 'a', '--stepper-identity', 'group:ops', '--log-level', 'debug', '--drain-timeout', '5', '--cluster-checks', '--kubeconfig', 'kc', '--allowed-hosts', 'cluster,*.example.com'];
     expect(config(parseWebhookConfig(argv, {}))).to.deep.equal({
       port: 0,
       metricsPort: 9090,
@@ -37,6 +38,7 @@ describe('webhook config', () => {
       drainTimeoutSeconds: 5,
       clusterChecks: true,
       kubeconfig: 'kc',
+      allowedHosts: { text: 'cluster,*.example.com', any: false, cluster: true, clusterDomain: 'cluster.local', exact: [], suffixes: ['.example.com'] },
     });
   });
 

@@ -10,6 +10,7 @@ import {
   type ClusterLookup,
   type ClusterObject,
 } from '../../../src/api/cluster-checks.js';
+import { parseAddressPolicy, type AddressPolicy } from '../../../src/api/address-policy.js';
 import { formatFieldError } from '../../../src/api/field-errors.js';
 import { LABEL_MANAGED_BY_CANARY } from '../../../src/api/keys.js';
 import type { KubeClient } from '../../../src/kube/client.js';
@@ -204,5 +205,30 @@ describe('overlayLookup', () => {
     const given = obj('flagger.app/v1beta1', 'Canary', 'a', { spec: { old: false } });
     const { items } = await overlayLookup(new MemoryLookup([stored]), [given]).list('flagger.app/v1beta1', 'Canary', 'test');
     expect(items).to.deep.equal([given]);
+  });
+});
+
+describe('cluster checks: the stepper\'s --allowed-hosts', () => {
+  const cluster = (parseAddressPolicy('cluster') as { ok: true; policy: AddressPolicy }).policy;
+  const loadTester = obj('v1', 'Service', 'flagger-loadtester');
+
+  it('when a hook names name.namespace and that Service exists, then nothing is said; when it does not, then each such hook is warned of', async () => {
+    const canary = fixture('canary-istio.yaml');
+    const ok = await checkCanaryAgainstCluster(canary, new MemoryLookup([...world(), loadTester]), { addressPolicy: cluster });
+    expect(ok.warnings.filter((w) => w.includes('will not call it'))).to.deep.equal([]);
+    const missing = await checkCanaryAgainstCluster(canary, new MemoryLookup(world()), { addressPolicy: cluster });
+    expect(missing.errors).to.deep.equal([]);
+    expect(missing.warnings.filter((w) => w.includes('will not call it'))).to.deep.equal([0, 1].map((i) =>
+      `spec.analysis.webhooks[${i}].url: host flagger-loadtester.test names no Service flagger-loadtester in namespace test, so it would resolve outside the cluster, ` +
+      'which the stepper\'s --allowed-hosts (cluster) does not allow: the stepper will not call it, and this check fails until the address or the policy changes'));
+  });
+
+  it('when a MetricTemplate\'s address is an IP address, then a warning says the stepper will refuse it; without a policy, nothing is said', async () => {
+    const template = { apiVersion: 'flagger.app/v1beta1', kind: 'MetricTemplate', metadata: { name: 't', namespace: 'test' }, spec: { provider: { type: 'prometheus', address: 'http://169.254.169.254/' }, query: 'up' } };
+    const warned = await checkMetricTemplateAgainstCluster(template, new MemoryLookup([]), { addressPolicy: cluster });
+    expect(warned.warnings).to.deep.equal([
+      'spec.provider.address: host 169.254.169.254 is not allowed by the stepper\'s --allowed-hosts (cluster): the stepper will not call it, and this check fails until the address or the policy changes',
+    ]);
+    expect((await checkMetricTemplateAgainstCluster(template, new MemoryLookup([]))).warnings).to.deep.equal([]);
   });
 });

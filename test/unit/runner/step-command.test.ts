@@ -25,7 +25,20 @@ function sink(): { stream: Writable; text: () => string } {
 
 describe('davy step: flags', () => {
   it('when no flag is given, then one pass over every namespace with istio as the mesh provider', () => {
-    expect(config([])).to.deep.equal({ mode: { kind: 'once' }, namespaces: [], meshProvider: 'istio', logLevel: 'info', pollIntervalMs: 10_000, concurrency: 16 });
+    expect(config([])).to.deep.equal({
+      mode: { kind: 'once' }, namespaces: [], meshProvider: 'istio', logLevel: 'info', pollIntervalMs: 10_000, concurrency: 16,
+      allowedHosts: { text: 'cluster', any: false, cluster: true, clusterDomain: 'cluster.local', exact: [], suffixes: [] },
+    });
+  });
+
+  it('when --allowed-hosts or DAVY_ALLOWED_HOSTS is given, then it is parsed, the flag winning, and a bad entry is refused', () => {
+    expect(config(['--allowed-hosts', 'cluster,*.example.com,10.0.0.7'])).to.deep.include({
+      allowedHosts: { text: 'cluster,*.example.com,10.0.0.7', any: false, cluster: true, clusterDomain: 'cluster.local', exact: ['10.0.0.7'], suffixes: ['.example.com'] },
+    });
+    expect(config([], { DAVY_ALLOWED_HOSTS: '*' })).to.have.nested.property('allowedHosts.any', true);
+    expect(config(['--allowed-hosts', 'cluster'], { DAVY_ALLOWED_HOSTS: '*' })).to.have.nested.property('allowedHosts.any', false);
+    expect(config(['--allowed-hosts', 'http://x/'])).to.equal('--allowed-hosts: "http://x/" is not cluster, a host name, *.domain, an IP address or *');
+    expect(config(['--allowed-hosts', ' , '])).to.match(/^--allowed-hosts: must name at least one entry/);
   });
 
   it('when a mode is chosen, then --for takes a duration and modes do not combine', () => {
