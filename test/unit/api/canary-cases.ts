@@ -125,6 +125,30 @@ export const canaryCases: InvalidCase[] = [
     mutate: (d) => (d.spec.targetRef.name = long(60)),
     errors: [`spec.targetRef.name: Too long: must be no more than 55 characters, so that "${long(60)}-primary" stays a valid name (the service name defaults to targetRef.name)`],
   },
+  {
+    rule: 'knativeTarget',
+    when: 'provider knative targets a Deployment',
+    fixture: ISTIO,
+    mutate: (d) => { d.spec.provider = 'knative'; delete d.spec.autoscalerRef; },
+    errors: ['spec.targetRef.kind: Invalid value: "Deployment": provider knative routes a Knative Service: targetRef must be apiVersion serving.knative.dev/v1, kind Service'],
+  },
+  {
+    rule: 'knativeTarget (apiVersion)',
+    when: 'provider knative targets a plain v1 Service',
+    fixture: ISTIO,
+    mutate: (d) => { d.spec.provider = 'knative'; delete d.spec.autoscalerRef; d.spec.targetRef = { apiVersion: 'v1', kind: 'Service', name: 'podinfo' }; },
+    errors: ['spec.targetRef.apiVersion: Invalid value: "v1": provider knative routes a Knative Service: targetRef must be apiVersion serving.knative.dev/v1, kind Service'],
+  },
+  {
+    rule: 'knativeProvider, knativeAutoscaler',
+    when: 'a Knative Service target runs with istio and an HPA',
+    fixture: ISTIO,
+    mutate: (d) => (d.spec.targetRef = { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'podinfo' }),
+    errors: [
+      'spec.provider: Invalid value: "istio": a Knative Service target is routed by provider knative only (it is istio here)',
+      'spec.autoscalerRef: Forbidden: Knative scales the revisions of a Knative Service itself',
+    ],
+  },
   { rule: 'daemonSetAutoscaler', when: 'a DaemonSet target has an autoscaler', fixture: ISTIO, mutate: (d) => (d.spec.targetRef.kind = 'DaemonSet'), errors: ['spec.autoscalerRef: Forbidden: a DaemonSet target cannot have an autoscaler'] },
   { rule: 'autoscaler apiVersion', when: 'the HPA is autoscaling/v2beta2', fixture: ISTIO, mutate: (d) => (d.spec.autoscalerRef.apiVersion = 'autoscaling/v2beta2'), errors: ['spec.autoscalerRef.apiVersion: Unsupported value: "autoscaling/v2beta2": supported values: "autoscaling/v2"'] },
   {
