@@ -5,8 +5,8 @@
 //
 // - the target's revision is `status.latestCreatedRevisionName`; it is held while the pin names
 //   another revision;
-// - the copy is that latest revision: it exists once created and is ready once Knative reports it
-//   as the latest ready revision;
+// - the copy is that latest revision: it exists once created and pinned apart from, and is ready
+//   once Knative reports it as the latest ready revision;
 // - releasing the hold at promotion moves the pin to the revision, traffic percents kept.
 // Readiness comes from the Service's status alone (Revisions are not read): the stable side counts
 // as ready once the Service has a ready revision and Knative observed its latest generation.
@@ -42,7 +42,9 @@ export function knativeObservations(service: KnativeService, canary: Canary): { 
     labeled: service.metadata.labels?.[LABEL_CANARY] === canary.metadata.name,
     readiness: readiness(service, latestReady !== undefined),
   };
-  const copy: CopyObservation = latest ? { exists: true, revision: latest, readiness: readiness(service, latestReady === latest) } : { exists: false };
+  // The latest revision is Davy's copy only while the pin holds traffic apart: once finalize removed
+  // the pin, nothing of Davy's is left to remove.
+  const copy: CopyObservation = latest && pinned ? { exists: true, revision: latest, readiness: readiness(service, latestReady === latest) } : { exists: false };
   return { target, copy };
 }
 

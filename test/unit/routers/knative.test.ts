@@ -104,6 +104,13 @@ describe('knative router (Flagger\'s Knative tutorial)', () => {
 });
 
 describe('a Knative Service target as the runner observes it', () => {
+  it('when nothing is pinned (before bootstrap, after finalize), then there is no copy and nothing held', () => {
+    const ex = podinfo();
+    const { target, copy } = knativeObservations(serviceOf(ex), ex.canary);
+    expect(target).to.include({ exists: true, templateRevision: 'podinfo-00001', held: false });
+    expect(copy).to.deep.equal({ exists: false });
+  });
+
   it('when the pin names the latest revision, then nothing is held and the copy is that revision, ready', async () => {
     const ex = podinfo();
     await value(ex.router.reconcile(ex.canary));
