@@ -23,6 +23,7 @@ export const MESSAGES = {
 
   // the Canary's provider and target
   notSupportedYet: 'not supported yet by Davy',
+  appmeshLegacy: 'App Mesh\'s v1beta1 API (App Mesh controller v0.x) is not supported by Davy: use appmesh:v1beta2',
   featureNotSupportedYet: '{feature} is not supported yet by Davy (it would be accepted and ignored)',
   daemonSetAutoscaler: 'a DaemonSet target cannot have an autoscaler',
   knativeTarget: 'provider knative routes a Knative Service: targetRef must be apiVersion serving.knative.dev/v1, kind Service',

@@ -27,6 +27,7 @@ export function checkProvider(spec: Json, report: Report, meshProvider?: Provide
   const path = SPEC.child('provider');
   if (typeof raw === 'string') {
     if (!isProviderName(raw)) report.notSupported(path, raw, DAVY_PROVIDERS);
+    else if (raw === 'appmesh') report.notSupported(path, raw, DAVY_PROVIDERS, 'appmeshLegacy');
     else if (!isDavyProvider(raw)) report.notSupported(path, raw, DAVY_PROVIDERS, 'notSupportedYet');
   }
   if (isSet(raw) && !isDavyProvider(raw)) return undefined;

@@ -88,7 +88,7 @@ export const canaryCases: InvalidCase[] = [
 
   // provider
   { rule: 'unknown provider', when: 'the provider is foo', fixture: ISTIO, mutate: (d) => (d.spec.provider = 'foo'), errors: [`spec.provider: Unsupported value: "foo": supported values: ${DAVY_PROVIDER_LIST}`] },
-  { rule: 'notSupportedYet (provider)', when: 'the provider is appmesh', fixture: ISTIO, mutate: (d) => (d.spec.provider = 'appmesh'), errors: [`spec.provider: Unsupported value: "appmesh": not supported yet by Davy; supported values: ${DAVY_PROVIDER_LIST}`] },
+  { rule: 'appmeshLegacy', when: 'the provider is appmesh (v1beta1)', fixture: ISTIO, mutate: (d) => (d.spec.provider = 'appmesh'), errors: [`spec.provider: Unsupported value: "appmesh": App Mesh's v1beta1 API (App Mesh controller v0.x) is not supported by Davy: use appmesh:v1beta2; supported values: ${DAVY_PROVIDER_LIST}`] },
   {
     rule: 'gatewayRefsRequired',
     when: 'the provider is gatewayapi:v1 and the service names no Gateway',
