@@ -5,6 +5,7 @@
 import { decideAddress, notAServiceReason, type AddressPolicy } from './address-policy.js';
 import { FieldPath, type ValidationResult } from './field-errors.js';
 import { API_VERSION, LABEL_MANAGED_BY_CANARY } from './keys.js';
+import { KNATIVE_API_VERSION } from './providers.js';
 import { templateSharedWith } from './template-sharing.js';
 import { asArray, asRecord, asString, Report, type Json } from './validate-context.js';
 
@@ -141,6 +142,8 @@ function targetChecks(spec: Json, canary: string, namespace: string): Check[] {
   const name = asString(target?.name);
   if (!apiVersion || !kind || !name) return [];
   const path = SPEC.child('targetRef').child('name');
+  // A Knative Service is its own routing: no copy and no Services are written beside it.
+  if (apiVersion === KNATIVE_API_VERSION) return [mustExist({ apiVersion, kind, name, namespace }, path)];
   const checks = [
     mustExist({ apiVersion, kind, name, namespace }, path),
     mustBeFree({ apiVersion, kind, name: `${name}-canary`, namespace }, path, canary, 'the canary copy'),

@@ -23,8 +23,12 @@ export const MESSAGES = {
 
   // the Canary's provider and target
   notSupportedYet: 'not supported yet by Davy',
+  appmeshLegacy: 'App Mesh\'s v1beta1 API (App Mesh controller v0.x) is not supported by Davy: use appmesh:v1beta2',
   featureNotSupportedYet: '{feature} is not supported yet by Davy (it would be accepted and ignored)',
   daemonSetAutoscaler: 'a DaemonSet target cannot have an autoscaler',
+  knativeTarget: 'provider knative routes a Knative Service: targetRef must be apiVersion serving.knative.dev/v1, kind Service',
+  knativeProvider: 'a Knative Service target is routed by provider knative only (it is {provider} here)',
+  knativeAutoscaler: 'Knative scales the revisions of a Knative Service itself',
   routerRefRequired: 'the {provider} router reads it',
   scaledObjectOnly: 'applies only to an autoscalerRef of kind ScaledObject',
   minAboveMax: 'must not exceed {maxField} ({max})',
@@ -120,6 +124,7 @@ export const WARNINGS = {
   deprecatedThreshold: '{path}.threshold: deprecated, use thresholdRange (a minimum for request-success-rate, a maximum otherwise)',
   deprecatedQuery: '{path}.query: deprecated, use a MetricTemplate and templateRef; Davy runs it against metricsServer',
   noThreshold: '{path}: no threshold and no thresholdRange: the check always passes and its value is only recorded',
+  builtinWithoutQueries: '{path}: provider {provider} has no builtin {name} query in Davy yet: the check fails at run time; use a MetricTemplate',
   revertOnDeletion: 'spec.revertOnDeletion: accepted for compatibility: Davy always removes its objects and releases its hold when a Canary is deleted',
   emptySeverity: '{path}.severity: empty: Davy sends info and above (Flagger would send nothing)',
   ignoredByProvider: '{path}: ignored by provider {provider} (used by {providers})',

@@ -34,8 +34,11 @@ export type TrafficSplitProvider = (typeof TRAFFIC_SPLIT_PROVIDERS)[number];
 export const GATEWAY_API_PROVIDERS = ['gatewayapi:v1', 'gatewayapi:v1beta1'] as const satisfies readonly ProviderName[];
 export type GatewayApiProvider = (typeof GATEWAY_API_PROVIDERS)[number];
 
+/** The Knative Service's API: a Canary with provider knative targets one (and only that provider does). */
+export const KNATIVE_API_VERSION = 'serving.knative.dev/v1';
+
 /** The providers Davy routes today. The others are refused as "not supported yet by Davy". */
-export const DAVY_PROVIDERS = ['kubernetes', 'istio', ...TRAFFIC_SPLIT_PROVIDERS, ...GATEWAY_API_PROVIDERS, 'nginx', 'skipper', 'contour', 'traefik', 'gloo', 'kuma', 'apisix', 'appmesh:v1beta2'] as const satisfies readonly ProviderName[];
+export const DAVY_PROVIDERS = ['kubernetes', 'istio', ...TRAFFIC_SPLIT_PROVIDERS, ...GATEWAY_API_PROVIDERS, 'nginx', 'skipper', 'contour', 'traefik', 'gloo', 'kuma', 'apisix', 'appmesh:v1beta2', 'knative'] as const satisfies readonly ProviderName[];
 export type DavyProvider = (typeof DAVY_PROVIDERS)[number];
 
 /** What a routed provider can do. `weights: false` means blue/green only (no traffic split). */
@@ -69,6 +72,7 @@ export const PROVIDER_CAPABILITIES: Record<DavyProvider, ProviderCapabilities> =
   kuma: SPLIT_ONLY,
   apisix: SPLIT_ONLY,
   'appmesh:v1beta2': { weights: true, abMatch: true, mirror: false, sessionAffinity: false },
+  knative: SPLIT_ONLY,
 };
 
 /** The routed providers that honour a capability, for error messages. */

@@ -4,6 +4,7 @@
 import { warnIgnoredByProvider } from './validate-service.js';
 import { checkSubdomain, checkUrl } from './validate-common.js';
 import { FieldPath } from './field-errors.js';
+import { KNATIVE_API_VERSION } from './providers.js';
 import { message } from './messages.js';
 import { DAVY_PROVIDERS, isDavyProvider, isProviderName, resolveProvider, type ProviderName } from './providers.js';
 import { asInteger, asRecord, asString, isSet, type CanaryContext, type Json, type Report } from './validate-context.js';
@@ -26,6 +27,7 @@ export function checkProvider(spec: Json, report: Report, meshProvider?: Provide
   const path = SPEC.child('provider');
   if (typeof raw === 'string') {
     if (!isProviderName(raw)) report.notSupported(path, raw, DAVY_PROVIDERS);
+    else if (raw === 'appmesh') report.notSupported(path, raw, DAVY_PROVIDERS, 'appmeshLegacy');
     else if (!isDavyProvider(raw)) report.notSupported(path, raw, DAVY_PROVIDERS, 'notSupportedYet');
   }
   if (isSet(raw) && !isDavyProvider(raw)) return undefined;
@@ -33,15 +35,16 @@ export function checkProvider(spec: Json, report: Report, meshProvider?: Provide
   return isDavyProvider(resolved) ? resolved : undefined;
 }
 
-/** targetRef: apps/v1 Deployment or DaemonSet, with a name `<name>-canary` can extend. */
-export function checkTargetRef(spec: Json, report: Report): void {
+/** targetRef: apps/v1 Deployment or DaemonSet, or a Knative Service for provider knative, with a name `<name>-canary` can extend. */
+export function checkTargetRef(spec: Json, report: Report, provider: CanaryContext['provider']): void {
   const ref = asRecord(spec.targetRef);
   if (!ref) return;
   const path = SPEC.child('targetRef');
   const kind = asString(ref.kind);
+  const apiVersion = asString(ref.apiVersion);
+  if (checkKnative(ref, path, report, provider)) return;
   if (kind !== undefined) {
     if ((TARGET_KINDS as readonly string[]).includes(kind)) {
-      const apiVersion = asString(ref.apiVersion);
       if (apiVersion !== undefined && apiVersion !== TARGET_API_VERSION) report.notSupported(path.child('apiVersion'), apiVersion, [TARGET_API_VERSION]);
     } else if (FLAGGER_ONLY_TARGET_KINDS.includes(kind)) {
       report.notSupported(path.child('kind'), kind, TARGET_KINDS, 'notSupportedYet');
@@ -53,11 +56,30 @@ export function checkTargetRef(spec: Json, report: Report): void {
   if (name !== undefined) checkSubdomain(name, path.child('name'), report, DNS1123_SUBDOMAIN_MAX - '-canary'.length, `"${name}-canary"`);
 }
 
+/**
+ * Flagger's rule both ways: a Knative Service target needs provider knative, and provider knative
+ * needs a Knative Service target. True when the target is a Knative Service (its checks are done).
+ */
+function checkKnative(ref: Json, path: FieldPath, report: Report, provider: CanaryContext['provider']): boolean {
+  const knative = asString(ref.apiVersion) === KNATIVE_API_VERSION && asString(ref.kind) === 'Service';
+  if (knative) {
+    if (provider !== undefined && provider !== 'knative') report.invalid(SPEC.child('provider'), provider, 'knativeProvider', { provider });
+    checkSubdomain(ref.name, path.child('name'), report);
+    return true;
+  }
+  if (provider !== 'knative') return false;
+  const kind = asString(ref.kind);
+  if (kind !== undefined && kind !== 'Service') report.invalid(path.child('kind'), kind, 'knativeTarget');
+  else if (asString(ref.apiVersion) !== undefined) report.invalid(path.child('apiVersion'), ref.apiVersion, 'knativeTarget');
+  return true;
+}
+
 export function checkAutoscalerRef(spec: Json, report: Report): void {
   const ref = asRecord(spec.autoscalerRef);
   if (!ref) return;
   const path = SPEC.child('autoscalerRef');
   if (asString(asRecord(spec.targetRef)?.kind) === 'DaemonSet') report.forbidden(path, 'daemonSetAutoscaler');
+  if (asString(asRecord(spec.targetRef)?.apiVersion) === KNATIVE_API_VERSION) report.forbidden(path, 'knativeAutoscaler');
   const kind = asString(ref.kind);
   const expected = kind === undefined ? undefined : AUTOSCALER_API_VERSIONS[kind];
   if (kind !== undefined && expected === undefined) report.notSupported(path.child('kind'), kind, Object.keys(AUTOSCALER_API_VERSIONS));

@@ -145,14 +145,14 @@ function checkCanarySpec(spec: Json, report: Report, options: ValidateOptions): 
   const provider = checkProvider(spec, report, options.meshProvider);
   const strategy = strategyOf(spec as unknown as CanarySpec, provider);
   const ctx: CanaryContext = { report, provider, strategy, spec };
-  checkTargetRef(spec, report);
+  checkTargetRef(spec, report, provider);
   checkAutoscalerRef(spec, report);
   checkService(ctx);
   checkGatewayApi(ctx);
   const intervalMs = checkAnalysis(ctx);
   const analysis = asRecord(spec.analysis);
   if (analysis) {
-    checkMetrics(analysis, report);
+    checkMetrics(analysis, report, provider);
     checkWebhooks(ctx, analysis, intervalMs);
     checkAlerts(ctx, analysis);
   }

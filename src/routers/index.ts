@@ -10,6 +10,7 @@ import { gatewayApiRouter } from './gatewayapi.js';
 import { GLOO_API_VERSION, GLOO_GATEWAY_API_VERSION, glooRouter } from './gloo.js';
 import { ISTIO_API_VERSION, istioRouter } from './istio.js';
 import { kubernetesRouter } from './kubernetes.js';
+import { KNATIVE_API_VERSION, knativeRouter } from './knative.js';
 import { kumaRouter } from './kuma.js';
 import { nginxRouter } from './nginx.js';
 import type { Router, RouterDeps, RouterFactory } from './router.js';
@@ -35,6 +36,7 @@ export const ROUTERS: Readonly<Record<DavyProvider, RouterFactory>> = {
   kuma: kumaRouter,
   apisix: apisixRouter,
   'appmesh:v1beta2': appmeshRouter,
+  knative: knativeRouter,
 };
 
 export interface RoutingKind {
@@ -69,6 +71,8 @@ export const ROUTING_KINDS: Readonly<Record<DavyProvider, readonly RoutingKind[]
   kuma: [],
   apisix: kinds(APISIX_API_VERSION, 'ApisixRoute'),
   'appmesh:v1beta2': kinds(APPMESH_API_VERSION, 'VirtualNode', 'VirtualRouter', 'VirtualService'),
+  // The Knative Service is the target too: listed once.
+  knative: kinds(KNATIVE_API_VERSION, 'Service'),
 };
 
 export function createRouter(provider: DavyProvider, deps: RouterDeps): Router {

@@ -10,6 +10,7 @@ import { parseActionAnnotation, type ActionRequest, type Observations, type Work
 import { configRefs, trackConfigs, type TrackedConfigs } from '../workloads/config-tracking.js';
 import type { Result } from '../workloads/result.js';
 import { isWorkload, type ConfigObject, type Workload } from '../workloads/types.js';
+import { isKnativeTarget, knativeObservations } from './knative.js';
 import type { CanaryScope, PassOptions } from './types.js';
 import type { ClusterView } from './view.js';
 
@@ -85,10 +86,12 @@ export async function observe(scope: CanaryScope): Promise<Observed> {
   const parsedAction = parseActionAnnotation(canary.metadata.annotations?.[ANNOTATION_ACTION]);
   const action = parsedAction && !('error' in parsedAction) ? parsedAction : undefined;
   const { deletionTimestamp, finalizers, name, namespace } = canary.metadata;
+  // A Knative Service is the target and, by its latest revision, the copy (src/runner/knative.ts).
+  const knative = isKnativeTarget(scope.targetRef) && targetObject ? knativeObservations(targetObject, canary) : undefined;
   const observations: Observations = {
     canary: { name: name ?? '', namespace: namespace ?? '', finalizers: [...(finalizers ?? [])], ...(deletionTimestamp ? { deletionTimestamp } : {}) },
-    target: target ? targetObservation(target, canary) : { exists: false, held: false, labeled: false },
-    copy: copy ? { exists: true, ...copyRevision(copy), readiness: readinessOf(copy) } : { exists: false },
+    target: knative?.target ?? (target ? targetObservation(target, canary) : { exists: false, held: false, labeled: false }),
+    copy: knative?.copy ?? (copy ? { exists: true, ...copyRevision(copy), readiness: readinessOf(copy) } : { exists: false }),
     ...(routes.ok ? { routes: routes.value } : {}),
     trackedConfigs: configs.ok ? configs.value : {},
     ...(action ? { action: action satisfies ActionRequest } : {}),

@@ -16,13 +16,16 @@ import { trackedConfigsChecksum, type TrackedConfigs } from '../workloads/config
 import { LABEL_SCALE_TO_ZERO } from '../workloads/keys.js';
 import { converged, ownershipOf } from '../workloads/meta.js';
 import { isWorkload, type Workload } from '../workloads/types.js';
+import { isKnativeTarget, releaseKnativeHold } from './knative.js';
 import { ProblemError, type CanaryScope } from './types.js';
 
 type Patch = Record<string, unknown>;
 
 async function read(scope: CanaryScope, which: 'target' | 'copy'): Promise<Workload | undefined> {
   const found = await scope.view.get(which === 'target' ? scope.targetRef : scope.copyRef);
-  return isWorkload(found) ? found : undefined;
+  if (isWorkload(found)) return found;
+  // A Knative Service target takes the label and annotations as a workload does; it has no copy.
+  return which === 'target' && found && isKnativeTarget(found) ? (found as unknown as Workload) : undefined;
 }
 
 /** A merge patch guarded by the resourceVersion read: a conflict when the object changed since. */
@@ -46,6 +49,7 @@ export async function labelTarget(scope: CanaryScope): Promise<void> {
 
 /** bootstrap: the copy exists; when missing, made from the workload's current template at 0 replicas. */
 export async function ensureCopy(scope: CanaryScope, configs: TrackedConfigs): Promise<void> {
+  if (isKnativeTarget(scope.targetRef)) return;
   const [target, copy] = await Promise.all([read(scope, 'target'), scope.view.get(scope.copyRef)]);
   if (!target) return;
   if (copy) {
@@ -122,6 +126,7 @@ function releasedSpec(target: Workload): { spec?: Patch; warning?: string } {
 
 /** Promotion: when the workload's template is `revision` and Davy holds it, the hold is released. */
 export async function releaseHold(scope: CanaryScope, revision: string): Promise<void> {
+  if (isKnativeTarget(scope.targetRef)) return releaseKnativeHold(scope, revision);
   const target = await read(scope, 'target');
   const annotations = target?.metadata.annotations ?? {};
   if (!target || annotations[ANNOTATION_HELD] === undefined || templateRevision(target.spec?.template) !== revision) return;

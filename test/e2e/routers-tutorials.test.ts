@@ -1,7 +1,7 @@
 // The ingress and mesh routers end to end (issue 13): Flagger's nginx, skipper, contour, traefik,
-// gloo, kuma, apisix and App Mesh tutorials, each in a namespace of its own, stepped at once by one
-// stepper with deploy/'s identity, against the vendors' real CRDs (test/fixtures/crds) and the
-// built-in Ingress. The routing objects are read straight from the API server, not through Davy's
+// gloo, kuma, apisix, App Mesh, Istio A/B and Linkerd tutorials, each in a namespace of its own,
+// stepped at once with deploy/'s identity (one stepper per --mesh-provider the tutorials assume),
+// against the vendors' real CRDs (test/fixtures/crds) and the built-in Ingress. The routing objects are read straight from the API server, not through Davy's
 // routers. Shortened to 10s intervals and two weight steps: the file takes 3-4 minutes.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,7 +15,9 @@ import type { KubeObject, ObjectRef } from '../../src/kube/client.js';
 const NEW_IMAGE = 'ghcr.io/stefanprodan/podinfo:6.0.1';
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/routers');
 
-type Router = 'nginx' | 'skipper' | 'contour' | 'traefik' | 'gloo' | 'kuma' | 'apisix' | 'appmesh';
+type Router = 'nginx' | 'skipper' | 'contour' | 'traefik' | 'gloo' | 'kuma' | 'apisix' | 'appmesh' | 'istio-ab' | 'linkerd';
+
+const CRDS = path.resolve(import.meta.dirname, '../fixtures/crds/gateway-api');
 type Annotated = KubeObject & { spec?: Record<string, unknown> };
 
 interface Tutorial {
@@ -25,6 +27,10 @@ interface Tutorial {
   objects: [apiVersion: string, kind: string, name: string][];
   /** The canary weight as the routing object holds it (A/B: 100 while matched requests go to the copy). */
   weight(ns: string): Promise<number | undefined>;
+  /** The stepper's --mesh-provider, as Flagger's chart is set for this tutorial (default contour). */
+  meshProvider?: string;
+  /** Objects Davy leaves on deletion (released, not deleted), by kind and name. */
+  kept?: string[];
 }
 
 const get = (ref: ObjectRef) => e2e().cluster.kube.get<Annotated>(ref);
@@ -110,6 +116,34 @@ const TUTORIALS: Record<Router, Tutorial> = {
       return numberOr(at(router, 'spec', 'routes', 0, 'httpRoute', 'action', 'weightedTargets', 1, 'weight'));
     },
   },
+  'istio-ab': {
+    files: ['podinfo-canary-istio-ab.yaml'],
+    objects: [
+      ['networking.istio.io/v1beta1', 'VirtualService', 'podinfo'],
+      ['networking.istio.io/v1beta1', 'DestinationRule', 'podinfo-primary'], ['networking.istio.io/v1beta1', 'DestinationRule', 'podinfo-canary'],
+    ],
+    meshProvider: 'istio',
+    // Bound to the tutorial's gateway, the VirtualService is released routing all to podinfo (src/routers/istio.ts).
+    kept: ['VirtualService/podinfo'],
+    async weight(namespace) {
+      // The A/B rule (the first) sends the Firefox and insider requests; the others stay on primary.
+      const vs = await get({ apiVersion: 'networking.istio.io/v1beta1', kind: 'VirtualService', namespace, name: 'podinfo' });
+      const route = (at(vs, 'spec', 'http', 0, 'route') ?? []) as { destination?: { host?: string }; weight?: number }[];
+      return vs ? (route.find((r) => r.destination?.host === 'podinfo-canary')?.weight ?? 0) : undefined;
+    },
+  },
+  linkerd: {
+    files: ['podinfo-canary-linkerd.yaml'],
+    objects: [['gateway.networking.k8s.io/v1beta1', 'HTTPRoute', 'podinfo']],
+    meshProvider: 'gatewayapi:v1beta1',
+    // Davy releases the HTTPRoute it generated instead of deleting it (docs/routers/gatewayapi.md).
+    kept: ['HTTPRoute/podinfo'],
+    async weight(namespace) {
+      const route = await get({ apiVersion: 'gateway.networking.k8s.io/v1beta1', kind: 'HTTPRoute', namespace, name: 'podinfo' });
+      const refs = (at(route, 'spec', 'rules', 0, 'backendRefs') ?? []) as { name: string; weight?: number }[];
+      return route ? numberOr(refs.find((r) => r.name === 'podinfo-canary')?.weight) : undefined;
+    },
+  },
 };
 
 /** A fixture's documents in `namespace`; the Canary shortened to two steps of 10% every 10s. */
@@ -121,6 +155,9 @@ function manifests(scenario: Scenario, file: string, edit: (c: CanaryObject) => 
     const canary = scenario.shorten(object);
     canary.spec.progressDeadlineSeconds = 120;
     delete canary.spec.analysis.metrics;
+    // The Linkerd tutorial attaches its HTTPRoute to the podinfo Service of namespace test.
+    const refs = (canary.spec.service as { gatewayRefs?: { namespace?: string }[] } | undefined)?.gatewayRefs ?? [];
+    for (const ref of refs) ref.namespace = scenario.namespace;
     edit(canary);
     return canary;
   });
@@ -138,9 +175,16 @@ async function start(routers: Router[], tag: string, edit: (router: Router, c: C
     await scenario.apply(deployment);
     await scenario.apply(TUTORIALS[router].files.flatMap((f) => manifests(scenario, f, (c) => edit(router, c))));
   }));
-  // One stepper for all: the contour tutorial names no provider, as Flagger's run with meshProvider=contour.
-  const [first, ...others] = [...scenarios.values()];
-  first!.startStepper(['--mesh-provider', 'contour', ...others.flatMap((s) => ['--namespace', s.namespace])]);
+  // One stepper per mesh provider: the contour, Istio A/B and Linkerd tutorials name no provider, and
+  // Flagger runs them with meshProvider contour, istio and gatewayapi:v1beta1.
+  const byMesh = new Map<string, Scenario[]>();
+  for (const [router, scenario] of scenarios) {
+    const mesh = TUTORIALS[router].meshProvider ?? 'contour';
+    byMesh.set(mesh, [...(byMesh.get(mesh) ?? []), scenario]);
+  }
+  for (const [mesh, [first, ...others]] of byMesh) {
+    first!.startStepper(['--mesh-provider', mesh, ...others.flatMap((s) => ['--namespace', s.namespace])]);
+  }
   await Promise.all([...scenarios.values()].map((s) => s.waitPhase('Initialized', 120_000)));
   return scenarios;
 }
@@ -155,23 +199,31 @@ const release = (scenario: Scenario) =>
 describe('routers: the ingress and mesh tutorials against the vendors\' CRDs', function () {
   this.timeout(420_000);
   let scenarios: Map<Router, Scenario> | undefined;
+  before(async () => {
+    await e2e().cluster.kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', CRDS]);
+    await e2e().cluster.kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd', 'httproutes.gateway.networking.k8s.io']);
+  });
   afterEach(async () => teardown(scenarios));
 
   it('when each canary is released, then its routing object goes 0, 10, 20 and back to 0 at promotion, and deleting the Canary leaves only the user\'s objects', async () => {
-    const routers: Router[] = ['nginx', 'skipper', 'contour', 'traefik', 'gloo', 'kuma', 'apisix', 'appmesh'];
-    scenarios = await start(routers, 'canary', (_, c) => Object.assign(c.spec.analysis, { stepWeight: 10, maxWeight: 20 }));
+    const routers: Router[] = ['nginx', 'skipper', 'contour', 'traefik', 'gloo', 'kuma', 'apisix', 'appmesh', 'istio-ab', 'linkerd'];
+    // Weighted tutorials step 10% twice; the Istio A/B one iterates twice with matched requests on the copy.
+    scenarios = await start(routers, 'canary', (_, c) => Object.assign(c.spec.analysis, c.spec.analysis.iterations ? { iterations: 2 } : { stepWeight: 10, maxWeight: 20 }));
     for (const router of routers) expect(await TUTORIALS[router].weight(scenarios.get(router)!.namespace), router).to.equal(0);
     const watches = new Map(routers.map((r) => [r, recordChanges(() => TUTORIALS[r].weight(scenarios!.get(r)!.namespace))] as const));
     await Promise.all([...scenarios.values()].map(release));
     await Promise.all([...scenarios.values()].map((s) => s.waitPhase('Succeeded', 240_000)));
     for (const watch of watches.values()) watch.stop();
-    for (const router of routers) expect(watches.get(router)!.values, router).to.deep.equal([0, 10, 20, 0]);
+    for (const router of routers) expect(watches.get(router)!.values, router).to.deep.equal(router === 'istio-ab' ? [0, 100, 0] : [0, 10, 20, 0]);
 
     await Promise.all(routers.map(async (router) => {
       const { namespace } = scenarios!.get(router)!;
       await e2e().cluster.kubectlOk(['-n', namespace, 'delete', 'canary', 'podinfo', '--wait=false']);
       await eventually(`${router}: the Canary to be finalized`, async () => ((await get({ apiVersion: 'flagger.app/v1beta1', kind: 'Canary', namespace, name: 'podinfo' })) ? undefined : true), 60_000);
-      for (const ref of refsOf(router, namespace)) expect(await get(ref), `${router} ${ref.kind}/${ref.name}`).to.equal(undefined);
+      for (const ref of refsOf(router, namespace)) {
+        const kept = TUTORIALS[router].kept?.includes(`${ref.kind}/${ref.name}`) ?? false;
+        expect(await get(ref) !== undefined, `${router} ${ref.kind}/${ref.name} kept`).to.equal(kept);
+      }
       const services = await e2e().cluster.kube.list('v1', 'Service', namespace);
       expect(services.items.map((s) => s.metadata.name), router).to.deep.equal(['podinfo']);
       if (router === 'nginx' || router === 'skipper') {

@@ -33,6 +33,8 @@ export class Cluster {
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       child.on('error', reject);
       child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      // kubectl may exit before reading stdin (nothing to read): EPIPE then, not an uncaught error.
+      child.stdin.on('error', () => undefined);
       child.stdin.end(input ?? '');
     });
   }

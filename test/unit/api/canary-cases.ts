@@ -88,7 +88,7 @@ export const canaryCases: InvalidCase[] = [
 
   // provider
   { rule: 'unknown provider', when: 'the provider is foo', fixture: ISTIO, mutate: (d) => (d.spec.provider = 'foo'), errors: [`spec.provider: Unsupported value: "foo": supported values: ${DAVY_PROVIDER_LIST}`] },
-  { rule: 'notSupportedYet (provider)', when: 'the provider is appmesh', fixture: ISTIO, mutate: (d) => (d.spec.provider = 'appmesh'), errors: [`spec.provider: Unsupported value: "appmesh": not supported yet by Davy; supported values: ${DAVY_PROVIDER_LIST}`] },
+  { rule: 'appmeshLegacy', when: 'the provider is appmesh (v1beta1)', fixture: ISTIO, mutate: (d) => (d.spec.provider = 'appmesh'), errors: [`spec.provider: Unsupported value: "appmesh": App Mesh's v1beta1 API (App Mesh controller v0.x) is not supported by Davy: use appmesh:v1beta2; supported values: ${DAVY_PROVIDER_LIST}`] },
   {
     rule: 'gatewayRefsRequired',
     when: 'the provider is gatewayapi:v1 and the service names no Gateway',
@@ -124,6 +124,30 @@ export const canaryCases: InvalidCase[] = [
     fixture: ISTIO,
     mutate: (d) => (d.spec.targetRef.name = long(60)),
     errors: [`spec.targetRef.name: Too long: must be no more than 55 characters, so that "${long(60)}-primary" stays a valid name (the service name defaults to targetRef.name)`],
+  },
+  {
+    rule: 'knativeTarget',
+    when: 'provider knative targets a Deployment',
+    fixture: ISTIO,
+    mutate: (d) => { d.spec.provider = 'knative'; delete d.spec.autoscalerRef; },
+    errors: ['spec.targetRef.kind: Invalid value: "Deployment": provider knative routes a Knative Service: targetRef must be apiVersion serving.knative.dev/v1, kind Service'],
+  },
+  {
+    rule: 'knativeTarget (apiVersion)',
+    when: 'provider knative targets a plain v1 Service',
+    fixture: ISTIO,
+    mutate: (d) => { d.spec.provider = 'knative'; delete d.spec.autoscalerRef; d.spec.targetRef = { apiVersion: 'v1', kind: 'Service', name: 'podinfo' }; },
+    errors: ['spec.targetRef.apiVersion: Invalid value: "v1": provider knative routes a Knative Service: targetRef must be apiVersion serving.knative.dev/v1, kind Service'],
+  },
+  {
+    rule: 'knativeProvider, knativeAutoscaler',
+    when: 'a Knative Service target runs with istio and an HPA',
+    fixture: ISTIO,
+    mutate: (d) => (d.spec.targetRef = { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'podinfo' }),
+    errors: [
+      'spec.provider: Invalid value: "istio": a Knative Service target is routed by provider knative only (it is istio here)',
+      'spec.autoscalerRef: Forbidden: Knative scales the revisions of a Knative Service itself',
+    ],
   },
   { rule: 'daemonSetAutoscaler', when: 'a DaemonSet target has an autoscaler', fixture: ISTIO, mutate: (d) => (d.spec.targetRef.kind = 'DaemonSet'), errors: ['spec.autoscalerRef: Forbidden: a DaemonSet target cannot have an autoscaler'] },
   { rule: 'autoscaler apiVersion', when: 'the HPA is autoscaling/v2beta2', fixture: ISTIO, mutate: (d) => (d.spec.autoscalerRef.apiVersion = 'autoscaling/v2beta2'), errors: ['spec.autoscalerRef.apiVersion: Unsupported value: "autoscaling/v2beta2": supported values: "autoscaling/v2"'] },

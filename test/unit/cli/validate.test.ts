@@ -99,7 +99,7 @@ describe('davy validate', () => {
   it('when -f - is given, then stdin is read and named <stdin>', async () => {
     const r = await run(['-f', '-'], { '-': istio.replace('provider: istio', 'provider: appmesh') });
     expect(r.code).to.equal(1);
-    expect(r.out).to.match(/^<stdin>: spec\.provider: Unsupported value: "appmesh": not supported yet by Davy; supported values: /);
+    expect(r.out).to.match(/^<stdin>: spec\.provider: Unsupported value: "appmesh": App Mesh's v1beta1 API \(App Mesh controller v0\.x\) is not supported by Davy: use appmesh:v1beta2; supported values: /);
   });
 
   it('when --show-queries is given with the Canary\'s MetricTemplate, then each metric prints as the stepper will send it, the template rendered and rewritten', async () => {

