@@ -84,11 +84,14 @@ export class NodeKubeClient implements KubeClient {
     const query = new URLSearchParams();
     if (options.labelSelector) query.set('labelSelector', options.labelSelector);
     if (options.fieldSelector) query.set('fieldSelector', options.fieldSelector);
-    const body = await this.request<{ items?: T[]; metadata?: { resourceVersion?: string } }>(
+    if (options.limit) query.set('limit', String(options.limit));
+    if (options.continue) query.set('continue', options.continue);
+    const body = await this.request<{ items?: T[]; metadata?: { resourceVersion?: string; continue?: string } }>(
       'LIST', kind, resourcePath(resource, namespace), query);
     // List items carry no apiVersion/kind; restore them so callers can pass items back as refs.
     const items = (body.items ?? []).map((item) => ({ ...item, apiVersion, kind }));
-    return { items, resourceVersion: body.metadata?.resourceVersion ?? '' };
+    const more = body.metadata?.continue;
+    return { items, resourceVersion: body.metadata?.resourceVersion ?? '', ...(more ? { continue: more } : {}) };
   }
 
   async create<T extends KubeObject>(object: T, options: WriteOptions = {}): Promise<T> {

@@ -1,6 +1,7 @@
 // One pass over the canaries of this stepper's namespaces and shard:
 //
-//   1. LIST the Canaries, to learn which namespaces and kinds they need (only their specs are kept);
+//   1. LIST the Canaries in chunks, to learn which namespaces and kinds they need (only their
+//      specs are kept);
 //   2. then namespace by namespace, a few at once, those with a run under way first:
 //      a. one LIST per kind its canaries need (workloads, Services, router objects, autoscalers,
 //         then ConfigMaps and Secrets only when a template references them);
@@ -16,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import { API_VERSION } from '../api/keys.js';
 import type { Canary } from '../api/types.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeClient, KubeObject } from '../kube/client.js';
 import { stepCanary } from './canary.js';
 import { prefetchNamespace } from './observe.js';
 import type { CanaryReport, PassOptions, PassReport, RunnerDeps, Shard } from './types.js';
@@ -50,7 +51,31 @@ export async function listCanaries(kube: KubeClient, options: Pick<PassOptions, 
 
 async function listIn(kube: KubeClient, namespace: string | undefined): Promise<Canary[]> {
   const list = await kube.list(API_VERSION, 'Canary', namespace);
-  return list.items.map((o) => ({ ...withoutManagedFields(o), apiVersion: API_VERSION, kind: 'Canary' }) as unknown as Canary);
+  return list.items.map(asCanary);
+}
+
+const asCanary = (o: KubeObject): Canary => ({ ...withoutManagedFields(o), apiVersion: API_VERSION, kind: 'Canary' }) as unknown as Canary;
+
+/** Canaries per chunk of the first LIST of a pass: what the pass holds of them at once while it learns the namespaces. */
+export const DISCOVERY_CHUNK = 200;
+
+/**
+ * The first LIST of a pass, in chunks of DISCOVERY_CHUNK, reduced chunk by chunk to what
+ * namespacesInOrder keeps: a cluster's Canaries (their states and statuses) are never all held at once.
+ */
+async function discover(kube: KubeClient, options: Pick<PassOptions, 'namespaces' | 'shard'>): Promise<Map<string, Canary[]>> {
+  const namespaces = options.namespaces?.length ? [...new Set(options.namespaces)] : [undefined];
+  const running: Canary[] = [];
+  const resting: Canary[] = [];
+  for (const namespace of namespaces) {
+    let token: string | undefined;
+    do {
+      const chunk = await kube.list(API_VERSION, 'Canary', namespace, { limit: DISCOVERY_CHUNK, ...(token ? { continue: token } : {}) });
+      for (const canary of inShard(chunk.items.map(asCanary), options.shard)) (isResting(canary) ? resting : running).push(shellOf(canary));
+      token = chunk.continue;
+    } while (token);
+  }
+  return namespacesInOrder([...running, ...resting]);
 }
 
 /** Flagger's phases in which a canary rests, as its status shows them. */
@@ -62,9 +87,14 @@ const RESTING_STATUS: ReadonlySet<string> = new Set(['Initialized', 'Succeeded',
  * nothing to do. The status may be a step behind the state; it only decides who waits.
  */
 export function runsFirst(canaries: readonly Canary[]): Canary[] {
-  const resting = (c: Canary): boolean => RESTING_STATUS.has(c.status?.phase ?? '');
-  return [...canaries.filter((c) => !resting(c)), ...canaries.filter(resting)];
+  return [...canaries.filter((c) => !isResting(c)), ...canaries.filter(isResting)];
 }
+
+const isResting = (c: Canary): boolean => RESTING_STATUS.has(c.status?.phase ?? '');
+
+/** What decides which kinds to list for a canary: its name and spec, not its state or status. */
+const shellOf = (canary: Canary): Canary =>
+  ({ apiVersion: canary.apiVersion, kind: canary.kind, metadata: { name: canary.metadata.name, namespace: canary.metadata.namespace ?? '' }, spec: canary.spec });
 
 /**
  * The canaries by namespace, namespaces with a run under way first (in LIST order otherwise), so
@@ -75,8 +105,8 @@ export function runsFirst(canaries: readonly Canary[]): Canary[] {
 export function namespacesInOrder(canaries: readonly Canary[]): Map<string, Canary[]> {
   const groups = new Map<string, Canary[]>();
   for (const canary of runsFirst(canaries)) {
-    const { namespace = '', name } = canary.metadata;
-    const shell = { apiVersion: canary.apiVersion, kind: canary.kind, metadata: { name, namespace }, spec: canary.spec } as Canary;
+    const namespace = canary.metadata.namespace ?? '';
+    const shell = shellOf(canary);
     const group = groups.get(namespace);
     if (group) group.push(shell);
     else groups.set(namespace, [shell]);
@@ -117,7 +147,7 @@ async function passNamespace(deps: RunnerDeps, options: PassOptions, namespace: 
 export async function runPass(deps: RunnerDeps, options: PassOptions = {}): Promise<PassReport> {
   const startedAt = deps.clock();
   const began = performance.now();
-  const groups = namespacesInOrder(await listCanaries(deps.kube, options));
+  const groups = await discover(deps.kube, options);
   const turnsEnded = new Map<CanaryReport, number>();
   const totals: Record<string, number> = {};
   const turns = await mapBounded([...groups.keys()], NAMESPACES_AT_ONCE, async (namespace) => {

@@ -188,6 +188,26 @@ describe('runner: which canaries a stepper takes', () => {
     }
   });
 
+  it('when the API server answers the first LIST of Canaries in chunks, then every chunk is followed and every canary stepped once', async () => {
+    const w = world();
+    for (const ns of ['a', 'b', 'c', 'd']) seedNamespace(w, ns);
+    const chunks: (string | undefined)[] = [];
+    const kube = {
+      ...w.deps.kube,
+      // A server that gives 2 Canaries per chunk, whatever limit was asked.
+      list: ((apiVersion, kind, namespace, options) => {
+        if (kind === 'Canary' && options?.limit) {
+          chunks.push(options.continue);
+          return w.deps.kube.list(apiVersion, kind, namespace, { ...options, limit: 2 });
+        }
+        return w.deps.kube.list(apiVersion, kind, namespace, options);
+      }) as KubeClient['list'],
+    };
+    const report = await runPass({ ...w.deps, kube }, w.options);
+    expect(chunks).to.deep.equal([undefined, '2', '4']);
+    expect(report.canaries.map((c) => c.namespace).sort()).to.deep.equal(['a', 'b', 'c', 'd', 'test']);
+  });
+
   it('when many namespaces hold canaries, then a pass holds the objects of at most NAMESPACES_AT_ONCE namespaces at a time', async () => {
     const w = world();
     const namespaces = Array.from({ length: 6 }, (_, i) => `ns-${i}`);
