@@ -26,6 +26,7 @@ import {
 import { CREATE_CONCURRENCY, addKwokNode, appName, createApps, settle } from './helpers/stepper-fixtures.js';
 import { requireBuild, ROOT } from './helpers/stepper-process.js';
 import { kubeconfigVia, startApiProxy, tally } from './helpers/stepper-proxy.js';
+import { shippedNodeOptions } from './helpers/webhook-memory.js';
 
 const { values, positionals } = parseArgs({
   options: {
@@ -83,7 +84,13 @@ async function measure(tool: Tool, count: number, idleSeconds: number): Promise<
     const viaProxy = (file: string): string => kubeconfigVia(file, proxy.url, file.replace(/\.kubeconfig$/, '-via-proxy.kubeconfig'));
     let metricsUrl: string | undefined;
     if (tool === 'davy') {
-      const webhook = await env.webhook();
+      // The webhook as deploy/ ships it: its NODE_OPTIONS (the harness passes its environment on).
+      const outer = process.env.NODE_OPTIONS;
+      process.env.NODE_OPTIONS = shippedNodeOptions();
+      const webhook = await env.webhook().finally(() => {
+        if (outer === undefined) delete process.env.NODE_OPTIONS;
+        else process.env.NODE_OPTIONS = outer;
+      });
       metricsUrl = webhook.metricsUrl;
       watched.push({ name: 'davy webhook', pid: () => webhook.pid() });
       const stepper = startDavyStepper(viaProxy(await stepperKubeconfig(cluster, path.join(work, 'stepper.kubeconfig'))), work);

@@ -8,6 +8,7 @@ import type { Cluster } from '../../test/harness/cluster.js';
 import { freePort, startProcess, type Managed } from '../../test/harness/process.js';
 import { serviceAccountKubeconfig } from '../../test/harness/stepper.js';
 import { BUNDLE } from './stepper-process.js';
+import { shippedNodeOptions } from './webhook-memory.js';
 
 export type Tool = 'davy' | 'flagger';
 
@@ -66,10 +67,13 @@ export async function startFlagger(cluster: Cluster, binary: string, crds: strin
   return startProcess(binary, [`-kubeconfig=${kubeconfig}`, '-mesh-provider=kubernetes', `-port=${port}`], path.join(dir, 'flagger.log'));
 }
 
-/** Davy's stepper as `davy step --watch` (every flag at its default but the mesh provider), the stepper's identity through the proxy. */
+/**
+ * Davy's stepper as `davy step --watch` (every flag at its default but the mesh provider), the
+ * stepper's identity through the proxy, with the NODE_OPTIONS of deploy/'s CronJob.
+ */
 export function startDavyStepper(kubeconfig: string, dir: string): Managed {
   return startProcess(process.execPath, [...BUNDLE.args, 'step', '--watch', '--kubeconfig', kubeconfig, '--mesh-provider', 'kubernetes'],
-    path.join(dir, 'stepper.log'));
+    path.join(dir, 'stepper.log'), { ...process.env, NODE_OPTIONS: shippedNodeOptions('deploy/stepper/cronjob.yaml') });
 }
 
 export interface CanaryPhase {

@@ -47,12 +47,15 @@ export function largeReview(bytes: number): Buffer {
   return Buffer.from(text);
 }
 
-/** The NODE_OPTIONS deploy/webhook/base/deployment.yaml gives the webhook: measured as shipped. */
-export function shippedNodeOptions(): string {
-  const deployment = parseYaml(readFileSync(join(ROOT, 'deploy/webhook/base/deployment.yaml'), 'utf8')) as {
-    spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } };
-  };
-  return deployment.spec.template.spec.containers[0]?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+/**
+ * The NODE_OPTIONS deploy/ gives a component's container: the webhook's Deployment by default, or
+ * the stepper's CronJob (deploy/stepper/cronjob.yaml): measured as shipped.
+ */
+export function shippedNodeOptions(file = 'deploy/webhook/base/deployment.yaml'): string {
+  type Pod = { spec: { containers: { env?: { name: string; value?: string }[] }[] } };
+  const object = parseYaml(readFileSync(join(ROOT, file), 'utf8')) as { kind: string; spec: { template?: Pod; jobTemplate?: { spec: { template: Pod } } } };
+  const pod = object.kind === 'CronJob' ? object.spec.jobTemplate?.spec.template : object.spec.template;
+  return pod?.spec.containers[0]?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
 }
 
 async function freePort(): Promise<number> {
