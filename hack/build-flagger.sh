@@ -7,23 +7,12 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 davy_go build-flagger 1.24
-gover=$GOVER
 
 FLAGGER_VERSION=${FLAGGER_VERSION:-v1.36.1}
 CACHE=${DAVY_CACHE:-$HOME/.cache/davy}
-dir="$CACHE/bin/flagger-$FLAGGER_VERSION-$gover"
+dir="$CACHE/bin/flagger-$FLAGGER_VERSION-$GOVER"
 
-log() { printf '[build-flagger] %s\n' "$*" >&2; }
-
-if [ ! -x "$dir/flagger" ]; then
-  start=$(date +%s)
-  log "building github.com/fluxcd/flagger/cmd/flagger@$FLAGGER_VERSION with $gover (nice 10)"
-  rm -rf "$dir.tmp"
-  mkdir -p "$dir.tmp"
-  GOBIN="$dir.tmp" nice -n 10 "$GO" install -trimpath -ldflags="-s -w" "github.com/fluxcd/flagger/cmd/flagger@$FLAGGER_VERSION" >&2
-  mv "$dir.tmp" "$dir"
-  log "built $dir/flagger in $(( $(date +%s) - start )) s"
-fi
+davy_go_install build-flagger "$dir" flagger "github.com/fluxcd/flagger/cmd/flagger@$FLAGGER_VERSION"
 echo "FLAGGER=$dir/flagger"
 # The module is in the module cache after the install (or a `go mod download` when the binary was cached).
 moddir=$(GOFLAGS=-mod=mod "$GO" mod download -json "github.com/fluxcd/flagger@$FLAGGER_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
