@@ -77,10 +77,12 @@ async function measure(tool: Tool, count: number, idleSeconds: number): Promise<
   const { cluster } = env;
   const processes: Managed[] = [];
   const watched: Watched[] = [];
+  let closeProxy: () => Promise<void> = () => Promise.resolve();
   try {
     await addKwokNode(cluster, 'kwok-node-1');
     const admin = (parseYaml(fs.readFileSync(cluster.kubeconfig, 'utf8')) as { clusters: { cluster: { server: string } }[] }).clusters[0]!.cluster.server;
     const proxy = await startApiProxy(admin, path.dirname(process.env.CA_CERT ?? path.join(env.stateDir, 'cluster/pki/ca.crt')));
+    closeProxy = () => proxy.close();
     const viaProxy = (file: string): string => kubeconfigVia(file, proxy.url, file.replace(/\.kubeconfig$/, '-via-proxy.kubeconfig'));
     let metricsUrl: string | undefined;
     if (tool === 'davy') {
@@ -153,9 +155,10 @@ async function measure(tool: Tool, count: number, idleSeconds: number): Promise<
     log(`${tool}: last canary done after ${result.rollout.lastDoneSeconds.toFixed(1)} s (${followed.failed.length} failed, ${followed.unfinished} unfinished)`);
     if (values.out) fs.writeFileSync(values.out, JSON.stringify(result, null, 1));
     process.stdout.write(`${JSON.stringify(result)}\n`);
-    await proxy.close();
   } finally {
+    // The controllers first: a running one reconnects to the proxy as fast as it is closed.
     for (const p of processes) await p.stop();
+    await closeProxy();
     await env.stop();
   }
 }
