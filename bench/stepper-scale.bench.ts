@@ -12,6 +12,7 @@
 //
 // Run: hack/with-cluster.sh tsx bench/stepper-scale.bench.ts [--sizes 100,1000] [--runs 5]
 //        [--progressing 100] [--rounds scoped-4,scoped-16,all-4,all-16] [--dump FILE]
+//      DAVY_BENCH_BASELINE=other/davy.js adds that build to the idle `davy step --once` runs.
 //      (make bench runs it after `make build`)
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,7 +24,7 @@ import { importCosts, measureColdStart } from './helpers/stepper-coldstart.js';
 import { addKwokNode, bootstrap, createApps, settle } from './helpers/stepper-fixtures.js';
 import { idleInProcess, idleProcess } from './helpers/stepper-idle.js';
 import { progressRound, type ProgressRound } from './helpers/stepper-progress.js';
-import { BUNDLE, BUNDLE_SMALL_YOUNG, DIST, TSX_CLI, cleanups, requireBuild } from './helpers/stepper-process.js';
+import { BASELINE, BUNDLE, BUNDLE_SMALL_YOUNG, DIST, TSX_CLI, cleanups, requireBuild } from './helpers/stepper-process.js';
 import { kubeconfigVia, startApiProxy } from './helpers/stepper-proxy.js';
 import { coldStartTables, heading, idleTables, latenessTable, load, machine, type IdleSize } from './helpers/stepper-report.js';
 
@@ -76,7 +77,7 @@ try {
 
     log('cold start');
     heading('Cold start: spawn to the first API request (`davy step --once`, no canaries)');
-    coldStartTables(await measureColdStart([BUNDLE, DIST, TSX_CLI], proxy, viaProxy, RUNS), await importCosts());
+    coldStartTables(await measureColdStart([BUNDLE, DIST, TSX_CLI, ...(BASELINE ? [BASELINE] : [])], proxy, viaProxy, RUNS), await importCosts());
 
     const sizes: IdleSize[] = [];
     let made = 0;
@@ -93,7 +94,7 @@ try {
       await new Promise((resolve) => setTimeout(resolve, IDLE_SHAPE.intervalSeconds * 1000));
       const loadAtStart = load();
       const inProcess = await idleInProcess(kubeconfig, RUNS);
-      const whole = await idleProcess([BUNDLE, BUNDLE_SMALL_YOUNG, DIST], kubeconfig, viaProxy, proxy, 3);
+      const whole = await idleProcess([BUNDLE, BUNDLE_SMALL_YOUNG, DIST, ...(BASELINE ? [BASELINE] : [])], kubeconfig, viaProxy, proxy, 3);
       sizes.push({ load: loadAtStart, inProcess, process: whole, namespaces: NAMESPACES });
     }
     heading(`Idle passes (${SIZES.join(' and ')} Initialized canaries, provider kubernetes blue/green, ${IDLE_SHAPE.intervalSeconds}s interval, all due)`,

@@ -1,22 +1,35 @@
-// The webhook's peak RSS under 100 concurrent ~4 MB reviews, against three quarters of its pod's
-// 256Mi limit (deploy/webhook/base/deployment.yaml). Prints a Markdown table for BENCHMARKS.md;
+// The webhook's peak RSS under ordinary load (8 connections of ordinary reviews, /metrics scraped;
+// target 64 MiB) and under 100 concurrent ~4 MB reviews, against three quarters of its pod's
+// 256Mi limit (deploy/webhook/base/deployment.yaml). Prints Markdown tables for BENCHMARKS.md;
 // memory is measured and reported, never asserted here (test/integration/webhook-memory.test.ts
 // holds the bound).
-// Run: npx tsx bench/webhook-memory.bench.ts [--concurrency N]
+// Run: DAVY_CLI=dist/bundle/davy.js npx tsx bench/webhook-memory.bench.ts [--concurrency N] [--seconds S]
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { measureWebhookMemory } from './helpers/webhook-memory.js';
+import { loadavg } from 'node:os';
+import { measureOrdinaryLoad, measureWebhookMemory } from './helpers/webhook-memory.js';
 
 const flag = process.argv.indexOf('--concurrency');
 const concurrency = flag > 0 ? Number(process.argv[flag + 1]) : 100;
+const secondsFlag = process.argv.indexOf('--seconds');
+const seconds = secondsFlag > 0 ? Number(process.argv[secondsFlag + 1]) : 20;
+const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' / ');
 const dir = await mkdtemp(join(tmpdir(), 'davy-memory-bench-'));
 try {
   await promisify(execFile)(fileURLToPath(new URL('../certs/generate.sh', import.meta.url)), ['--out', dir, '--san', 'IP:127.0.0.1']);
   const certs = { cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key'), ca: await readFile(join(dir, 'ca.crt')) };
+  console.log(`Started as: ${process.env.DAVY_CLI ?? 'tsx src/cli/index.ts'}; 1/5/15-minute load average at the start: ${load()}.`);
+  console.log();
+  const ordinary = await measureOrdinaryLoad(certs, seconds);
+  console.log('| load | idle RSS | peak RSS | RSS at the end | target | answers |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  const counted = Object.entries(ordinary.answers).sort().map(([key, n]) => `${n} × ${key}`).join(', ');
+  console.log(`| 8 connections, ordinary reviews, ${ordinary.seconds} s | ${ordinary.idleRssMiB.toFixed(0)} MiB | ${ordinary.peakRssMiB.toFixed(0)} MiB | ${ordinary.endRssMiB.toFixed(0)} MiB | 64 MiB | ${counted} |`);
+  console.log();
   const run = await measureWebhookMemory(certs, concurrency);
   console.log('| reviews at once | body | idle RSS | peak RSS | budget (3/4 of 256Mi) | answers |');
   console.log('| --- | --- | --- | --- | --- | --- |');

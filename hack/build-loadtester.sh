@@ -17,21 +17,10 @@ FLAGGER_VERSION=${FLAGGER_VERSION:-v1.36.1}
 HEY_VERSION=${HEY_VERSION:-v0.1.5}
 CACHE=${DAVY_CACHE:-$HOME/.cache/davy}
 
-log() { printf '[build-loadtester] %s\n' "$*" >&2; }
-
 # ensure KEY DIR BINARY PACKAGE@VERSION: `go install` into DIR unless DIR/BINARY exists.
 ensure() {
-  local key=$1 dir=$2 binary=$3 package=$4 start
-  if [ ! -x "$dir/$binary" ]; then
-    start=$(date +%s)
-    log "building $package with $gover (nice 10)"
-    rm -rf "$dir.tmp"
-    mkdir -p "$dir.tmp"
-    GOBIN="$dir.tmp" nice -n 10 "$GO" install -trimpath -ldflags="-s -w" "$package" >&2
-    mv "$dir.tmp" "$dir"
-    log "built $dir/$binary in $(( $(date +%s) - start )) s"
-  fi
-  echo "$key=$dir/$binary"
+  davy_go_install build-loadtester "$2" "$3" "$4"
+  echo "$1=$2/$3"
 }
 
 ensure LOADTESTER "$CACHE/bin/flagger-loadtester-$FLAGGER_VERSION-$gover" loadtester "github.com/fluxcd/flagger/cmd/loadtester@$FLAGGER_VERSION"

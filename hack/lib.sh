@@ -133,3 +133,18 @@ davy_build_module() {
   if [ "$status" -ne 0 ]; then rm -rf "$out.tmp"; return "$status"; fi
   mv "$out.tmp" "$out"
 }
+
+# davy_go_install NAME DIR BINARY PACKAGE@VERSION: after davy_go, `go install`s PACKAGE into DIR
+# (stripped, nice 10, through DIR.tmp so an interrupted build leaves nothing) unless DIR/BINARY
+# exists, logging as NAME on stderr.
+davy_go_install() {
+  local name=$1 dir=$2 binary=$3 package=$4 start
+  [ -x "$dir/$binary" ] && return 0
+  start=$(date +%s)
+  printf '[%s] building %s with %s (nice 10)\n' "$name" "$package" "$GOVER" >&2
+  rm -rf "$dir.tmp"
+  mkdir -p "$dir.tmp"
+  GOBIN="$dir.tmp" nice -n 10 "$GO" install -trimpath -ldflags="-s -w" "$package" >&2
+  mv "$dir.tmp" "$dir"
+  printf '[%s] built %s in %s s\n' "$name" "$dir/$binary" "$(( $(date +%s) - start ))" >&2
+}

@@ -57,12 +57,12 @@ export async function importCosts(runs = 3): Promise<ImportCost[]> {
   const dist = (p: string): string => path.join(ROOT, 'dist', p);
   const modules: [string, string | undefined][] = [
     ['node itself (no import)', undefined],
-    ['@kubernetes/client-node (KubeConfig, for NodeKubeClient)', '@kubernetes/client-node'],
+    ['@kubernetes/client-node (the whole package; NodeKubeClient loads it only for exotic kubeconfigs)', '@kubernetes/client-node'],
     ['winston (the logger)', 'winston'],
     ['prom-client (the metrics)', 'prom-client'],
     ['yaml', 'yaml'],
     ['dist/runner/index.js (runner, stepper, routers, api)', dist('runner/index.js')],
-    ['dist/kube/node-client.js (the adapter, client-node included)', dist('kube/node-client.js')],
+    ['dist/kube/node-client.js (the adapter and its credential loader)', dist('kube/node-client.js')],
     ['dist/cli/step.js (everything `davy step` loads)', dist('cli/step.js')],
   ];
   const costs: ImportCost[] = [];

@@ -19,7 +19,18 @@ export interface Launcher {
 /** What Davy ships and runs: bin/davy.js, the CLI bundled by `make build` (hack/build.sh). */
 export const BUNDLE: Launcher = { name: 'node bin/davy.js (the esbuild bundle, as shipped)', command: process.execPath, args: [path.join(ROOT, 'bin/davy.js')] };
 /** The bundle with V8's young generation capped (each semi-space at 2 MiB instead of up to 16 MiB): less garbage held between collections. */
-export const BUNDLE_SMALL_YOUNG: Launcher = { ...BUNDLE, name: 'node bin/davy.js, NODE_OPTIONS=--max-semi-space-size=2', env: { NODE_OPTIONS: '--max-semi-space-size=2' } };
+export const BUNDLE_SMALL_YOUNG: Launcher = (() => {
+  // DAVY_BENCH_NODE_OPTIONS measures other V8 flags in this row instead.
+  const options = process.env.DAVY_BENCH_NODE_OPTIONS ?? '--max-semi-space-size=2';
+  return { ...BUNDLE, name: `node bin/davy.js, NODE_OPTIONS=${options}`, env: { NODE_OPTIONS: options } };
+})();
+/**
+ * Another build of the CLI bundle to compare with, e.g. the main branch's (DAVY_BENCH_BASELINE=path
+ * to its davy.js): measured in the same run, so a before and after share the machine's load.
+ */
+export const BASELINE: Launcher | undefined = process.env.DAVY_BENCH_BASELINE
+  ? { name: `node ${process.env.DAVY_BENCH_BASELINE} (baseline)`, command: process.execPath, args: [path.resolve(process.env.DAVY_BENCH_BASELINE)] }
+  : undefined;
 /** The same code compiled by tsc, one module per file, node_modules resolved at run time. */
 export const DIST: Launcher = { name: 'node dist/cli/index.js (tsc output, not bundled)', command: process.execPath, args: [path.join(ROOT, 'dist/cli/index.js')] };
 /** The sources through tsx, as a developer runs them. */

@@ -51,11 +51,19 @@ export async function startApiProxy(upstream: string, pkiDir: string): Promise<A
   const server = https.createServer({ cert: fs.readFileSync(`${pkiDir}/apiserver.crt`), key: fs.readFileSync(`${pkiDir}/apiserver.key`) }, (req, res) => {
     requests.push({ at: performance.now(), ...classify(req.method ?? 'GET', req.url ?? '/') });
     const headers = { ...req.headers, host: target.host };
+    // A connection cut on either side ends this exchange only (a long watch, a client that went away).
+    const fail = (error: Error): void => {
+      if (res.headersSent) res.destroy(error);
+      else res.writeHead(502).end(String(error));
+    };
     const out = https.request({ hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.on('error', fail);
       answer.pipe(res);
     });
-    out.on('error', (error) => res.writeHead(502).end(String(error)));
+    out.on('error', fail);
+    req.on('error', () => out.destroy());
+    res.on('error', () => out.destroy());
     req.pipe(out);
   });
   server.on('connection', () => connections.push(performance.now()));

@@ -47,12 +47,15 @@ export function largeReview(bytes: number): Buffer {
   return Buffer.from(text);
 }
 
-/** The NODE_OPTIONS deploy/webhook/base/deployment.yaml gives the webhook: measured as shipped. */
-export function shippedNodeOptions(): string {
-  const deployment = parseYaml(readFileSync(join(ROOT, 'deploy/webhook/base/deployment.yaml'), 'utf8')) as {
-    spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } };
-  };
-  return deployment.spec.template.spec.containers[0]?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+/**
+ * The NODE_OPTIONS deploy/ gives a component's container: the webhook's Deployment by default, or
+ * the stepper's CronJob (deploy/stepper/cronjob.yaml): measured as shipped.
+ */
+export function shippedNodeOptions(file = 'deploy/webhook/base/deployment.yaml'): string {
+  type Pod = { spec: { containers: { env?: { name: string; value?: string }[] }[] } };
+  const object = parseYaml(readFileSync(join(ROOT, file), 'utf8')) as { kind: string; spec: { template?: Pod; jobTemplate?: { spec: { template: Pod } } } };
+  const pod = object.kind === 'CronJob' ? object.spec.jobTemplate?.spec.template : object.spec.template;
+  return pod?.spec.containers[0]?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
 }
 
 async function freePort(): Promise<number> {
@@ -70,9 +73,9 @@ const rssMiB = (pid: number, field: 'VmRSS' | 'VmHWM'): number => {
   return Number(/(\d+)/.exec(line)?.[1] ?? NaN) / 1024;
 };
 
-function post(port: number, ca: Buffer, agent: Agent, body: Buffer): Promise<{ status: number; text: string }> {
+function post(port: number, ca: Buffer, agent: Agent, body: Buffer, path = '/mutate'): Promise<{ status: number; text: string }> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/mutate', method: 'POST', agent, ca, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent, ca, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
@@ -83,35 +86,110 @@ function post(port: number, ca: Buffer, agent: Agent, body: Buffer): Promise<{ s
   });
 }
 
+/** A running `davy webhook` child, ready on its port. */
+interface WebhookChild {
+  port: number;
+  metricsPort: number;
+  pid: number;
+  stop: () => Promise<void>;
+}
+
+async function startWebhook(certDir: { cert: string; key: string; ca: Buffer }): Promise<WebhookChild> {
+  const [port, metricsPort] = [await freePort(), await freePort()];
+  const cli = process.env.DAVY_CLI ? [process.env.DAVY_CLI] : ['--import', 'tsx', join(ROOT, 'src/cli/index.ts')];
+  const child = spawn(process.execPath, [...cli, 'webhook', '--port', String(port), '--metrics-port', String(metricsPort), '--bind-address', '127.0.0.1',
+    '--tls-cert', certDir.cert, '--tls-key', certDir.key, '--log-level', 'error'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_OPTIONS: shippedNodeOptions() } });
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null) return;
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  };
+  for (let i = 0; i < 300; i += 1) {
+    const ready = await new Promise<boolean>((resolve) => {
+      request({ host: '127.0.0.1', port, path: '/readyz', ca: certDir.ca }, (res) => (res.resume(), resolve(res.statusCode === 200))).on('error', () => resolve(false)).end();
+    });
+    if (ready) return { port, metricsPort, pid: child.pid!, stop };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await stop();
+  throw new Error('davy webhook did not become ready in 30 s');
+}
+
 /**
  * Starts `davy webhook` (the bundle at DAVY_CLI when set, else the sources through tsx) with the
  * certificates in `certDir` and the shipped NODE_OPTIONS, sends `concurrency` reviews of `bodyBytes` at once, and stops it.
  */
 export async function measureWebhookMemory(certDir: { cert: string; key: string; ca: Buffer }, concurrency = 100, bodyBytes = 4_000_000): Promise<MemoryRun> {
-  const [port, metricsPort] = [await freePort(), await freePort()];
-  const cli = process.env.DAVY_CLI ? [process.env.DAVY_CLI] : ['--import', 'tsx', join(ROOT, 'src/cli/index.ts')];
-  const child = spawn(process.execPath, [...cli, 'webhook', '--port', String(port), '--metrics-port', String(metricsPort), '--bind-address', '127.0.0.1',
-    '--tls-cert', certDir.cert, '--tls-key', certDir.key, '--log-level', 'error'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_OPTIONS: shippedNodeOptions() } });
+  const webhook = await startWebhook(certDir);
   try {
     const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-    for (let i = 0; i < 300; i += 1) {
-      const ready = await new Promise<boolean>((resolve) => {
-        request({ host: '127.0.0.1', port, path: '/readyz', ca: certDir.ca }, (res) => (res.resume(), resolve(res.statusCode === 200))).on('error', () => resolve(false)).end();
-      });
-      if (ready) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
     const body = largeReview(bodyBytes);
-    const idleRssMiB = rssMiB(child.pid!, 'VmRSS');
-    const answers = await Promise.all(Array.from({ length: concurrency }, () => post(port, certDir.ca, agent, body)));
-    const peakRssMiB = rssMiB(child.pid!, 'VmHWM');
+    const idleRssMiB = rssMiB(webhook.pid, 'VmRSS');
+    const answers = await Promise.all(Array.from({ length: concurrency }, () => post(webhook.port, certDir.ca, agent, body)));
+    const peakRssMiB = rssMiB(webhook.pid, 'VmHWM');
     agent.destroy();
     const statuses: Record<number, number> = {};
     for (const a of answers) statuses[a.status] = (statuses[a.status] ?? 0) + 1;
     const malformedRefusals = answers.filter((a) => a.status === 429 && !/^\{"error":\{"code":"Overloaded","message":/.test(a.text)).length;
     return { peakRssMiB, idleRssMiB, statuses, malformedRefusals, bodyBytes: body.length };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await webhook.stop();
+  }
+}
+
+export interface OrdinaryRun {
+  /** Resident set once ready, before any review, MiB. */
+  idleRssMiB: number;
+  /** Peak resident set (VmHWM) over the whole run, MiB. */
+  peakRssMiB: number;
+  /** Resident set at the end of the load, MiB. */
+  endRssMiB: number;
+  /** Answers by path and HTTP status, e.g. "/mutate 200". */
+  answers: Record<string, number>;
+  seconds: number;
+}
+
+/** The reviews of ordinary traffic: recorded and realistic fixtures, compacted as the apiserver sends them. */
+function ordinaryBodies(): { path: string; body: Buffer }[] {
+  const fixture = (name: string): Buffer => Buffer.from(JSON.stringify(JSON.parse(readFileSync(join(ROOT, 'test/fixtures/admission', name), 'utf8'))));
+  return [
+    { path: '/mutate', body: fixture('deployment-realistic-10kb.json') },
+    { path: '/mutate', body: fixture('recorded/deployment-set-image.json') },
+    { path: '/mutate', body: fixture('recorded/deployment-rollout-restart.json') },
+    { path: '/validate', body: fixture('recorded/canary-create-three-mistakes.json') },
+    { path: '/validate', body: fixture('canary-create.json') },
+    { path: '/validate', body: fixture('canary-annotation-update.json') },
+  ];
+}
+
+/**
+ * Ordinary load: `connections` keep-alive connections sending the reviews of ordinary traffic
+ * (three /mutate, three /validate, taking turns) for `seconds`, and /metrics scraped every second,
+ * against a `davy webhook` as shipped. Its peak resident set is what the 64 MiB target is about.
+ */
+export async function measureOrdinaryLoad(certDir: { cert: string; key: string; ca: Buffer }, seconds = 20, connections = 8): Promise<OrdinaryRun> {
+  const webhook = await startWebhook(certDir);
+  try {
+    const bodies = ordinaryBodies();
+    const agent = new Agent({ keepAlive: true, maxSockets: connections });
+    const idleRssMiB = rssMiB(webhook.pid, 'VmRSS');
+    const answers: Record<string, number> = {};
+    const count = (key: string): void => { answers[key] = (answers[key] ?? 0) + 1; };
+    const until = performance.now() + seconds * 1000;
+    const worker = async (offset: number): Promise<void> => {
+      for (let i = offset; performance.now() < until; i += 1) {
+        const { path, body } = bodies[i % bodies.length]!;
+        count(`${path} ${(await post(webhook.port, certDir.ca, agent, body, path)).status}`);
+      }
+    };
+    const scrape = setInterval(() => {
+      void fetch(`http://127.0.0.1:${webhook.metricsPort}/metrics`).then(async (res) => { count(`/metrics ${res.status}`); await res.text(); }, () => count('/metrics 0'));
+    }, 1000);
+    await Promise.all(Array.from({ length: connections }, (_, i) => worker(i)));
+    clearInterval(scrape);
+    agent.destroy();
+    return { idleRssMiB, peakRssMiB: rssMiB(webhook.pid, 'VmHWM'), endRssMiB: rssMiB(webhook.pid, 'VmRSS'), answers, seconds };
+  } finally {
+    await webhook.stop();
   }
 }

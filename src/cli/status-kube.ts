@@ -25,7 +25,7 @@ export const canaryRef = (name: string, namespace: string) => ({ apiVersion: API
  */
 export function kubeconfigConnect(env: CliEnvironment): Connect {
   return async (flags) => {
-    const { loadKubeConfig, NodeKubeClient } = await import('../kube/node-client.js');
+    const [{ loadKubeConfig }, { NodeKubeClient }] = await Promise.all([import('../kube/kubeconfig.js'), import('../kube/node-client.js')]);
     const config = loadKubeConfig(flags.kubeconfig);
     if (flags.context !== undefined) {
       if (!config.getContextObject(flags.context)) throw new Error(`the kubeconfig has no context ${JSON.stringify(flags.context)}`);

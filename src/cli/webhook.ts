@@ -7,7 +7,7 @@ import type { AddressPolicy } from '../api/address-policy.js';
 import { checkResourceAgainstCluster, type ClusterLookup } from '../api/cluster-checks.js';
 import { validateResource } from '../api/validate.js';
 import { parseWebhookConfig, WEBHOOK_USAGE, type WebhookConfig } from '../config/webhook.js';
-import { NodeKubeClient } from '../kube/node-client.js';
+import type { NodeKubeClient } from '../kube/node-client.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 
 export interface WebhookCommandDeps {
@@ -35,8 +35,15 @@ export function webhookValidator(cluster: ClusterLookup | undefined, addressPoli
   };
 }
 
-const clusterClient = (config: WebhookConfig): NodeKubeClient | undefined =>
-  config.clusterChecks ? NodeKubeClient.fromKubeconfig({ kubeconfig: config.kubeconfig, timeoutMs: 3000 }) : undefined;
+/**
+ * The Kubernetes client is loaded only with --cluster-checks: @kubernetes/client-node is most of
+ * the webhook's memory when loaded (about 40 MiB of its RSS; BENCHMARKS.md, "The webhook's memory").
+ */
+async function clusterClient(config: WebhookConfig): Promise<NodeKubeClient | undefined> {
+  if (!config.clusterChecks) return undefined;
+  const { NodeKubeClient } = await import('../kube/node-client.js');
+  return NodeKubeClient.fromKubeconfig({ kubeconfig: config.kubeconfig, timeoutMs: 3000 });
+}
 
 /** Resolves with the reason the server should stop: a signal, or the injected abort. */
 function stopRequested(stop: AbortSignal | undefined): Promise<string> {
@@ -72,7 +79,7 @@ export async function runWebhook(argv: string[], env: NodeJS.ProcessEnv, deps: W
   const logger = deps.logger ?? createLogger({ level: config.logLevel, defaultMeta: { component: 'webhook' } });
   let cluster: NodeKubeClient | undefined;
   try {
-    cluster = deps.validate ? undefined : clusterClient(config);
+    cluster = deps.validate ? undefined : await clusterClient(config);
   } catch (error) {
     logger.error('cannot load credentials for --cluster-checks', { error });
     return 1;

@@ -33,11 +33,17 @@ export interface ObjectRef {
 export interface ListOptions {
   labelSelector?: string;
   fieldSelector?: string;
+  /** At most this many items per answer (the API server's chunking); the rest through `continue`. */
+  limit?: number;
+  /** The token of the previous answer's `continue`, for the next chunk. */
+  continue?: string;
 }
 
 export interface ObjectList<T extends KubeObject = KubeObject> {
   items: T[];
   resourceVersion: string;
+  /** Set when more items remain (a `limit` was given): pass it as ListOptions.continue. */
+  continue?: string;
 }
 
 export interface WriteOptions {

@@ -3,7 +3,7 @@
 // plain HTTPS on a keep-alive agent, so every verb (status subresource, apply patches, dry-run)
 // is available, each request is counted, and API errors map to the typed errors of the port.
 import https from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
+import { fromKubeConfig, loadCredentials, type CredentialSource, type KubeConfigLike } from './credentials.js';
 import {
   ApiError, ConflictError, NotFoundError, TooManyRequestsError,
   type ApiPathReader, type KubeClient, type KubeObject, type ListOptions, type ObjectList, type ObjectRef, type Patch, type WriteOptions,
@@ -43,24 +43,25 @@ interface Connection {
   expires: number;
 }
 
-const CREDENTIAL_TTL_MS = 60_000; // re-read token files (projected service-account tokens rotate)
+const isKubeConfig = (value: KubeConfigLike | CredentialSource): value is KubeConfigLike => 'applyToHTTPSOptions' in value;
 
-export function loadKubeConfig(path?: string): KubeConfig {
-  const config = new KubeConfig();
-  if (path) config.loadFromFile(path);
-  else config.loadFromDefault();
-  return config;
-}
+const CREDENTIAL_TTL_MS = 60_000; // re-read token files (projected service-account tokens rotate)
 
 export class NodeKubeClient implements KubeClient, ApiPathReader {
   private readonly agent = new https.Agent({ keepAlive: true, maxSockets: 16 });
   private connection?: Connection;
   private readonly discovered = new Map<string, Promise<Resource>>();
 
-  constructor(private readonly config: KubeConfig, private readonly options: NodeKubeClientOptions = {}) {}
+  private readonly source: CredentialSource;
 
+  /** From client-node's KubeConfig (the CLI's status commands, which read contexts), or a credential source. */
+  constructor(config: KubeConfigLike | CredentialSource, private readonly options: NodeKubeClientOptions = {}) {
+    this.source = isKubeConfig(config) ? fromKubeConfig(config) : config;
+  }
+
+  /** In-cluster or kubeconfig credentials, without loading client-node for the common cases (credentials.ts). */
   static fromKubeconfig(options: NodeKubeClientOptions = {}): NodeKubeClient {
-    return new NodeKubeClient(loadKubeConfig(options.kubeconfig), options);
+    return new NodeKubeClient(loadCredentials(options.kubeconfig), options);
   }
 
   /** ApiPathReader: a GET of an aggregated API's path with this client's credentials. */
@@ -88,11 +89,14 @@ export class NodeKubeClient implements KubeClient, ApiPathReader {
     const query = new URLSearchParams();
     if (options.labelSelector) query.set('labelSelector', options.labelSelector);
     if (options.fieldSelector) query.set('fieldSelector', options.fieldSelector);
-    const body = await this.request<{ items?: T[]; metadata?: { resourceVersion?: string } }>(
+    if (options.limit) query.set('limit', String(options.limit));
+    if (options.continue) query.set('continue', options.continue);
+    const body = await this.request<{ items?: T[]; metadata?: { resourceVersion?: string; continue?: string } }>(
       'LIST', kind, resourcePath(resource, namespace), query);
     // List items carry no apiVersion/kind; restore them so callers can pass items back as refs.
     const items = (body.items ?? []).map((item) => ({ ...item, apiVersion, kind }));
-    return { items, resourceVersion: body.metadata?.resourceVersion ?? '' };
+    const more = body.metadata?.continue;
+    return { items, resourceVersion: body.metadata?.resourceVersion ?? '', ...(more ? { continue: more } : {}) };
   }
 
   async create<T extends KubeObject>(object: T, options: WriteOptions = {}): Promise<T> {
@@ -162,11 +166,8 @@ export class NodeKubeClient implements KubeClient, ApiPathReader {
 
   private async connect(): Promise<Connection> {
     if (this.connection && this.connection.expires > Date.now()) return this.connection;
-    const cluster = this.config.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig has no current cluster');
-    const options: https.RequestOptions = {};
-    await this.config.applyToHTTPSOptions(options);
-    this.connection = { server: new URL(cluster.server), options, expires: Date.now() + CREDENTIAL_TTL_MS };
+    const { server, options } = await this.source.credentials();
+    this.connection = { server, options, expires: Date.now() + CREDENTIAL_TTL_MS };
     return this.connection;
   }
 

@@ -1,18 +1,23 @@
 // One pass over the canaries of this stepper's namespaces and shard:
 //
-//   1. LIST the Canaries, to learn which namespaces and kinds they need;
-//   2. per namespace, one LIST per kind they need (workloads, Services, router objects,
-//      autoscalers, then ConfigMaps and Secrets only when a template references them);
-//   3. LIST the Canaries again: the states stepped are read after everything Davy writes, which
-//      is what makes the resourceVersion guards of view.ts exclude a stale runner's writes;
-//   4. step each canary (canary.ts), a bounded number at once, those with a run under way first.
+//   1. LIST the Canaries in chunks, to learn which namespaces and kinds they need (only their
+//      specs are kept);
+//   2. then namespace by namespace, a few at once, those with a run under way first:
+//      a. one LIST per kind its canaries need (workloads, Services, router objects, autoscalers,
+//         then ConfigMaps and Secrets only when a template references them);
+//      b. LIST the namespace's Canaries again: the states stepped are read after everything Davy
+//         writes in that namespace, which is what makes the resourceVersion guards of view.ts
+//         exclude a stale runner's writes (a canary's objects live in its own namespace);
+//      c. step each of them (canary.ts), a bounded number at once, those with a run under way
+//         first; then the namespace's lists are let go, so a pass holds the objects of at most
+//         NAMESPACES_AT_ONCE namespaces (measured: BENCHMARKS.md, "The stepper at scale").
 //
 // Reads per pass are bounded by a constant per namespace and kind; writes happen only for
 // canaries whose state, status or cluster targets differ from what is stored.
 import { createHash } from 'node:crypto';
 import { API_VERSION } from '../api/keys.js';
 import type { Canary } from '../api/types.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeClient, KubeObject } from '../kube/client.js';
 import { stepCanary } from './canary.js';
 import { prefetchNamespace } from './observe.js';
 import type { CanaryReport, PassOptions, PassReport, RunnerDeps, Shard } from './types.js';
@@ -20,6 +25,11 @@ import { ClusterView, withoutManagedFields } from './view.js';
 import { mapBounded } from '../lib/map-bounded.js';
 
 export const DEFAULT_CONCURRENCY = 16;
+/**
+ * Namespaces whose objects a pass holds at once. Each is listed, stepped and let go; two overlap
+ * one namespace's LISTs with another's steps without holding the whole cluster.
+ */
+export const NAMESPACES_AT_ONCE = 2;
 
 /** The shard of a canary: the first 32 bits of SHA-256(`namespace/name`), modulo the shard count. */
 export function shardOf(namespace: string, name: string, count: number): number {
@@ -35,9 +45,37 @@ const inShard = (canaries: Canary[], shard: Shard | undefined): Canary[] =>
 /** The Canaries of the pass's namespaces (all of them when none are named), in this shard. */
 export async function listCanaries(kube: KubeClient, options: Pick<PassOptions, 'namespaces' | 'shard'>): Promise<Canary[]> {
   const namespaces = options.namespaces?.length ? [...new Set(options.namespaces)] : [undefined];
-  const lists = await Promise.all(namespaces.map((ns) => kube.list(API_VERSION, 'Canary', ns)));
-  const canaries = lists.flatMap((l) => l.items).map((o) => ({ ...withoutManagedFields(o), apiVersion: API_VERSION, kind: 'Canary' }) as unknown as Canary);
-  return inShard(canaries, options.shard);
+  const lists = await Promise.all(namespaces.map((ns) => listIn(kube, ns)));
+  return inShard(lists.flat(), options.shard);
+}
+
+async function listIn(kube: KubeClient, namespace: string | undefined): Promise<Canary[]> {
+  const list = await kube.list(API_VERSION, 'Canary', namespace);
+  return list.items.map(asCanary);
+}
+
+const asCanary = (o: KubeObject): Canary => ({ ...withoutManagedFields(o), apiVersion: API_VERSION, kind: 'Canary' }) as unknown as Canary;
+
+/** Canaries per chunk of the first LIST of a pass: what the pass holds of them at once while it learns the namespaces. */
+export const DISCOVERY_CHUNK = 200;
+
+/**
+ * The first LIST of a pass, in chunks of DISCOVERY_CHUNK, reduced chunk by chunk to what
+ * namespacesInOrder keeps: a cluster's Canaries (their states and statuses) are never all held at once.
+ */
+async function discover(kube: KubeClient, options: Pick<PassOptions, 'namespaces' | 'shard'>): Promise<Map<string, Canary[]>> {
+  const namespaces = options.namespaces?.length ? [...new Set(options.namespaces)] : [undefined];
+  const running: Canary[] = [];
+  const resting: Canary[] = [];
+  for (const namespace of namespaces) {
+    let token: string | undefined;
+    do {
+      const chunk = await kube.list(API_VERSION, 'Canary', namespace, { limit: DISCOVERY_CHUNK, ...(token ? { continue: token } : {}) });
+      for (const canary of inShard(chunk.items.map(asCanary), options.shard)) (isResting(canary) ? resting : running).push(shellOf(canary));
+      token = chunk.continue;
+    } while (token);
+  }
+  return namespacesInOrder([...running, ...resting]);
 }
 
 /** Flagger's phases in which a canary rests, as its status shows them. */
@@ -49,49 +87,78 @@ const RESTING_STATUS: ReadonlySet<string> = new Set(['Initialized', 'Succeeded',
  * nothing to do. The status may be a step behind the state; it only decides who waits.
  */
 export function runsFirst(canaries: readonly Canary[]): Canary[] {
-  const resting = (c: Canary): boolean => RESTING_STATUS.has(c.status?.phase ?? '');
-  return [...canaries.filter((c) => !resting(c)), ...canaries.filter(resting)];
+  return [...canaries.filter((c) => !isResting(c)), ...canaries.filter(isResting)];
 }
 
-function byNamespace(canaries: readonly Canary[]): Map<string, Canary[]> {
+const isResting = (c: Canary): boolean => RESTING_STATUS.has(c.status?.phase ?? '');
+
+/** What decides which kinds to list for a canary: its name and spec, not its state or status. */
+const shellOf = (canary: Canary): Canary =>
+  ({ apiVersion: canary.apiVersion, kind: canary.kind, metadata: { name: canary.metadata.name, namespace: canary.metadata.namespace ?? '' }, spec: canary.spec });
+
+/**
+ * The canaries by namespace, namespaces with a run under way first (in LIST order otherwise), so
+ * the steps that are due come before the re-checks of resting canaries. Only what decides which
+ * kinds to list is kept (names and specs, not the states and statuses): each namespace's Canaries
+ * are listed again after its objects, and those are what is stepped.
+ */
+export function namespacesInOrder(canaries: readonly Canary[]): Map<string, Canary[]> {
   const groups = new Map<string, Canary[]>();
-  for (const canary of canaries) {
-    const ns = canary.metadata.namespace ?? '';
-    groups.set(ns, [...(groups.get(ns) ?? []), canary]);
+  for (const canary of runsFirst(canaries)) {
+    const namespace = canary.metadata.namespace ?? '';
+    const shell = shellOf(canary);
+    const group = groups.get(namespace);
+    if (group) group.push(shell);
+    else groups.set(namespace, [shell]);
   }
   return groups;
+}
+
+interface NamespaceTurn {
+  reports: CanaryReport[];
+  /** How many canaries of the namespace were stepped (the metrics' totals). */
+  stepped: number;
+}
+
+/**
+ * One namespace: the objects its canaries (`discovered`, as first listed) need, then its Canaries
+ * again, each stepped; the lists are let go on return.
+ */
+async function passNamespace(deps: RunnerDeps, options: PassOptions, namespace: string, discovered: readonly Canary[], turnsEnded: Map<CanaryReport, number>): Promise<NamespaceTurn> {
+  const view = new ClusterView(deps.kube);
+  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+  // A failed LIST fails the reads of that kind; the canaries that need it report it.
+  await prefetchNamespace(view, namespace, discovered, options).catch((error: unknown) => {
+    deps.logger.warn('cannot list what the canaries of a namespace need', { namespace, error });
+  });
+  const canaries = runsFirst(inShard(await listIn(deps.kube, namespace), options.shard));
+  const reports = await mapBounded(canaries, concurrency, (canary) => {
+    if (options.signal?.aborted) {
+      return Promise.resolve<CanaryReport>({ namespace, name: canary.metadata.name ?? '', outcome: 'aborted' });
+    }
+    return stepCanary(canary, { deps, options, view }).then((report) => {
+      turnsEnded.set(report, deps.clock().getTime());
+      return report;
+    });
+  });
+  return { reports, stepped: canaries.length };
 }
 
 export async function runPass(deps: RunnerDeps, options: PassOptions = {}): Promise<PassReport> {
   const startedAt = deps.clock();
   const began = performance.now();
-  const view = new ClusterView(deps.kube);
-  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
-  const discovered = await listCanaries(deps.kube, options);
-  let reports: CanaryReport[] = [];
+  const groups = await discover(deps.kube, options);
   const turnsEnded = new Map<CanaryReport, number>();
-  if (discovered.length > 0) {
-    const groups = byNamespace(discovered);
-    await mapBounded([...groups], concurrency, async ([namespace, canaries]) => {
-      // A failed LIST fails the reads of that kind; the canaries that need it report it.
-      await prefetchNamespace(view, namespace, canaries, options).catch((error: unknown) => {
-        deps.logger.warn('cannot list what the canaries of a namespace need', { namespace, error });
-      });
-    });
-    const canaries = runsFirst(await listCanaries(deps.kube, options));
-    reports = await mapBounded(canaries, concurrency, (canary) => {
-      if (options.signal?.aborted) {
-        return Promise.resolve<CanaryReport>({ namespace: canary.metadata.namespace ?? '', name: canary.metadata.name ?? '', outcome: 'aborted' });
-      }
-      return stepCanary(canary, { deps, options, view }).then((report) => {
-        turnsEnded.set(report, deps.clock().getTime());
-        return report;
-      });
-    });
-    deps.metrics?.totals(countBy(canaries));
-  } else {
-    deps.metrics?.totals({});
-  }
+  const totals: Record<string, number> = {};
+  const turns = await mapBounded([...groups.keys()], NAMESPACES_AT_ONCE, async (namespace) => {
+    const discovered = groups.get(namespace) ?? [];
+    groups.delete(namespace);
+    const turn = await passNamespace(deps, options, namespace, discovered, turnsEnded);
+    if (turn.stepped > 0) totals[namespace] = turn.stepped;
+    return turn.reports;
+  });
+  const reports = turns.flat();
+  deps.metrics?.totals(totals);
   const durationMs = performance.now() - began;
   record(deps, reports, durationMs);
   return { startedAt: startedAt.toISOString(), durationMs, canaries: reports, ...earliestDue(reports, turnsEnded) };
@@ -112,12 +179,6 @@ export function earliestDue(reports: readonly CanaryReport[], turnsEnded: Readon
     else if (due === undefined || at < due) due = at;
   }
   return { ...(due === undefined ? {} : { due: new Date(due).toISOString() }), ...(overdue ? { overdue } : {}) };
-}
-
-function countBy(canaries: readonly Canary[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const c of canaries) counts[c.metadata.namespace ?? ''] = (counts[c.metadata.namespace ?? ''] ?? 0) + 1;
-  return counts;
 }
 
 function record(deps: RunnerDeps, reports: readonly CanaryReport[], durationMs: number): void {

@@ -29,6 +29,8 @@ export interface WebhookProcess {
   teardown(): Promise<void>;
   /** How many /mutate reviews the server has answered, from its own metrics. */
   mutateCalls(): Promise<number>;
+  /** The server process's id while it runs (the benchmarks read its CPU and memory). */
+  pid(): number | undefined;
 }
 
 export async function startWebhook(cluster: Cluster, dir: string): Promise<WebhookProcess> {
@@ -84,6 +86,7 @@ export async function startWebhook(cluster: Cluster, dir: string): Promise<Webho
     start,
     stop,
     teardown,
+    pid: () => proc?.child.pid,
     async mutateCalls() {
       const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       return text.split('\n').filter((l) => l.startsWith('davy_webhook_requests_total{') && l.includes('path="/mutate"'))

@@ -103,7 +103,11 @@ export class MemoryKube implements KubeClient {
         .filter((o) => matchesLabels(o.metadata.labels ?? {}, options.labelSelector) && matchesFields(o, options.fieldSelector))
         .sort((a, b) => this.keyOf(refOf(a)).localeCompare(this.keyOf(refOf(b))))
         .map((o) => ({ ...clone(o), apiVersion }) as T);
-      return { items, resourceVersion: String(this.revision) };
+      if (!options.limit) return { items, resourceVersion: String(this.revision) };
+      // Chunks as the API server gives them: the continue token is (here) the offset of the next one.
+      const from = Number(options.continue ?? 0);
+      const next = from + options.limit;
+      return { items: items.slice(from, next), resourceVersion: String(this.revision), ...(next < items.length ? { continue: String(next) } : {}) };
     });
   }
 

@@ -1,9 +1,9 @@
 // When passes run (--once, --for, --watch, a stop), which canaries a stepper takes (--namespace,
 // --shard), and what a pass reads with several namespaces.
 import { expect } from 'chai';
-import type { KubeObject } from '../../../src/kube/client.js';
+import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
 import { nextPassAt, runPass, runSchedule, shardOf, type CanaryReport, type PassReport } from '../../../src/runner/index.js';
-import { earliestDue } from '../../../src/runner/pass.js';
+import { earliestDue, NAMESPACES_AT_ONCE } from '../../../src/runner/pass.js';
 import { canary as loadCanary, load } from '../../fixtures/routers/index.js';
 import { flush, passUntil, phaseIs, stateOf, world, type World } from './world.js';
 
@@ -153,7 +153,93 @@ describe('runner: which canaries a stepper takes', () => {
     const before = { ...w.kube.requests };
     await runPass(w.deps, w.options);
     expect(w.kube.requests.get - before.get).to.equal(0);
-    // Canaries twice across all namespaces, then 4 kinds in each of the two namespaces.
-    expect(w.kube.requests.list - before.list).to.equal(2 + 2 * 4);
+    // Canaries once across all namespaces, then in each of the two namespaces 4 kinds and its Canaries again.
+    expect(w.kube.requests.list - before.list).to.equal(1 + 2 * (4 + 1));
+  });
+
+  it('when several namespaces hold canaries, then each namespace\'s Canaries are listed after its objects and before its canaries are stepped', async () => {
+    const w = world();
+    for (const ns of ['a', 'b', 'c', 'd']) seedNamespace(w, ns);
+    await passUntil(w, () => w.kube.objects('HorizontalPodAutoscaler').length === 5, 20);
+    const calls: string[] = [];
+    const kube = {
+      ...w.deps.kube,
+      list: ((apiVersion, kind, namespace, options) => {
+        calls.push(`list ${kind} ${namespace ?? '*'}`);
+        return w.deps.kube.list(apiVersion, kind, namespace, options);
+      }) as KubeClient['list'],
+      replace: ((object, options) => {
+        calls.push(`replace ${object.kind} ${object.metadata.namespace}`);
+        return w.deps.kube.replace(object, options);
+      }) as KubeClient['replace'],
+    };
+    w.clock.advance(120_000);
+    await runPass({ ...w.deps, kube }, w.options);
+    expect(calls[0]).to.equal('list Canary *');
+    for (const ns of ['test', 'a', 'b', 'c', 'd']) {
+      const mine = calls.map((c, i) => [c, i] as const).filter(([c]) => c.endsWith(` ${ns}`));
+      const canaries = mine.filter(([c]) => c === `list Canary ${ns}`).map(([, i]) => i);
+      const objects = mine.filter(([c]) => c.startsWith('list ') && !c.startsWith('list Canary')).map(([, i]) => i);
+      const writes = mine.filter(([c]) => c.startsWith('replace ')).map(([, i]) => i);
+      expect(canaries, ns).to.have.length(1);
+      expect(objects, ns).to.have.length(4);
+      expect(Math.max(...objects), ns).to.be.lessThan(canaries[0]!);
+      expect(writes.every((i) => i > canaries[0]!), ns).to.equal(true);
+    }
+  });
+
+  it('when the API server answers the first LIST of Canaries in chunks, then every chunk is followed and every canary stepped once', async () => {
+    const w = world();
+    for (const ns of ['a', 'b', 'c', 'd']) seedNamespace(w, ns);
+    const chunks: (string | undefined)[] = [];
+    const kube = {
+      ...w.deps.kube,
+      // A server that gives 2 Canaries per chunk, whatever limit was asked.
+      list: ((apiVersion, kind, namespace, options) => {
+        if (kind === 'Canary' && options?.limit) {
+          chunks.push(options.continue);
+          return w.deps.kube.list(apiVersion, kind, namespace, { ...options, limit: 2 });
+        }
+        return w.deps.kube.list(apiVersion, kind, namespace, options);
+      }) as KubeClient['list'],
+    };
+    const report = await runPass({ ...w.deps, kube }, w.options);
+    expect(chunks).to.deep.equal([undefined, '2', '4']);
+    expect(report.canaries.map((c) => c.namespace).sort()).to.deep.equal(['a', 'b', 'c', 'd', 'test']);
+  });
+
+  it('when many namespaces hold canaries, then a pass holds the objects of at most NAMESPACES_AT_ONCE namespaces at a time', async () => {
+    const w = world();
+    const namespaces = Array.from({ length: 6 }, (_, i) => `ns-${i}`);
+    for (const ns of namespaces) seedNamespace(w, ns);
+    await passUntil(w, () => w.kube.objects('HorizontalPodAutoscaler').length === 7, 20);
+    // A namespace is open from its first object LIST to the end of its last canary's turn (its last request).
+    const open = new Map<string, { first: number; last: number }>();
+    let tick = 0;
+    const seen = (namespace: string | undefined): void => {
+      if (!namespace) return;
+      tick += 1;
+      const span = open.get(namespace);
+      if (span) span.last = tick;
+      else open.set(namespace, { first: tick, last: tick });
+    };
+    const kube: KubeClient = new Proxy(w.deps.kube, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          const [first, , third] = args as [{ metadata?: { namespace?: string }; namespace?: string } | string, unknown, string | undefined];
+          if (key === 'list') seen(third);
+          else if (typeof first === 'object') seen(first.metadata?.namespace ?? first.namespace);
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    w.clock.advance(120_000);
+    await runPass({ ...w.deps, kube }, { ...w.options, concurrency: 1 });
+    const spans = [...open.values()];
+    expect(spans).to.have.length(7);
+    const most = Math.max(...spans.map((s) => spans.filter((o) => o.first <= s.first && s.first <= o.last).length));
+    expect(most).to.be.at.most(NAMESPACES_AT_ONCE);
   });
 });
