@@ -8,7 +8,7 @@ import type { Canary } from '../api/types.js';
 import { formatFieldError } from '../api/field-errors.js';
 import { validateResource } from '../api/validate.js';
 import { ConflictError } from '../kube/client.js';
-import { intent, parseState, plan, projectStatus, serializeState, step, type Action, type Observations, type State } from '../stepper/index.js';
+import { parseState, plan, projectStatus, serializeState, step, type Observations, type State } from '../stepper/index.js';
 import { applyActions, CanaryMovedError } from './apply.js';
 import { hasChecks, runChecks } from './checks.js';
 import type { MetricCheck as MetricOutcome } from '../metrics/evaluate.js';
@@ -84,33 +84,18 @@ async function run(scope: CanaryScope, pass: CanaryPass): Promise<Outcome> {
   }
   const out = step(parsed.state, spec, { ...obs, ...(results ? { results } : {}) }, now, scope.stepOptions);
   if (results) deps.metrics?.analysisTick(scope.canary.spec.targetRef.name, scope.targetRef.namespace ?? '', (Date.now() - started) / 1000);
-  const changed = worthWriting(parsed.state, out.state, out.actions, spec);
   const ctx: ApplyContext = { scope, deps, state: out.state, configs: obs.trackedConfigs, now, canary };
-  if (changed) {
-    if (!(await writeState(ctx, out.state))) return { outcome: 'conflict', phase: parsed.state.phase, message: 'another stepper wrote the state first' };
+  if (out.changed && !(await writeState(ctx, out.state))) {
+    return { outcome: 'conflict', phase: parsed.state.phase, message: 'another stepper wrote the state first' };
   }
   // A Canary going away without Davy's finalizer is not Davy's to write to.
   if (deleting && !(canary.metadata.finalizers ?? []).includes(FINALIZER)) return { outcome: 'idle', phase: out.state.phase };
   await writeStatus(ctx, out.state);
-  // Unchanged: the recorded intent, re-applied (a Canary being deleted gets only what step() asked).
-  const actions = changed ? out.actions : (deleting ? out.actions : intent(out.state, spec)).filter((a) => a.kind !== 'event');
-  const applied = await applyActions(ctx, actions);
+  const applied = await applyActions(ctx, out.actions);
   const final = applied.delivered.length > 0 ? await acknowledge(ctx, obs, applied.delivered) : out.state;
   stateGauges(scope, deps, parsed.state, final);
   if (applied.failure !== undefined) throw applied.failure;
-  return { outcome: changed ? 'stepped' : 'idle', phase: final.phase, due: out.due };
-}
-
-/**
- * Whether a step's state must be written. A step that only moved lastStepAt and asked for nothing
- * beyond the recorded intent (a resting canary, a wait that goes on) is not: writing it would cost
- * a write per canary per interval with nothing to record. The next pass decides the same again.
- */
-export function worthWriting(before: State, after: State, actions: readonly Action[], spec: Canary['spec']): boolean {
-  const clockless = (s: State) => serializeState({ ...s, lastStepAt: undefined });
-  if (serializeState(before) === serializeState(after)) return false;
-  if (clockless(before) !== clockless(after)) return true;
-  return canonicalJson(actions) !== canonicalJson(intent(after, spec));
+  return { outcome: out.changed ? 'stepped' : 'idle', phase: final.phase, due: out.due };
 }
 
 /** The state annotation, guarded by the resourceVersion read; false when another stepper moved first. */
@@ -153,7 +138,7 @@ async function acknowledge(ctx: ApplyContext, obs: Observations, delivered: Obse
   const { results: _results, ...rest } = obs;
   const canary = { ...rest.canary, finalizers: [...(ctx.canary.metadata.finalizers ?? [])] };
   const out = step(current, ctx.canary.spec, { ...rest, canary, ...(delivered ? { delivered } : {}) }, ctx.now, ctx.scope.stepOptions);
-  if (serializeState(out.state) === serializeState(current)) return current;
+  if (!out.changed) return current;
   if (!(await writeState(ctx, out.state))) return current;
   await writeStatus(ctx, out.state);
   const events = out.actions.filter((a) => a.kind === 'event');

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { API_VERSION } from '../api/keys.js';
 import type { Canary } from '../api/types.js';
 import type { KubeClient } from '../kube/client.js';
+import { isResting } from '../stepper/index.js';
 import { stepCanary } from './canary.js';
 import { prefetchNamespace } from './observe.js';
 import type { CanaryReport, PassOptions, PassReport, RunnerDeps, Shard } from './types.js';
@@ -40,16 +41,13 @@ export async function listCanaries(kube: KubeClient, options: Pick<PassOptions, 
   return inShard(canaries, options.shard);
 }
 
-/** Flagger's phases in which a canary rests, as its status shows them. */
-const RESTING_STATUS: ReadonlySet<string> = new Set(['Initialized', 'Succeeded', 'Failed']);
-
 /**
  * Canaries with a run under way (or never stepped) first, resting ones after, each group in LIST
  * order: a pass reaches the steps that are due before it spends its time re-checking canaries with
  * nothing to do. The status may be a step behind the state; it only decides who waits.
  */
 export function runsFirst(canaries: readonly Canary[]): Canary[] {
-  const resting = (c: Canary): boolean => RESTING_STATUS.has(c.status?.phase ?? '');
+  const resting = (c: Canary): boolean => isResting(c.status?.phase ?? '');
   return [...canaries.filter((c) => !resting(c)), ...canaries.filter(resting)];
 }
 

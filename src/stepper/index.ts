@@ -1,5 +1,5 @@
 // The stepper's public surface: the pure core the runner, `davy simulate` and `davy status` use.
-export { step, plan, type StepResult } from './step.js';
+export { step, plan, nextStepAt, isResting, RESTING_PHASES, type StepResult } from './step.js';
 export { intent, targets, type Action, type ActionKind, type TargetAction } from './actions.js';
 export type { Checks, HookCheck, MetricCheck, GateHookType } from './checks.js';
 export * from './observations.js';

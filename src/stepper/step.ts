@@ -2,17 +2,18 @@
 //
 //   const checks = plan(state, spec, observations, now, options);
 //   observations.results = await runChecks(checks);          // the runner: webhooks, metric queries
-//   const { state: next, actions, due } = step(state, spec, observations, now, options);
-//   write next (guarded by resourceVersion), then apply actions in order.
+//   const { state: next, changed, actions, due } = step(state, spec, observations, now, options);
+//   if changed, write next (guarded by resourceVersion); then apply actions in order.
 //
 // A step runs when its analysis interval has passed (periodic work: analysis, gates, waits) or
 // when something new appeared (a revision, an action nonce, a deletion, a spec change, delivered
-// outbox entries); otherwise it returns the same state and no actions. Both functions are pure:
-// the same inputs give the same outputs.
+// outbox entries). When it decides nothing new (not due, or a periodic tick that only found the
+// canary waiting as before) it returns the same state, `changed: false`, and the recorded intent
+// to re-apply. Both functions are pure: the same inputs give the same outputs.
 
 import type { CanarySpec } from '../api/types.js';
 import { templateRevision } from '../api/revision.js';
-import { outboxActions, targets, type Action } from './actions.js';
+import { intent, outboxActions, targets, type Action } from './actions.js';
 import { probeChecker, resultsChecker, type Checker, type Checks } from './checks.js';
 import { acknowledge, deleting, deletionTick, hasDeliveries, suspendTick } from './housekeeping.js';
 import { handleAction } from './imperative.js';
@@ -20,20 +21,49 @@ import { bootstrapTick, followRevision, initializingTick, restingTick, revisionP
 import { observedSubject, type Observations } from './observations.js';
 import { analysisTick } from './progressing.js';
 import { finish, promotingTick } from './promotion.js';
+import { serializeState } from './state-codec.js';
 import type { Phase, State } from './state.js';
 import { cloneState, makeContext, type Context, type StepOptions, type Tick } from './tick.js';
 import { statusWeight } from './weights.js';
 
 export interface StepResult {
   state: State;
-  /** Apply in order, after writing `state`. Empty when the step was not due. */
+  /**
+   * The step decided something: `state` differs from the input (beyond the clock) or it emitted
+   * events. Only then is `state` written. Otherwise `state` is the input itself.
+   */
+  changed: boolean;
+  /**
+   * Apply in order, after writing `state` when changed. Unchanged: the recorded intent, re-applied
+   * every pass (none for a Canary being deleted: it converges only at its finalize steps).
+   */
   actions: Action[];
   /** When this canary next needs a step (ISO time); sooner if something new appears. */
   due: string;
 }
 
+/** The phases in which a canary rests: its periodic step only looks for something new. */
+export const RESTING_PHASES: ReadonlySet<string> = new Set<Phase>(['Initialized', 'Succeeded', 'Failed']);
+
+export const isResting = (phase: string): boolean => RESTING_PHASES.has(phase);
+
 export function step(state: State, spec: CanarySpec, observations: Observations, now: Date, options: StepOptions = {}): StepResult {
   return run(state, spec, observations, now, options, resultsChecker(observations.results));
+}
+
+/**
+ * When `state` next needs a periodic step (ISO time), as step() would say; undefined before the
+ * first step. A resting canary is due too, though its step only looks for something new.
+ */
+export function nextStepAt(state: State, spec: CanarySpec, namespace: string, options: StepOptions = {}): string | undefined {
+  if (state.phase === '' || state.lastStepAt === undefined) return undefined;
+  const nothing: Observations = {
+    canary: { name: '', namespace, finalizers: [] },
+    target: { exists: false, held: false, labeled: false },
+    copy: { exists: false },
+    trackedConfigs: {},
+  };
+  return dueAt(state, makeContext(spec, nothing, new Date(state.lastStepAt), options));
 }
 
 /** The webhooks and metrics step() may consult for the same inputs (Observations.results is not read). */
@@ -45,23 +75,32 @@ export function plan(state: State, spec: CanarySpec, observations: Observations,
 
 function run(state: State, spec: CanarySpec, obs: Observations, now: Date, options: StepOptions, checker: Checker): StepResult {
   const ctx = makeContext(spec, obs, now, options);
-  const idle = { state, actions: [], due: dueAt(state, ctx) };
-  // Going away without Davy's finalizer: nothing to finalize and nothing to converge.
-  if (obs.canary.deletionTimestamp !== undefined && !deleting({ ctx })) return idle;
+  // A Canary being deleted converges only at its finalize steps; one without Davy's finalizer not at all.
+  const reapply = obs.canary.deletionTimestamp === undefined ? intent(state, spec) : [];
+  const idle = (due: string): StepResult => ({ state, changed: false, actions: reapply, due });
+  if (obs.canary.deletionTimestamp !== undefined && !deleting({ ctx })) return idle(dueAt(state, ctx));
   const periodic = periodicDue(state, ctx);
-  if (!periodic && !somethingNew(state, ctx)) return idle;
-  const t: Tick = { ctx, checker, periodic, state: cloneState(state), effects: [] };
-  decide(t);
+  if (!periodic && !somethingNew(state, ctx)) return idle(dueAt(state, ctx));
+  const tick: Tick = { ctx, checker, periodic, state: cloneState(state), effects: [] };
+  decide(tick);
   // What the tick led to may have something new to take in (Initialized with a revision already
   // pending, say): take it now, so a replayed tick finds nothing left to do.
   for (let round = 0; round < MAX_ROUNDS; round += 1) {
-    t.state.specChecksum = specChecksum(spec);
-    if (!somethingNew(t.state, ctx)) break;
-    decide({ ...t, periodic: false });
+    tick.state.specChecksum = specChecksum(spec);
+    if (!somethingNew(tick.state, ctx)) break;
+    decide({ ...tick, periodic: false });
   }
-  settle(t, state);
-  return { state: t.state, actions: [...targets(t.state, spec), ...t.effects, ...outboxActions(t.state)], due: dueAt(t.state, ctx) };
+  settle(tick, state);
+  const due = dueAt(tick.state, ctx);
+  // A periodic tick that found everything as it was moved only the clock: nothing to write (a wait
+  // goes on, a resting canary rests). The state keeps its old clock, so the next pass ticks again
+  // and decides the same; `due` still says when a tick can next find something.
+  if (tick.effects.length === 0 && withoutClock(tick.state) === withoutClock(state)) return idle(due);
+  const actions = [...targets(tick.state, spec), ...tick.effects, ...outboxActions(tick.state)];
+  return { state: tick.state, changed: true, actions, due };
 }
+
+const withoutClock = (state: State): string => serializeState({ ...state, lastStepAt: undefined });
 
 /** Follow-up rounds in one step; each consumes what triggered it, so two are plenty. */
 const MAX_ROUNDS = 3;
@@ -84,7 +123,7 @@ function phaseTick(t: Tick): void {
     case 'Initialized':
     case 'Succeeded':
     case 'Failed':
-      return restingTick(t);
+      return restingTick(t); // RESTING_PHASES
     case 'Waiting':
       return waitingTick(t);
     case 'Progressing':
