@@ -113,7 +113,8 @@ async function trackedConfigs(view: ClusterView, canary: Canary, target: Workloa
   return trackConfigs(target.spec?.template, { configMaps, secrets });
 }
 
-function targetObservation(target: Workload, canary: Canary): Observations['target'] {
+/** What step() sees of the user's workload (the CLI previews actions with it too). */
+export function targetObservation(target: Workload, canary: Canary): Observations['target'] {
   const annotations = target.metadata.annotations ?? {};
   const stable = annotations[ANNOTATION_STABLE_REVISION];
   const pending = annotations[ANNOTATION_PENDING_REVISION];
