@@ -6,14 +6,19 @@
 // mutating webhook passes as sent.
 import { releasedSpecField } from '../admission/hold.js';
 import {
-  ANNOTATION_COPY_REVISION, ANNOTATION_HELD, ANNOTATION_PENDING_REVISION, ANNOTATION_SAVED_UPDATE_STRATEGY, ANNOTATION_STABLE_REVISION,
-  LABEL_CANARY, isDavyKey,
+  ANNOTATION_COPY_REVISION,
+  ANNOTATION_HELD,
+  ANNOTATION_PENDING_REVISION,
+  ANNOTATION_SAVED_UPDATE_STRATEGY,
+  ANNOTATION_STABLE_REVISION,
+  isDavyKey,
+  LABEL_CANARY,
+  LABEL_SCALE_TO_ZERO,
 } from '../api/keys.js';
 import { templateRevision } from '../api/revision.js';
 import { write } from '../routers/objects.js';
 import { buildCanaryWorkload } from '../workloads/canary-copy.js';
 import { trackedConfigsChecksum, type TrackedConfigs } from '../workloads/config-tracking.js';
-import { LABEL_SCALE_TO_ZERO } from '../workloads/keys.js';
 import { converged, ownershipOf } from '../workloads/meta.js';
 import { isWorkload, type Workload } from '../workloads/types.js';
 import { ProblemError, type CanaryScope } from './types.js';

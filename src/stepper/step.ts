@@ -42,11 +42,6 @@ export interface StepResult {
   due: string;
 }
 
-/** The phases in which a canary rests: its periodic step only looks for something new. */
-export const RESTING_PHASES: ReadonlySet<string> = new Set<Phase>(['Initialized', 'Succeeded', 'Failed']);
-
-export const isResting = (phase: string): boolean => RESTING_PHASES.has(phase);
-
 export function step(state: State, spec: CanarySpec, observations: Observations, now: Date, options: StepOptions = {}): StepResult {
   return run(state, spec, observations, now, options, resultsChecker(observations.results));
 }
@@ -123,7 +118,7 @@ function phaseTick(t: Tick): void {
     case 'Initialized':
     case 'Succeeded':
     case 'Failed':
-      return restingTick(t); // RESTING_PHASES
+      return restingTick(t); // RESTING_PHASES (state.ts)
     case 'Waiting':
       return waitingTick(t);
     case 'Progressing':

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import type { HookCheck } from '../../../src/stepper/checks.js';
-import { freshState } from '../../../src/stepper/state.js';
+import { freshState, isResting } from '../../../src/stepper/state.js';
 import { intent } from '../../../src/stepper/actions.js';
-import { isResting, nextStepAt, step } from '../../../src/stepper/step.js';
+import { nextStepAt, step } from '../../../src/stepper/step.js';
 import { observe } from '../../../src/stepper/sim-cluster.js';
 import { canary, events, eventsFrom, initialized, released, toEnd, warnings } from './driver.js';
 
