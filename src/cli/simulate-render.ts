@@ -6,7 +6,7 @@ import { effectiveAnalysis, type EffectiveAnalysis } from '../api/defaults.js';
 import { formatDuration } from '../api/durations.js';
 import type { ProviderName } from '../api/providers.js';
 import type { Canary } from '../api/types.js';
-import type { Simulation, TimelineEntry } from '../stepper/index.js';
+import type { Simulation, TimelineEntry } from '../simulate/index.js';
 import type { Paint } from './format/ansi.js';
 import { checkSummary, withinBounds } from './format/checks.js';
 import { offset, span } from './format/time.js';

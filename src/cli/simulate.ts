@@ -9,7 +9,7 @@ import { isProviderName, type ProviderName } from '../api/providers.js';
 import type { Canary } from '../api/types.js';
 import { validateResource } from '../api/validate.js';
 import { OUTPUT_FLAG, outputFormat, parseFlags, stringFlag, type OutputFormat } from '../config/cli.js';
-import { simulate } from '../stepper/index.js';
+import { simulate } from '../simulate/index.js';
 import type { Paint } from './format/ansi.js';
 import { renderSimulation, simulationReport, type SimulationReport } from './simulate-render.js';
 

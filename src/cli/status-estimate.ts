@@ -5,7 +5,8 @@
 // model's copies and rollouts are ready at once, so the figure is a lower bound.
 
 import type { Canary } from '../api/types.js';
-import { simulate, type Simulation, type State, type StepOptions, type TimelineEntry } from '../stepper/index.js';
+import { simulate, type Simulation, type TimelineEntry } from '../simulate/index.js';
+import type { State, StepOptions } from '../stepper/index.js';
 
 export type Estimate =
   /** Promotion expected at `at` (`remainingMs` after now). */

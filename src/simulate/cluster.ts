@@ -4,9 +4,7 @@
 // clock (time is a number the driver moves).
 
 import { FINALIZER } from '../api/keys.js';
-import type { Action } from './actions.js';
-import type { ActionRequest, Delivery, Observations, WorkloadReadiness } from './observations.js';
-import type { Routes } from './state.js';
+import type { Action, ActionRequest, Delivery, Observations, Routes, WorkloadReadiness } from '../stepper/index.js';
 
 export interface SimTiming {
   /** How long the copy takes to be available after it is scaled up or re-synced. */

@@ -21,4 +21,3 @@ export {
   type WaitKind,
 } from './state.js';
 export type { StepOptions } from './options.js';
-export { simulate, createDriver, type Simulation, type SimulateOptions, type TimelineEntry, type Driver, type DriverOptions } from './simulate.js';

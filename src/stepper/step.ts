@@ -100,36 +100,36 @@ const withoutClock = (state: State): string => serializeState({ ...state, lastSt
 /** Follow-up rounds in one step; each consumes what triggered it, so two are plenty. */
 const MAX_ROUNDS = 3;
 
-function decide(t: Tick): void {
-  acknowledge(t);
-  if (deletionTick(t)) return;
-  if (suspendTick(t)) return;
-  if (handleAction(t)) return;
-  if (t.state.phase === '') return bootstrapTick(t);
-  if (followRevision(t)) return;
-  phaseTick(t);
+function decide(tick: Tick): void {
+  acknowledge(tick);
+  if (deletionTick(tick)) return;
+  if (suspendTick(tick)) return;
+  if (handleAction(tick)) return;
+  if (tick.state.phase === '') return bootstrapTick(tick);
+  if (followRevision(tick)) return;
+  phaseTick(tick);
 }
 
-function phaseTick(t: Tick): void {
-  switch (t.state.phase) {
+function phaseTick(tick: Tick): void {
+  switch (tick.state.phase) {
     case 'Initializing':
-      if (t.periodic) initializingTick(t);
+      if (tick.periodic) initializingTick(tick);
       return;
     case 'Initialized':
     case 'Succeeded':
     case 'Failed':
-      return restingTick(t); // RESTING_PHASES (state.ts)
+      return restingTick(tick); // RESTING_PHASES (state.ts)
     case 'Waiting':
-      return waitingTick(t);
+      return waitingTick(tick);
     case 'Progressing':
     case 'WaitingPromotion':
-      if (t.periodic) analysisTick(t);
+      if (tick.periodic) analysisTick(tick);
       return;
     case 'Promoting':
-      if (t.periodic) promotingTick(t);
+      if (tick.periodic) promotingTick(tick);
       return;
     case 'Finalising':
-      if (t.periodic) finish(t);
+      if (tick.periodic) finish(tick);
       return;
     default:
       return;
@@ -138,7 +138,7 @@ function phaseTick(t: Tick): void {
 
 /** How often a phase does its periodic work: the analysis interval, or the poll period for cluster convergence. */
 function cadenceMs(phase: Phase, ctx: Context): number {
-  return phase === 'Initializing' || phase === 'Terminating' ? ctx.pollMs : ctx.a.intervalMs;
+  return phase === 'Initializing' || phase === 'Terminating' ? ctx.pollMs : ctx.analysis.intervalMs;
 }
 
 function periodicDue(state: State, ctx: Context): boolean {
@@ -171,10 +171,10 @@ function somethingNew(state: State, ctx: Context): boolean {
 }
 
 /** Bookkeeping every decided step does: spec checksum, step time, status change time. */
-function settle(t: Tick, before: State): void {
-  const { ctx, state } = t;
+function settle(tick: Tick, before: State): void {
+  const { ctx, state } = tick;
   state.specChecksum = specChecksum(ctx.spec);
-  if (t.periodic) state.lastStepAt = ctx.at;
-  const visible = (s: State) => [s.phase, statusWeight(ctx.a, s.routes), s.iterations, s.failedChecks].join('/');
+  if (tick.periodic) state.lastStepAt = ctx.at;
+  const visible = (s: State) => [s.phase, statusWeight(ctx.analysis, s.routes), s.iterations, s.failedChecks].join('/');
   if (visible(state) !== visible(before)) state.updatedAt = ctx.at;
 }

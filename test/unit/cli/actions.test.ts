@@ -6,8 +6,9 @@ import { actionAnnotation, actionPatch, previewOn, VERBS, type Verb } from '../.
 import { runAction, type ActionIO } from '../../../src/cli/actions.js';
 import { templateRevision } from '../../../src/api/revision.js';
 import { ApiError, ConflictError, type KubeObject } from '../../../src/kube/client.js';
-import { parseActionAnnotation, type Driver, type State } from '../../../src/stepper/index.js';
-import { observe } from '../../../src/stepper/sim-cluster.js';
+import type { Driver } from '../../../src/simulate/index.js';
+import { parseActionAnnotation, type State } from '../../../src/stepper/index.js';
+import { observe } from '../../../src/simulate/cluster.js';
 import { MemoryKube } from '../../support/memory-kube.js';
 import { example, exampleText, released, START, withState } from './helpers.js';
 import { parseAllDocuments } from 'yaml';

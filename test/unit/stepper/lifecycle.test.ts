@@ -3,7 +3,7 @@ import type { HookCheck } from '../../../src/stepper/checks.js';
 import { freshState, isResting } from '../../../src/stepper/state.js';
 import { intent } from '../../../src/stepper/actions.js';
 import { nextStepAt, step } from '../../../src/stepper/step.js';
-import { observe } from '../../../src/stepper/sim-cluster.js';
+import { observe } from '../../../src/simulate/cluster.js';
 import { canary, events, eventsFrom, initialized, released, toEnd, warnings } from './driver.js';
 
 const gate = (type: HookCheck['type'], extra: Record<string, unknown> = {}) => ({ name: 'gate', type, url: 'http://gate/', ...extra });
