@@ -36,7 +36,9 @@ export const actionAnnotation = (body: ActionRequestBody): string =>
 export function actionPatch(annotation: string, resourceVersion: string | undefined): Patch {
   return {
     type: 'merge',
-    body: { metadata: { ...(resourceVersion ? { resourceVersion } : {}), annotations: { [ANNOTATION_ACTION]: annotation } } },
+    body: {
+      metadata: { ...(resourceVersion ? { resourceVersion } : {}), annotations: { [ANNOTATION_ACTION]: annotation } },
+    },
   };
 }
 
@@ -60,14 +62,27 @@ const PREVIEW_NONCE = 'davy-cli-preview';
  * read: the stepper itself decides, so the preview cannot drift from it. Undefined when there is no
  * state to step from (the stepper decides on its first step) or the stepper could not step the spec.
  */
-export function preview(verb: Verb, by: string, canary: Canary, around: Surroundings, now: Date): Expectation | undefined {
+export function preview(
+  verb: Verb,
+  by: string,
+  canary: Canary,
+  around: Surroundings,
+  now: Date,
+): Expectation | undefined {
   const parsed = parseState(canary.metadata.annotations?.[ANNOTATION_STATE]);
   if (parsed.kind !== 'ok') return undefined;
   return previewOn(verb, by, parsed.state, canary.spec, observationsOf(canary, around), now);
 }
 
 /** The same on observations already gathered (the simulator's, in tests). */
-export function previewOn(verb: Verb, by: string, state: State, spec: CanarySpec, observations: Observations, now: Date): Expectation | undefined {
+export function previewOn(
+  verb: Verb,
+  by: string,
+  state: State,
+  spec: CanarySpec,
+  observations: Observations,
+  now: Date,
+): Expectation | undefined {
   if (state.phase === '') return undefined;
   let out: StepResult;
   try {

@@ -68,7 +68,12 @@ function parseActionArgs(argv: string[]): ActionArgs | { help: true } | { error:
 type Outcome = { code: number; out: string[]; err: string[] };
 
 /** One read-predict-write round; undefined when the write met a newer version of the canary. */
-async function attempt(verb: Verb, args: ActionArgs, session: ClusterSession, io: ActionIO): Promise<Outcome | undefined> {
+async function attempt(
+  verb: Verb,
+  args: ActionArgs,
+  session: ClusterSession,
+  io: ActionIO,
+): Promise<Outcome | undefined> {
   const ref = canaryRef(args.name, session.namespace);
   const where = `${session.namespace}/${args.name}`;
   const canary = (await session.client.get<KubeObject>(ref)) as unknown as Canary | undefined;
@@ -89,7 +94,8 @@ async function attempt(verb: Verb, args: ActionArgs, session: ClusterSession, io
   if ('error' in around) err.push(`Note: no preview of the stepper's verdict: ${around.error}`);
   const body = { action: verb, nonce: io.nonce(), by, at: now.toISOString() };
   try {
-    await session.client.patch(ref, actionPatch(actionAnnotation(body), canary.metadata.resourceVersion), { fieldManager: FIELD_MANAGER });
+    const patch = actionPatch(actionAnnotation(body), canary.metadata.resourceVersion);
+    await session.client.patch(ref, patch, { fieldManager: FIELD_MANAGER });
   } catch (error) {
     if (error instanceof ConflictError) return undefined;
     throw error;
@@ -113,11 +119,16 @@ const verdictLine = (expected: Expectation): string =>
   expected.applies ? `On its next step the stepper carries it out: ${expected.what}.` : `The stepper will record it as ignored: ${expected.what}.`;
 
 /** The target and the configs its template references, read as the stepper reads them, or why they cannot be. */
-async function surroundings(client: KubeClient, canary: Canary, namespace: string): Promise<Surroundings | { error: string }> {
+async function surroundings(
+  client: KubeClient,
+  canary: Canary,
+  namespace: string,
+): Promise<Surroundings | { error: string }> {
   const targetRef = canary.spec?.targetRef;
   if (!targetRef?.apiVersion || !targetRef.kind || !targetRef.name) return { configs: {} };
   try {
-    const found = await client.get({ apiVersion: targetRef.apiVersion, kind: targetRef.kind, name: targetRef.name, namespace });
+    const { apiVersion, kind, name } = targetRef;
+    const found = await client.get({ apiVersion, kind, name, namespace });
     const target = isWorkload(found) ? found : undefined;
     const template = target?.spec?.template;
     const refs = configRefs(template);

@@ -107,7 +107,10 @@ function waitingOf(state: State, canary: Canary, a: EffectiveAnalysis, options: 
     return [{ kind: 'nextStep', text }];
   }
   const out: Waiting[] = [];
-  if (state.wait) out.push({ kind: state.wait.kind, text: WAIT_TEXT[state.wait.kind](state.wait.message, a, target), deadline: state.wait.deadline });
+  if (state.wait) {
+    const text = WAIT_TEXT[state.wait.kind](state.wait.message, a, target);
+    out.push({ kind: state.wait.kind, text, deadline: state.wait.deadline });
+  }
   const at = nextStepAt(state, spec, canary.metadata.namespace ?? '', options);
   if (isResting(state.phase)) {
     const revert = state.phase === 'Failed' ? ', a revert to the stable revision, or a retry' : '';
@@ -147,7 +150,8 @@ export function canaryView(canary: Canary, now: Date, options: ViewOptions = {})
   const stepOptions = options.stepOptions ?? {};
   const spec = canary.spec ?? {};
   const namespace = canary.metadata.namespace ?? '';
-  const a = effectiveAnalysis(spec, { ...(stepOptions.meshProvider ? { meshProvider: stepOptions.meshProvider } : {}), namespace });
+  const mesh = stepOptions.meshProvider ? { meshProvider: stepOptions.meshProvider } : {};
+  const a = effectiveAnalysis(spec, { ...mesh, namespace });
   const annotations = canary.metadata.annotations ?? {};
   const parsed = parseState(annotations[ANNOTATION_STATE]);
   const state = parsed.state;

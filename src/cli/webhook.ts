@@ -56,8 +56,15 @@ function stopRequested(stop: AbortSignal | undefined): Promise<string> {
   });
 }
 
-/** Exit codes: 0 after a clean shutdown or --help, 1 when the server cannot start or had to cut reviews, 2 on usage errors. */
-export async function runWebhook(argv: string[], env: NodeJS.ProcessEnv, deps: WebhookCommandDeps = {}): Promise<number> {
+/**
+ * Exit codes: 0 after a clean shutdown or --help, 1 when the server cannot start or had to cut reviews, 2 on usage
+ * errors.
+ */
+export async function runWebhook(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  deps: WebhookCommandDeps = {},
+): Promise<number> {
   const parsed = parseWebhookConfig(argv, env);
   if (!parsed.ok) {
     if (parsed.help) {

@@ -76,7 +76,10 @@ async function run(scope: CanaryScope, pass: CanaryPass): Promise<Outcome> {
   let results: Observations['results'];
   if (hasChecks(checks)) {
     if (options.signal?.aborted) return { outcome: 'aborted', phase: parsed.state.phase };
-    const ran = await runChecks(scope, checks, deps, { ...(options.metricTimeoutMs ? { metricTimeoutMs: options.metricTimeoutMs } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+    const ran = await runChecks(scope, checks, deps, {
+      ...(options.metricTimeoutMs ? { metricTimeoutMs: options.metricTimeoutMs } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     // Answers cut short by a shutdown are not answers: nothing is decided from them.
     if (options.signal?.aborted) return { outcome: 'aborted', phase: parsed.state.phase };
     results = ran.results;
@@ -137,7 +140,8 @@ async function acknowledge(ctx: ApplyContext, obs: Observations, delivered: Obse
   const current = ctx.state;
   const { results: _results, ...rest } = obs;
   const canary = { ...rest.canary, finalizers: [...(ctx.canary.metadata.finalizers ?? [])] };
-  const out = step(current, ctx.canary.spec, { ...rest, canary, ...(delivered ? { delivered } : {}) }, ctx.now, ctx.scope.stepOptions);
+  const observations = { ...rest, canary, ...(delivered ? { delivered } : {}) };
+  const out = step(current, ctx.canary.spec, observations, ctx.now, ctx.scope.stepOptions);
   if (!out.changed) return current;
   if (!(await writeState(ctx, out.state))) return current;
   await writeStatus(ctx, out.state);
@@ -158,7 +162,8 @@ function stateGauges(scope: CanaryScope, deps: RunnerDeps, before: State, after:
   if (!metrics) return;
   const target = scope.canary.spec.targetRef.name;
   const namespace = scope.targetRef.namespace ?? '';
-  metrics.canary({ target, namespace, phase: after.phase, primaryWeight: after.routes.primary, canaryWeight: after.routes.canary });
+  const { phase, routes } = after;
+  metrics.canary({ target, namespace, phase, primaryWeight: routes.primary, canaryWeight: routes.canary });
   if (before.phase === after.phase || (after.phase !== 'Succeeded' && after.phase !== 'Failed')) return;
   const promoting = after.transitions.findLast((t) => t.to === 'Promoting');
   const analysisStatus = promoting?.reason === 'SkipAnalysis' ? 'skipped' : 'completed';

@@ -60,7 +60,8 @@ const EVENT_WRITE_ATTEMPTS = 4;
 const eventRetryDelayMs = (retry: number): number => 100 * 2 ** (retry - 1);
 
 /** A failure that another attempt may not meet: anything but a refusal the API server means. */
-const passing = (error: unknown): boolean => !(error instanceof ApiError) || error.status === 429 || error.status >= 500;
+const passing = (error: unknown): boolean =>
+  !(error instanceof ApiError) || error.status === 429 || error.status >= 500;
 
 /** Writes an Event, retrying passing failures under its one name; a final failure is logged. */
 async function createEvent(scope: Pick<CanaryScope, 'view' | 'log'>, event: KubeObject, message: string): Promise<void> {

@@ -28,7 +28,8 @@ export function kindsOf(canary: Canary, options: Pick<PassOptions, 'meshProvider
   if (target?.apiVersion && target.kind) kinds.push({ apiVersion: target.apiVersion, kind: target.kind });
   const scaler = canary.spec.autoscalerRef;
   if (scaler?.apiVersion && scaler.kind) kinds.push({ apiVersion: scaler.apiVersion, kind: scaler.kind });
-  const provider = effectiveAnalysis(canary.spec, options.meshProvider ? { meshProvider: options.meshProvider } : {}).provider;
+  const mesh = options.meshProvider ? { meshProvider: options.meshProvider } : {};
+  const provider = effectiveAnalysis(canary.spec, mesh).provider;
   if (isDavyProvider(provider)) kinds.push(...ROUTING_KINDS[provider]);
   return kinds;
 }
@@ -39,7 +40,12 @@ const kindKey = (k: Kind): string => `${k.apiVersion}|${k.kind}`;
  * Lists, for one namespace, every kind its canaries need, then the ConfigMaps and Secrets only
  * when a target's template references one. At most one LIST per kind.
  */
-export async function prefetchNamespace(view: ClusterView, namespace: string, canaries: readonly Canary[], options: PassOptions): Promise<void> {
+export async function prefetchNamespace(
+  view: ClusterView,
+  namespace: string,
+  canaries: readonly Canary[],
+  options: PassOptions,
+): Promise<void> {
   const kinds = new Map<string, Kind>();
   for (const canary of canaries) for (const kind of kindsOf(canary, options)) kinds.set(kindKey(kind), kind);
   await Promise.all([...kinds.values()].map((k) => view.prefetch(k.apiVersion, k.kind, namespace)));
@@ -102,7 +108,11 @@ export async function observe(scope: CanaryScope): Promise<Observed> {
   };
 }
 
-async function trackedConfigs(view: ClusterView, canary: Canary, target: Workload | undefined): Promise<Result<TrackedConfigs>> {
+async function trackedConfigs(
+  view: ClusterView,
+  canary: Canary,
+  target: Workload | undefined,
+): Promise<Result<TrackedConfigs>> {
   const refs = configRefs(target?.spec?.template);
   if (!target || refs.length === 0) return { ok: true, value: {} };
   const namespace = canary.metadata.namespace ?? '';

@@ -88,8 +88,15 @@ export class ClusterView implements KubeClient {
     return found && ({ ...copyJson(found), apiVersion: ref.apiVersion } as T);
   }
 
-  async list<T extends KubeObject = KubeObject>(apiVersion: string, kind: string, namespace?: string, options: ListOptions = {}): Promise<ObjectList<T>> {
-    if (!cacheable(kind, namespace) || options.labelSelector || options.fieldSelector) return this.kube.list<T>(apiVersion, kind, namespace, options);
+  async list<T extends KubeObject = KubeObject>(
+    apiVersion: string,
+    kind: string,
+    namespace?: string,
+    options: ListOptions = {},
+  ): Promise<ObjectList<T>> {
+    if (!cacheable(kind, namespace) || options.labelSelector || options.fieldSelector) {
+      return this.kube.list<T>(apiVersion, kind, namespace, options);
+    }
     return { items: await this.items<T>(apiVersion, kind, namespace), resourceVersion: '' };
   }
 

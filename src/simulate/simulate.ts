@@ -105,7 +105,9 @@ export function createDriver(canary: Canary, options: DriverOptions = {}): Drive
     const moment: Moment = { now: cluster.now, step: steps, analysisStep: analysisSteps, state, cluster };
     const results: Required<CheckResults> = { hooks: {}, metrics: {} };
     for (const check of checks.hooks) results.hooks[check.name] = options.hook?.(check, moment) ?? defaultHook(check);
-    for (const check of checks.metrics) results.metrics[check.name] = options.metric?.(check, moment) ?? defaultMetric(check);
+    for (const check of checks.metrics) {
+      results.metrics[check.name] = options.metric?.(check, moment) ?? defaultMetric(check);
+    }
     const out = step(state, spec, { ...observed, results }, now, stepOptions);
     const eventsBefore = cluster.log.events.length;
     state = out.state;

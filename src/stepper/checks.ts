@@ -55,7 +55,9 @@ export function probeChecker(): { checker: Checker; checks: () => Checks } {
   const metrics = new Map<string, MetricCheck>();
   const checker: Checker = {
     hook: (hook, phase, checksum) => {
-      if (!hooks.has(hook.name)) hooks.set(hook.name, { name: hook.name, type: hook.type as GateHookType, phase, checksum });
+      if (!hooks.has(hook.name)) {
+        hooks.set(hook.name, { name: hook.name, type: hook.type as GateHookType, phase, checksum });
+      }
       // A rollback hook that answers 2xx asks for a rollback: carrying on means "not signaling".
       return hook.type === 'rollback' ? { ok: false, message: 'probe' } : { ok: true };
     },
@@ -70,9 +72,12 @@ export function probeChecker(): { checker: Checker; checks: () => Checks } {
 // Webhook gates (flagger-compat §8.2). The hooks of one type are consulted in spec order and the
 // first failure stops the list; every answer consulted is recorded as a check.
 
-export type GateOutcome = { ok: true; passed: EffectiveWebhook[] } | { ok: false; hook: EffectiveWebhook; message: string };
+export type GateOutcome =
+  | { ok: true; passed: EffectiveWebhook[] }
+  | { ok: false; hook: EffectiveWebhook; message: string };
 
-export const hooksOf = (tick: Tick, type: GateHookType): EffectiveWebhook[] => tick.ctx.analysis.webhooks.filter((h) => h.type === type);
+export const hooksOf = (tick: Tick, type: GateHookType): EffectiveWebhook[] =>
+  tick.ctx.analysis.webhooks.filter((hook) => hook.type === type);
 
 function ask(tick: Tick, hook: EffectiveWebhook, phase: Phase): { ok: boolean; message: string } {
   const answer = tick.checker.hook(hook, phase, runChecksum(tick.state));

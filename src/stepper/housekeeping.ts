@@ -74,7 +74,8 @@ export function acknowledge(tick: Tick): void {
       continue;
     }
     if (entry.kind === 'hook') {
-      emit(tick, result.ok ? events.postRolloutPassed(entry.hook) : events.postRolloutFailed(entry.hook, result.message));
+      const { hook } = entry;
+      emit(tick, result.ok ? events.postRolloutPassed(hook) : events.postRolloutFailed(hook, result.message));
     }
   }
   tick.state.outbox = kept;

@@ -15,11 +15,15 @@ export const stableSubject = (s: State): Subject | undefined =>
 export const runSubject = (s: State): Subject | undefined =>
   s.revision === undefined ? undefined : { revision: s.revision, configs: s.trackedConfigs };
 
-/** Davy's objects are in place: the copy exists, the workload is labelled and records its stable revision, the router answers. */
+/**
+ * Davy's objects are in place: the copy exists, the workload is labelled and records its stable revision, the router
+ * answers.
+ */
 function bootstrapped(tick: Tick): boolean {
-  const { obs } = tick.ctx;
+  const { copy, target, routes } = tick.ctx.obs;
   const stable = tick.state.stableRevision;
-  return stable !== undefined && obs.copy.exists && obs.target.labeled && obs.target.stableRevision === stable && obs.routes !== undefined;
+  if (stable === undefined || routes === undefined) return false;
+  return copy.exists && target.labeled && target.stableRevision === stable;
 }
 
 /**
@@ -130,7 +134,9 @@ export function startRun(tick: Tick, subject: Subject, reason: Reason, skip: boo
   state.trackedConfigs = { ...subject.configs };
   resetRun(state);
   state.routes = { ...STABLE_ROUTES };
-  if (!obs.target.held && subject.revision !== state.stableRevision) emit(tick, events.notHeld(names.target, subject.revision));
+  if (!obs.target.held && subject.revision !== state.stableRevision) {
+    emit(tick, events.notHeld(names.target, subject.revision));
+  }
   if (skip) {
     state.copy = 'zero';
     if (reason === 'PromoteAction') return startPromotion(tick, 'PromoteAction'); // the action's own event says why
@@ -172,7 +178,9 @@ export function revisionPending(state: State, subject: Subject | undefined): boo
     case 'Succeeded':
       return !sameSubject(subject, stable);
     case 'Failed':
-      return sameSubject(subject, stable) ? !sameSubject(runSubject(state), stable) : !sameSubject(subject, runSubject(state));
+      return sameSubject(subject, stable)
+        ? !sameSubject(runSubject(state), stable)
+        : !sameSubject(subject, runSubject(state));
     case 'Waiting':
     case 'Progressing':
     case 'WaitingPromotion':

@@ -38,7 +38,9 @@ export function analysisTick(tick: Tick): void {
     tick.state.analysisStarted = true;
   } else {
     const rollout = gate(tick, 'rollout', 'Progressing');
-    if (!rollout.ok) return failedCheck(tick, events.externalCheckFailed(names.canary, rollout.hook.name, rollout.message));
+    if (!rollout.ok) {
+      return failedCheck(tick, events.externalCheckFailed(names.canary, rollout.hook.name, rollout.message));
+    }
     const verdict = metrics(tick);
     if (verdict.kind === 'fail') return failedCheck(tick, { kind: 'event', type: 'Warning', reason: 'Synced', message: verdict.message });
     if (verdict.kind === 'hold') {
@@ -70,7 +72,8 @@ function failedCheck(tick: Tick, event: EventAction): void {
 
 function metrics(tick: Tick): MetricOutcome {
   const { analysis, names, at } = tick.ctx;
-  const judge = { c: names.canary, copy: names.copy, observer: analysis.observer, at, ...(tick.state.revision ? { revision: tick.state.revision } : {}) };
+  const revision = tick.state.revision ? { revision: tick.state.revision } : {};
+  const judge = { c: names.canary, copy: names.copy, observer: analysis.observer, at, ...revision };
   const outcomes = metricOrder(analysis.metrics).map((m) => judgeMetric(m, tick.checker.metric(m), judge));
   for (const outcome of outcomes) recordCheck(tick, outcome.record);
   return combine(outcomes);
@@ -135,7 +138,13 @@ function promotionGate(tick: Tick): void {
  * A gate said no: wait for people. The event and the alert (unless the hook mutes it) go out once
  * per wait; past humanWaitTimeoutMs the run fails.
  */
-export function awaitPeople(tick: Tick, kind: WaitKind, hook: EffectiveWebhook, event: EventAction, alertMessage: string): void {
+export function awaitPeople(
+  tick: Tick,
+  kind: WaitKind,
+  hook: EffectiveWebhook,
+  event: EventAction,
+  alertMessage: string,
+): void {
   const first = tick.state.wait?.kind !== kind;
   const waited = waitFor(tick, kind, hook.name, () => event);
   if (first && !hook.muteAlert) alert(tick, 'warn', alertMessage);

@@ -42,7 +42,13 @@ export interface StepResult {
   due: string;
 }
 
-export function step(state: State, spec: CanarySpec, observations: Observations, now: Date, options: StepOptions = {}): StepResult {
+export function step(
+  state: State,
+  spec: CanarySpec,
+  observations: Observations,
+  now: Date,
+  options: StepOptions = {},
+): StepResult {
   return run(state, spec, observations, now, options, resultsChecker(observations.results));
 }
 
@@ -50,7 +56,12 @@ export function step(state: State, spec: CanarySpec, observations: Observations,
  * When `state` next needs a periodic step (ISO time), as step() would say; undefined before the
  * first step. A resting canary is due too, though its step only looks for something new.
  */
-export function nextStepAt(state: State, spec: CanarySpec, namespace: string, options: StepOptions = {}): string | undefined {
+export function nextStepAt(
+  state: State,
+  spec: CanarySpec,
+  namespace: string,
+  options: StepOptions = {},
+): string | undefined {
   if (state.phase === '' || state.lastStepAt === undefined) return undefined;
   const nothing: Observations = {
     canary: { name: '', namespace, finalizers: [] },
@@ -62,13 +73,26 @@ export function nextStepAt(state: State, spec: CanarySpec, namespace: string, op
 }
 
 /** The webhooks and metrics step() may consult for the same inputs (Observations.results is not read). */
-export function plan(state: State, spec: CanarySpec, observations: Observations, now: Date, options: StepOptions = {}): Checks {
+export function plan(
+  state: State,
+  spec: CanarySpec,
+  observations: Observations,
+  now: Date,
+  options: StepOptions = {},
+): Checks {
   const probe = probeChecker();
   run(state, spec, observations, now, options, probe.checker);
   return probe.checks();
 }
 
-function run(state: State, spec: CanarySpec, obs: Observations, now: Date, options: StepOptions, checker: Checker): StepResult {
+function run(
+  state: State,
+  spec: CanarySpec,
+  obs: Observations,
+  now: Date,
+  options: StepOptions,
+  checker: Checker,
+): StepResult {
   const ctx = makeContext(spec, obs, now, options);
   // A Canary being deleted converges only at its finalize steps; one without Davy's finalizer not at all.
   const reapply = obs.canary.deletionTimestamp === undefined ? intent(state, spec) : [];

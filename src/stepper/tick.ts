@@ -90,7 +90,8 @@ export function emit(tick: Tick, event: EventAction): void {
 
 export function transition(tick: Tick, to: Phase, reason: Reason, message?: string): void {
   const from = tick.state.phase;
-  tick.state.transitions = bounded(tick.state.transitions, { at: tick.ctx.at, from, to, reason, ...(message ? { message } : {}) }, TRANSITION_HISTORY_LIMIT);
+  const record = { at: tick.ctx.at, from, to, reason, ...(message ? { message } : {}) };
+  tick.state.transitions = bounded(tick.state.transitions, record, TRANSITION_HISTORY_LIMIT);
   tick.state.phase = to;
   tick.state.phaseSince = tick.ctx.at;
   // A phase's periodic work starts a full cadence after it is entered, whatever triggered it.
@@ -136,7 +137,12 @@ export type WaitOutcome = 'waiting' | 'expired';
  * progressDeadlineSeconds for the cluster, humanWaitTimeoutMs for people. The message is emitted
  * when it differs from the last one for this wait, so a long wait does not flood the events.
  */
-export function waitFor(tick: Tick, kind: WaitKind, message: string, event?: (message: string) => EventAction): WaitOutcome {
+export function waitFor(
+  tick: Tick,
+  kind: WaitKind,
+  message: string,
+  event?: (message: string) => EventAction,
+): WaitOutcome {
   const current = tick.state.wait?.kind === kind ? tick.state.wait : undefined;
   const since = current?.since ?? tick.ctx.at;
   const budget = HUMAN_WAITS.has(kind) ? tick.ctx.humanWaitMs : tick.ctx.analysis.progressDeadlineMs;

@@ -30,7 +30,8 @@ export function nextWeight(ladder: readonly number[], current: number): number |
 }
 
 /** The weighted canary reached the top of its ladder (maxWeight): promotion is next. */
-export const atMaxWeight = (analysis: EffectiveAnalysis, canary: number): boolean => analysis.weights.length === 0 || canary >= analysis.maxWeight;
+export const atMaxWeight = (analysis: EffectiveAnalysis, canary: number): boolean =>
+  analysis.weights.length === 0 || canary >= analysis.maxWeight;
 
 /** The next primary weight while promoting, or undefined once primary has everything. */
 export function nextPrimaryWeight(ladder: readonly number[], currentPrimary: number): number | undefined {
@@ -51,7 +52,8 @@ export const mirrorsIterations = (analysis: EffectiveAnalysis): boolean => analy
  * Routes during an A/B iteration: matched traffic all to the canary. A provider that cannot match
  * keeps everything on primary (Flagger would send all traffic to the canary: §15.8, not reproduced).
  */
-export const abRoutes = (analysis: EffectiveAnalysis): Routes => (capabilitiesOf(analysis).abMatch ? split(TOTAL_WEIGHT) : split(0));
+export const abRoutes = (analysis: EffectiveAnalysis): Routes =>
+  capabilitiesOf(analysis).abMatch ? split(TOTAL_WEIGHT) : split(0);
 
 /** The share of all traffic the canary gets, as `status.canaryWeight` shows it (A/B: only matched traffic, so 0). */
 export const statusWeight = (analysis: EffectiveAnalysis, routes: Routes): number => (analysis.strategy === 'ab-testing' ? 0 : routes.canary);
