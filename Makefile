@@ -33,10 +33,10 @@ lint: deps typecheck ## eslint (with the import-direction rules), no import circ
 	eslint --max-warnings=0 .
 	tsx hack/import-cycles.ts
 
-test-unit: deps ## unit and integration tests (no cluster; against Debian's real Prometheus and Graphite)
+test-unit: deps ## unit and integration tests (no cluster; against Debian's real Prometheus and Graphite, InfluxDB 1.8 built from source)
 	hack/ensure-prometheus.sh >/dev/null
 	hack/ensure-graphite.sh >/dev/null
-	$(MOCHA) 'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts'
+	DAVY_INFLUXD=$$(hack/ensure-influxdb.sh) $(MOCHA) 'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts'
 
 test-e2e: deps ## end-to-end tests on a local control plane and Prometheus, started and stopped here (builds first)
 	hack/e2e.sh

@@ -4,10 +4,10 @@
 # built only when missing. Prints the binary's path on stdout.
 #
 # `go install github.com/traefik/traefik/v3/cmd/traefik@v3.6.12` refuses: Traefik's go.mod has
-# replace directives, which only apply in the main module. So the module is downloaded (checked
-# against the checksum database), copied to a writable directory, and built there as the main
-# module. v3.7.x needs modules the proxy here does not serve. The web UI is not built (no npm
-# build): the binary embeds the placeholder the module ships, and the dashboard stays empty.
+# replace directives, which only apply in the main module, so davy_build_module (lib.sh) builds it
+# as the main module in a writable copy. v3.7.x needs modules the proxy here does not serve. The
+# web UI is not built (no npm build): the binary embeds the placeholder the module ships, and the
+# dashboard stays empty.
 #
 # Measured cold (empty module cache for Traefik's 249 dependencies, 2 cores shared with other
 # builds and tests, load average ~15): 1,537 s wall, 10 min CPU; a 178 MB binary. Warm: 0 s.
@@ -28,21 +28,9 @@ if [ -x "$out/traefik" ]; then
 fi
 
 start=$(date +%s)
-work=$(mktemp -d)
-trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work" "$out.tmp"' EXIT
-module=$("$GO" mod download -json "github.com/traefik/traefik/v3@$TRAEFIK_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
-[ -d "$module" ] || { log "cannot download github.com/traefik/traefik/v3@$TRAEFIK_VERSION"; exit 1; }
-# The module cache is read-only; the build writes nothing into the copy, but go mod may.
-cp -r "$module" "$work/traefik"
-chmod -R u+w "$work/traefik"
-mkdir -p "$out.tmp"
-(
-  cd "$work/traefik"
-  log "building $TRAEFIK_VERSION with $gover (nice 10)"
-  ld="-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK_VERSION"
-  ld="$ld -X github.com/traefik/traefik/v3/pkg/version.BuildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  nice -n 10 "$GO" build -trimpath -ldflags="$ld" -o "$out.tmp/traefik" ./cmd/traefik
-)
-mv "$out.tmp" "$out"
+log "building $TRAEFIK_VERSION with $gover (nice 10)"
+ld="-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK_VERSION"
+ld="$ld -X github.com/traefik/traefik/v3/pkg/version.BuildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+davy_build_module github.com/traefik/traefik/v3 "$TRAEFIK_VERSION" "$out" ./cmd/traefik "$ld"
 log "built $out/traefik in $(( $(date +%s) - start )) s"
 echo "$out/traefik"

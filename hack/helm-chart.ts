@@ -112,7 +112,7 @@ function templateImages(pod: PodSpec, holes: Holes): void {
 /** `--flag=value` when the value is set; nothing (as in deploy/) when it is empty. */
 const optionalFlag = (value: string, flag: string): string[] => [`{{- with .Values.${value} }}`, `- ${flag}={{ . }}`, '{{- end }}'];
 
-/** The stepper's schedule, shards (an Indexed Job), concurrency, mesh provider and metrics server. */
+/** The stepper's schedule, shards (an Indexed Job), concurrency, mesh provider, metrics server and event webhook. */
 function templateStepper(cronJob: KubeObject, holes: Holes): void {
   const spec = cronJob.spec as { schedule: string; jobTemplate: { spec: Record<string, Json> & { template: { spec: PodSpec } } } };
   spec.schedule = holes.scalar('{{ .Values.stepper.schedule | quote }}');
@@ -133,6 +133,7 @@ function templateStepper(cronJob: KubeObject, holes: Holes): void {
     ...optionalFlag('stepper.concurrency', '--concurrency'),
     ...optionalFlag('meshProvider', '--mesh-provider'),
     ...optionalFlag('metricsServer', '--metrics-server'),
+    ...optionalFlag('eventWebhook', '--event-webhook'),
   ]))];
 }
 
@@ -214,6 +215,7 @@ function valuesSchema(): string {
       stepper: { type: 'object', properties: { schedule: { type: 'string', minLength: 9 }, concurrency: { type: ['integer', 'null'], minimum: 1 }, shards: positive } },
       meshProvider: { enum: ['', ...DAVY_PROVIDERS] },
       metricsServer: { type: 'string', pattern: '^(https?://.+)?$' },
+      eventWebhook: { type: 'string', pattern: '^(https?://.+)?$' },
     },
   };
   return `${JSON.stringify(schema, null, 2)}\n`;

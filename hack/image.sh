@@ -26,50 +26,15 @@ node_bin=$(command -v node)
 [ "$("$node_bin" -p 'process.versions.node.split(".")[0]')" -ge 22 ] ||
   { log "node on PATH is $("$node_bin" --version); run through make (it puts Node 22 first)"; exit 1; }
 
-# Debian's packages for the libraries, downloaded once per version into the cache.
-debs=$CACHE/debs
-mkdir -p "$debs"
-packages=(libc6 libstdc++6 libgcc-s1 ca-certificates)
-candidate() { apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p'; }
-# A machine that never ran apt-get update knows no candidates: read the lists once.
-if [ -z "$(candidate libc6)" ] || [ "$(candidate libc6)" = "(none)" ]; then
-  if [ "$(id -u)" -eq 0 ]; then apt-get update -qq >&2; else sudo apt-get update -qq >&2; fi
-fi
-missing=()
-for p in "${packages[@]}"; do
-  v=$(candidate "$p")
-  [ -n "$v" ] && [ "$v" != "(none)" ] || { log "apt knows no candidate for $p (run apt-get update)"; exit 1; }
-  compgen -G "$debs/${p}_${v//:/%3a}_*.deb" >/dev/null || missing+=("$p=$v")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  log "downloading ${missing[*]}"
-  (cd "$debs" && apt-get download -qq "${missing[@]}" >&2)
-fi
-
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 debroot=$work/debroot rootfs=$work/rootfs
-mkdir -p "$debroot" "$rootfs"
-for p in "${packages[@]}"; do
-  v=$(candidate "$p")
-  dpkg-deb -x "$(compgen -G "$debs/${p}_${v//:/%3a}_*.deb" | head -1)" "$debroot"
-done
-
-# Every library node links (and the dynamic loader), at the path the host's loader found it,
-# copied from the packages' files.
 mkdir -p "$rootfs/usr/local/bin"
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+davy_debs "$debroot" libc6 libstdc++6 libgcc-s1 ca-certificates
 cp "$node_bin" "$rootfs/usr/local/bin/node"
-for lib in $(ldd "$node_bin" | grep -o '/[^ ]*'); do
-  real=$(readlink -f "$lib")
-  # merged /usr: the host may resolve /lib/x to /usr/lib/x; the package ships one of the two.
-  src=
-  for candidate in "$debroot$lib" "$debroot${lib#/usr}" "$debroot/usr$lib" "$debroot${real#/usr}" "$debroot$real"; do
-    [ -e "$candidate" ] && { src=$candidate; break; }
-  done
-  [ -n "$src" ] || { log "$lib (linked by node) is in none of ${packages[*]}"; exit 1; }
-  mkdir -p "$rootfs$(dirname "$lib")"
-  cp -L "$src" "$rootfs$lib"
-done
+davy_copy_linked "$rootfs" "$debroot" "$node_bin"
 
 mkdir -p "$rootfs/etc/ssl/certs"
 find "$debroot/usr/share/ca-certificates" -name '*.crt' | LC_ALL=C sort | xargs cat > "$rootfs/etc/ssl/certs/ca-certificates.crt"

@@ -300,6 +300,17 @@ down() {
   stop_pid containerd
   # A shim outlives containerd until its sandbox is gone; ours are the ones bound to our socket.
   pkill -KILL -f "containerd-shim-runc-v2 .*-address $sock" 2>/dev/null || true
+  # A container whose sandbox was not stopped (a run interrupted, containerd killed) outlives its
+  # shim; every process still in the node's cgroups is such a container's.
+  local orphans
+  orphans=$(for dir in $(cgroup_v1_dirs) "/sys/fs/cgroup/davy-$NODE_NAME"; do
+    if [ -d "$dir" ]; then find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null || true; fi; done | sort -un)
+  if [ -n "$orphans" ]; then
+    log "killing $(wc -w <<< "$orphans") processes left in the node's cgroups"
+    # shellcheck disable=SC2086
+    kill -KILL $orphans 2>/dev/null || true
+    sleep 1
+  fi
   local ipt entry
   for ipt in iptables ip6tables; do
     command -v "$ipt" >/dev/null || continue

@@ -334,7 +334,7 @@ export const METRIC_PROVIDER_TYPES = [
 export type MetricProviderType = (typeof METRIC_PROVIDER_TYPES)[number];
 
 /** The metric providers Davy queries today; the others are known but refused as not supported yet. */
-export const DAVY_METRIC_PROVIDER_TYPES = ['prometheus', 'datadog', 'newrelic', 'dynatrace', 'cloudwatch', 'graphite', 'stackdriver', 'splunk'] as const satisfies readonly MetricProviderType[];
+export const DAVY_METRIC_PROVIDER_TYPES = ['prometheus', 'datadog', 'newrelic', 'dynatrace', 'cloudwatch', 'graphite', 'stackdriver', 'splunk', 'influxdb', 'keptn', 'externalmetrics'] as const satisfies readonly MetricProviderType[];
 
 export interface MetricTemplate {
   apiVersion: 'flagger.app/v1beta1';

@@ -8,6 +8,7 @@ import type { KubeClient } from '../kube/client.js';
 import { NodeKubeClient } from '../kube/node-client.js';
 import { crashAfterWrites } from '../kube/crash-after-writes.js';
 import type { MetricProviderRegistry } from '../metrics/provider.js';
+import { metricProviderRegistry } from '../metrics/providers/index.js';
 import { runSchedule, type PassReport, type ScheduleDeps } from '../runner/index.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { StepperMetrics } from '../telemetry/stepper-metrics.js';
@@ -120,7 +121,9 @@ export async function runStep(argv: string[], env: NodeJS.ProcessEnv, deps: Step
         logger,
         webhooks: deps.webhooks ?? createWebhookCaller(),
         metrics,
-        ...(deps.metricProviders ? { metricProviders: deps.metricProviders } : {}),
+        // keptn and externalmetrics reach the API server with the stepper's own client.
+        metricProviders: deps.metricProviders ?? metricProviderRegistry({ kube, ...(client ? { api: client } : {}) }),
+        ...(config.eventWebhook ? { eventWebhook: config.eventWebhook } : {}),
         ...(deps.sleep ? { sleep: deps.sleep } : {}),
         ...(deps.onPass ? { onPass: deps.onPass } : {}),
       },

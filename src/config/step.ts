@@ -18,6 +18,8 @@ export interface StepConfig {
   namespaces: string[];
   shard?: { index: number; count: number };
   metricsServer?: string;
+  /** Flagger's global event webhook (`-event-webhook`, EVENT_WEBHOOK_URL), for canaries with no `event` webhook. */
+  eventWebhook?: string;
   meshProvider: DavyProvider;
   /** nginx: the canary annotations' prefix (Flagger's -ingress-annotations-prefix). */
   ingressAnnotationsPrefix?: string;
@@ -54,6 +56,8 @@ Flags:
   --shard I/N              step only the canaries whose namespace/name hashes to shard I of N
                            (0 <= I < N); --shard N takes I from JOB_COMPLETION_INDEX (Indexed Jobs)
   --metrics-server URL     Prometheus for canaries that name none (default http://prometheus:9090)
+  --event-webhook URL      every event of canaries with no event webhook is posted here, as
+                           Flagger's -event-webhook does (default: EVENT_WEBHOOK_URL, else none)
   --mesh-provider NAME     the provider of canaries that name none (default istio):
                            ${DAVY_PROVIDERS.join(', ')}
   --ingress-annotations-prefix P
@@ -113,6 +117,7 @@ const parsedOptions = {
   namespace: { type: 'string', multiple: true },
   shard: { type: 'string' },
   'metrics-server': { type: 'string' },
+  'event-webhook': { type: 'string' },
   'mesh-provider': { type: 'string' },
   'ingress-annotations-prefix': { type: 'string' },
   'ingress-class': { type: 'string' },
@@ -151,6 +156,8 @@ export function parseStepConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) return fail(`--log-level: must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
   const metricsServer = values['metrics-server'];
   if (metricsServer !== undefined && !URL.canParse(metricsServer)) return fail(`--metrics-server: not a URL: ${JSON.stringify(metricsServer)}`);
+  const eventWebhook = values['event-webhook'] ?? (env.EVENT_WEBHOOK_URL || undefined);
+  if (eventWebhook !== undefined && !/^https?:\/\//.test(eventWebhook)) return fail(`--event-webhook: not an http(s) URL: ${JSON.stringify(eventWebhook)}`);
   const metricsPort = wholeNumber(values['metrics-port']);
   if (values['metrics-port'] !== undefined && (metricsPort === undefined || metricsPort > 65535)) {
     return fail(`--metrics-port: must be an integer from 0 to 65535, got ${JSON.stringify(values['metrics-port'])}`);
@@ -171,6 +178,7 @@ export function parseStepConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
       namespaces,
       ...(shard ? { shard } : {}),
       ...(metricsServer ? { metricsServer } : {}),
+      ...(eventWebhook ? { eventWebhook } : {}),
       meshProvider,
       ...(prefix === undefined ? {} : { ingressAnnotationsPrefix: prefix }),
       ...(ingressClass === undefined ? {} : { ingressClass }),

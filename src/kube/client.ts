@@ -78,6 +78,14 @@ export interface KubeClient {
   delete(ref: ObjectRef, options?: { propagationPolicy?: 'Foreground' | 'Background' | 'Orphan'; dryRun?: boolean }): Promise<boolean>;
 }
 
+/**
+ * A GET of an API path that is no object kind: aggregated APIs such as external.metrics.k8s.io,
+ * whose "resources" are metric names. NodeKubeClient implements it; the KubeClient port does not.
+ */
+export interface ApiPathReader {
+  getPath<T = unknown>(path: string, query?: Record<string, string>): Promise<T>;
+}
+
 /** An error answered by the API server, with its HTTP status and Kubernetes reason. */
 export class ApiError extends Error {
   constructor(

@@ -6,7 +6,7 @@ import https from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
 import {
   ApiError, ConflictError, NotFoundError, TooManyRequestsError,
-  type KubeClient, type KubeObject, type ListOptions, type ObjectList, type ObjectRef, type Patch, type WriteOptions,
+  type ApiPathReader, type KubeClient, type KubeObject, type ListOptions, type ObjectList, type ObjectRef, type Patch, type WriteOptions,
 } from './client.js';
 import { knownResource, resourceFromDiscovery, resourcePath, apiBase, type Resource } from './resources.js';
 
@@ -52,7 +52,7 @@ export function loadKubeConfig(path?: string): KubeConfig {
   return config;
 }
 
-export class NodeKubeClient implements KubeClient {
+export class NodeKubeClient implements KubeClient, ApiPathReader {
   private readonly agent = new https.Agent({ keepAlive: true, maxSockets: 16 });
   private connection?: Connection;
   private readonly discovered = new Map<string, Promise<Resource>>();
@@ -61,6 +61,11 @@ export class NodeKubeClient implements KubeClient {
 
   static fromKubeconfig(options: NodeKubeClientOptions = {}): NodeKubeClient {
     return new NodeKubeClient(loadKubeConfig(options.kubeconfig), options);
+  }
+
+  /** ApiPathReader: a GET of an aggregated API's path with this client's credentials. */
+  getPath<T = unknown>(path: string, query: Record<string, string> = {}): Promise<T> {
+    return this.request<T>('GET', 'path', path, new URLSearchParams(query));
   }
 
   /** Closes idle keep-alive sockets so a short-lived process can exit promptly. */

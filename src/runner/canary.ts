@@ -8,7 +8,7 @@ import type { Canary } from '../api/types.js';
 import { formatFieldError } from '../api/field-errors.js';
 import { validateResource } from '../api/validate.js';
 import { ConflictError } from '../kube/client.js';
-import { parseState, plan, projectStatus, serializeState, step, type Observations, type State } from '../stepper/index.js';
+import { nextStepAt, parseState, plan, projectStatus, serializeState, step, type Observations, type State, type StepResult } from '../stepper/index.js';
 import { applyActions, CanaryMovedError } from './apply.js';
 import { hasChecks, runChecks } from './checks.js';
 import type { MetricCheck as MetricOutcome } from '../metrics/evaluate.js';
@@ -86,6 +86,7 @@ async function run(scope: CanaryScope, pass: CanaryPass): Promise<Outcome> {
     metricValues(scope, deps, ran.metrics);
   }
   const out = step(parsed.state, spec, { ...obs, ...(results ? { results } : {}) }, now, scope.stepOptions);
+  lateness(deps, parsed.state, out, nextStepAt(parsed.state, spec, obs.canary.namespace, scope.stepOptions), now);
   if (results) deps.metrics?.analysisTick(scope.canary.spec.targetRef.name, scope.targetRef.namespace ?? '', (Date.now() - started) / 1000);
   const ctx: ApplyContext = { scope, deps, state: out.state, configs: obs.trackedConfigs, now, canary };
   if (out.changed && !(await writeState(ctx, out.state))) {
@@ -148,6 +149,16 @@ async function acknowledge(ctx: ApplyContext, obs: Observations, delivered: Obse
   const events = out.actions.filter((a) => a.kind === 'event');
   await applyActions({ ...ctx, state: out.state }, events);
   return out.state;
+}
+
+/**
+ * A step that ran at or after its due time (not one taken early for something new) was this late.
+ * A periodic tick that changed nothing returns the state as it was, so it is not measured.
+ */
+function lateness(deps: RunnerDeps, before: State, out: StepResult, due: string | undefined, now: Date): void {
+  const dueMs = due === undefined ? Number.NaN : Date.parse(due);
+  if (Number.isNaN(dueMs) || out.state.lastStepAt === before.lastStepAt || now.getTime() < dueMs) return;
+  deps.metrics?.stepLateness((now.getTime() - dueMs) / 1000);
 }
 
 function metricValues(scope: CanaryScope, deps: RunnerDeps, outcomes: readonly MetricOutcome[]): void {

@@ -7,6 +7,7 @@
 // fault nor written twice. Problems the runner meets (an invalid spec, an object Davy may not touch) are reported
 // once per problem: a deterministic Event name and a per-process record keep them from repeating.
 import { createHash, randomUUID } from 'node:crypto';
+import { DEFAULT_WEBHOOK_TIMEOUT_MS, type EffectiveWebhook } from '../api/defaults.js';
 import { API_VERSION } from '../api/keys.js';
 import type { Canary } from '../api/types.js';
 import { ApiError, ConflictError, type KubeObject } from '../kube/client.js';
@@ -84,11 +85,13 @@ async function createEvent(scope: Pick<CanaryScope, 'view' | 'log'>, event: Kube
  * One step event: the Event, the `event` webhooks, a log line. Failures are logged and never stop
  * the step.
  */
-export async function recordEvent(scope: CanaryScope, deps: Pick<RunnerDeps, 'webhooks'>, event: EventAction, state: State, now: Date): Promise<void> {
+export async function recordEvent(scope: CanaryScope, deps: Pick<RunnerDeps, 'webhooks' | 'eventWebhook'>, event: EventAction, state: State, now: Date): Promise<void> {
   const { canary, log } = scope;
   log.log(event.type === 'Warning' ? 'warn' : 'info', event.message, { event: event.reason, phase: state.phase });
   const created = createEvent(scope, eventObject(canary, event, eventName(canary, now), now), event.message);
-  const hooks = scope.analysis.webhooks.filter((h) => h.type === 'event');
+  const own = scope.analysis.webhooks.filter((h) => h.type === 'event');
+  // A canary's own event webhooks replace the global one, as in Flagger.
+  const hooks = own.length > 0 || !deps.eventWebhook ? own : [globalEventHook(deps.eventWebhook)];
   const checksum = payloadChecksum(state.revision ?? '', state.trackedConfigs);
   const calls = hooks.map(async (hook) => {
     const result = await deps.webhooks
@@ -104,6 +107,18 @@ export async function recordEvent(scope: CanaryScope, deps: Pick<RunnerDeps, 'we
   });
   await Promise.all([created, ...calls]);
 }
+
+/** Flagger's global event webhook: named `events`, the default timeout, no retries, no metadata. */
+const globalEventHook = (url: string): EffectiveWebhook => ({
+  name: 'events',
+  type: 'event',
+  url,
+  timeoutMs: DEFAULT_WEBHOOK_TIMEOUT_MS,
+  retries: 0,
+  disableTLS: false,
+  muteAlert: false,
+  metadata: {},
+});
 
 /** Where a problem is reported: a Canary, with or without a scope (an invalid spec has none). */
 export type ProblemSite = Pick<CanaryScope, 'canary' | 'log' | 'view'>;

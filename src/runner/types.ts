@@ -25,6 +25,11 @@ export interface RunnerDeps {
   webhooks: WebhookCaller;
   /** The global notifier, for canaries without `analysis.alerts` (src/runner/alerts.ts); none by default. */
   notifier?: Notifier;
+  /**
+   * The global event webhook (`--event-webhook`, Flagger's `-event-webhook`): every event of a
+   * canary with no `event` webhook of its own is posted there, as a webhook named `events`.
+   */
+  eventWebhook?: string;
   /** Metric providers by MetricTemplate type; the real registry by default. */
   metricProviders?: MetricProviderRegistry;
   metrics?: StepperMetrics;

@@ -31,6 +31,9 @@ export interface RunEnd {
 
 // Passes list and step in well under a second on small clusters; checks can take the hooks' timeouts.
 const PASS_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+// A looping stepper is late by a pass's length; a CronJob's stepper by up to its schedule's minute
+// and the Job's start-up, more when a run overlaps the next (concurrencyPolicy: Forbid).
+const LATENESS_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
 export class StepperMetrics {
   readonly registry = new Registry();
@@ -45,6 +48,7 @@ export class StepperMetrics {
   private readonly stepped: Counter;
   private readonly skipped: Counter<'reason'>;
   private readonly requests: Counter<'verb' | 'kind'>;
+  private readonly lateness: Histogram;
 
   constructor(options: StepperMetricsOptions = {}) {
     const registers = [this.registry];
@@ -70,6 +74,12 @@ export class StepperMetrics {
       registers,
     });
     this.requests = new Counter({ name: 'davy_stepper_api_requests_total', help: 'Kubernetes API requests, by verb and kind.', labelNames: ['verb', 'kind'], registers });
+    this.lateness = new Histogram({
+      name: 'davy_stepper_step_lateness_seconds',
+      help: 'How late a canary\'s periodic step ran after it came due (lastStepAt + its interval).',
+      buckets: LATENESS_BUCKETS,
+      registers,
+    });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -80,6 +90,11 @@ export class StepperMetrics {
 
   pass(seconds: number): void {
     this.passDuration.observe(seconds);
+  }
+
+  /** A periodic step ran `seconds` after it came due. */
+  stepLateness(seconds: number): void {
+    this.lateness.observe(Math.max(0, seconds));
   }
 
   canaryStepped(): void {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { MetricsExporter } from './exporter.js';
 import { startPrometheus, type PrometheusServer } from './prometheus.js';
 import { Cluster } from './cluster.js';
+import { eventually } from './process.js';
 import { startWebhook, type WebhookProcess } from './webhook.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -35,7 +36,10 @@ export async function startEnvironment(env: NodeJS.ProcessEnv = process.env): Pr
   // runs on the host with that identity).
   await cluster.kubectlOk(['apply', '-n', 'davy-system', '-f', path.join(deploy, 'stepper/rbac.yaml')]);
   await cluster.kubectlOk(['apply', '-f', path.join(ROOT, 'test/fixtures/crds')]);
-  await cluster.kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
+  // `kubectl wait` fails at once, instead of waiting, on a CRD that has no conditions yet
+  // ("<nil> is of the type <nil>"), which the more CRDs there are the likelier it meets: retry it.
+  const wait = ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all'];
+  await eventually('the CRDs to be Established', async () => ((await cluster.kubectl(wait)).code === 0 ? true : undefined), 90_000, 500);
 
   let webhook: Promise<WebhookProcess> | undefined;
   return {

@@ -5,11 +5,18 @@ import { startProcess, freePort, eventually, type Managed } from './process.js';
 
 export interface PrometheusServer {
   url: string;
+  port: number;
   process: Managed;
   stop(): Promise<void>;
 }
 
-export async function startPrometheus(binary: string, dir: string, targets: string[], scrapeIntervalSeconds = 1): Promise<PrometheusServer> {
+/**
+ * Prometheus scraping `targets`. It listens on 127.0.0.1 unless `listenHost` says otherwise (the
+ * in-cluster suite's pods reach it at the real node's address, so there it listens on 0.0.0.0).
+ */
+export async function startPrometheus(
+  binary: string, dir: string, targets: string[], scrapeIntervalSeconds = 1, listenHost = '127.0.0.1',
+): Promise<PrometheusServer> {
   fs.mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const config = [
@@ -27,7 +34,7 @@ export async function startPrometheus(binary: string, dir: string, targets: stri
   const proc = startProcess(binary, [
     `--config.file=${configFile}`,
     `--storage.tsdb.path=${path.join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
+    `--web.listen-address=${listenHost}:${port}`,
     '--storage.tsdb.retention.time=1h',
     '--log.level=warn',
   ], path.join(dir, 'prometheus.log'));
@@ -38,7 +45,7 @@ export async function startPrometheus(binary: string, dir: string, targets: stri
     await proc.stop();
     throw new Error(`${(error as Error).message}\n${proc.tail()}`, { cause: error });
   }
-  return { url, process: proc, stop: () => proc.stop() };
+  return { url, port, process: proc, stop: () => proc.stop() };
 }
 
 /** An instant query; the raw `data.result` of the HTTP API. */

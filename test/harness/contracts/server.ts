@@ -74,3 +74,18 @@ export function windowProblem(url: URL, unit: 's' | 'ms'): string | undefined {
   if (Math.abs(t - nowIn) > (unit === 's' ? 86_400 : 86_400_000)) return `to is not a current Unix time in ${unit === 's' ? 'seconds' : 'milliseconds'}`;
   return undefined;
 }
+
+/**
+ * Mocha hooks for a describe block: starts `server` before its tests, stops it after, and resets
+ * the scenario and the log before each. Returns the server's address, once started.
+ */
+export function useContract(server: ContractServer): () => string {
+  let address = '';
+  before(async () => (address = await server.start()));
+  after(() => server.stop());
+  beforeEach(() => {
+    server.state.scenario = 'value';
+    server.log.splice(0);
+  });
+  return () => address;
+}

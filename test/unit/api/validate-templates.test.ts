@@ -11,14 +11,7 @@ const AP = 'alertprovider.yaml';
 const URL = 'must be an absolute http or https URL';
 
 const cases: InvalidCase[] = [
-  { rule: 'metric provider type', when: 'the provider type is prom', fixture: MT, mutate: (d) => (d.spec.provider.type = 'prom'), errors: ['spec.provider.type: Unsupported value: "prom": supported values: "prometheus", "datadog", "newrelic", "dynatrace", "cloudwatch", "graphite", "stackdriver", "splunk"'] },
-  {
-    rule: 'notSupportedYet (metric provider)',
-    when: 'the provider is keptn',
-    fixture: MT,
-    mutate: (d) => (d.spec.provider = { type: 'keptn' }),
-    errors: ['spec.provider.type: Unsupported value: "keptn": not supported yet by Davy; supported values: "prometheus", "datadog", "newrelic", "dynatrace", "cloudwatch", "graphite", "stackdriver", "splunk"'],
-  },
+  { rule: 'metric provider type', when: 'the provider type is prom', fixture: MT, mutate: (d) => (d.spec.provider.type = 'prom'), errors: ['spec.provider.type: Unsupported value: "prom": supported values: "prometheus", "datadog", "newrelic", "dynatrace", "cloudwatch", "graphite", "stackdriver", "splunk", "influxdb", "keptn", "externalmetrics"'] },
   {
     rule: 'metricProviderSecret',
     when: 'a datadog provider has no secretRef',

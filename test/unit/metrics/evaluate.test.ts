@@ -200,11 +200,11 @@ describe('evaluate: MetricTemplates', () => {
     expect(check).to.deep.include({ verdict: 'error', message: 'Metric template error-rate.test error: forbidden: metrictemplates' });
   });
 
-  it('when the template names a provider Davy does not support yet, then the check says so', async () => {
+  it('when the template names a provider that reads the cluster and no API client is wired, then the check says so', async () => {
     const template = metricTemplateFixture();
     template.spec.provider = { type: 'keptn' };
     const [check] = await run(templated(), new FakeProviders([]), lookup([template]));
     expect(check).to.deep.include({ verdict: 'error' });
-    expect(check!.message).to.include('metric provider keptn is not supported yet by Davy');
+    expect(check!.message).to.include('keptn: the provider reads Keptn\'s resources and needs the stepper\'s API client');
   });
 });

@@ -7,16 +7,9 @@ import { OBSERVERS } from '../../../src/metrics/observers/index.js';
 import { METRIC_PROVIDERS } from '../../../src/metrics/providers/index.js';
 
 describe('metric provider registry', () => {
-  const unsupported = METRIC_PROVIDER_TYPES.filter((t) => !(DAVY_METRIC_PROVIDER_TYPES as readonly string[]).includes(t));
-
-  it('when a provider type is one Davy does not query, then its queries fail with "not supported yet by Davy"', async () => {
-    expect(unsupported.length).to.equal(METRIC_PROVIDER_TYPES.length - DAVY_METRIC_PROVIDER_TYPES.length);
-    for (const type of unsupported) {
-      const provider = METRIC_PROVIDERS[type]({ address: 'http://example.invalid' });
-      const result = await provider.query('up');
-      expect(result, type).to.deep.equal({ kind: 'error', message: `metric provider ${type} is not supported yet by Davy; use a prometheus MetricTemplate` });
-      expect(await provider.isOnline(), type).to.have.property('online', false);
-    }
+  it('when a provider type is one Flagger knows, then Davy queries it (none is refused as not supported yet)', () => {
+    expect([...DAVY_METRIC_PROVIDER_TYPES].sort()).to.deep.equal([...METRIC_PROVIDER_TYPES].sort());
+    for (const type of METRIC_PROVIDER_TYPES) expect(METRIC_PROVIDERS[type], type).to.be.a('function');
   });
 });
 

@@ -9,7 +9,7 @@ import { cloudwatchContract, CLOUDWATCH_KEYS, CLOUDWATCH_REGION } from '../../ha
 import { datadogContract, DATADOG_KEYS } from '../../harness/contracts/datadog.js';
 import { dynatraceContract, DYNATRACE_KEYS } from '../../harness/contracts/dynatrace.js';
 import { newrelicContract, NEWRELIC_KEYS } from '../../harness/contracts/newrelic.js';
-import type { ContractServer } from '../../harness/contracts/server.js';
+import { useContract, type ContractServer } from '../../harness/contracts/server.js';
 import { splunkContract, SPLUNK_KEYS } from '../../harness/contracts/splunk.js';
 import { stackdriverContract } from '../../harness/contracts/stackdriver.js';
 
@@ -53,18 +53,12 @@ const message = (r: MetricResult): string => (r.kind === 'error' ? r.message : r
 for (const c of SAAS_CASES) {
   describe(`metric provider ${c.name} against its contract server`, () => {
     const server = c.contract();
-    let address = '';
-    before(async () => (address = await server.start()));
-    after(() => server.stop());
-    beforeEach(() => {
-      server.state.scenario = 'value';
-      server.log.splice(0);
-    });
+    const addressOf = useContract(server);
 
-    const keys = (): Record<string, string> => (typeof c.keys === 'function' ? c.keys(address) : { ...c.keys });
-    const wrongKeys = (): Record<string, string> => c.wrong?.(address) ?? Object.fromEntries(Object.entries(keys()).map(([k, v]) => [k, `${v}-wrong`]));
+    const keys = (): Record<string, string> => (typeof c.keys === 'function' ? c.keys(addressOf()) : { ...c.keys });
+    const wrongKeys = (): Record<string, string> => c.wrong?.(addressOf()) ?? Object.fromEntries(Object.entries(keys()).map(([k, v]) => [k, `${v}-wrong`]));
     const provider = (overrides: Partial<MetricProviderConfig> = {}) =>
-      c.factory({ address, secretData: keys(), intervalMs: 60_000, ...(c.extra ?? {}), ...overrides });
+      c.factory({ address: addressOf(), secretData: keys(), intervalMs: 60_000, ...(c.extra ?? {}), ...overrides });
     const refusals = () => JSON.stringify(server.log.filter((l) => l.status >= 400).map((l) => `${l.status} ${l.url}`));
 
     it('when the query has a value, then the check gets it', async () => {

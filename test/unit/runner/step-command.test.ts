@@ -60,6 +60,9 @@ describe('davy step: flags', () => {
     expect(config(['--log-level', 'trace'])).to.match(/^--log-level: must be one of/);
     expect(config(['--metrics-server', 'http://prometheus.monitoring:9090'])).to.include({ metricsServer: 'http://prometheus.monitoring:9090' });
     expect(config(['--metrics-server', 'prometheus'])).to.equal('--metrics-server: not a URL: "prometheus"');
+    expect(config([], { EVENT_WEBHOOK_URL: 'http://sink.events/flagger' })).to.include({ eventWebhook: 'http://sink.events/flagger' });
+    expect(config(['--event-webhook', 'https://hooks.example/e'], { EVENT_WEBHOOK_URL: 'http://sink.events/flagger' })).to.include({ eventWebhook: 'https://hooks.example/e' });
+    expect(config(['--event-webhook', 'sink.events'])).to.equal('--event-webhook: not an http(s) URL: "sink.events"');
     expect(config(['--metrics-port', '70000'])).to.match(/^--metrics-port: must be an integer/);
     expect(config(['--poll-interval', '500ms'])).to.match(/^--poll-interval: must be a duration of at least 1s/);
     expect(config(['--concurrency', '0'])).to.match(/^--concurrency: must be an integer from 1 to 64/);

@@ -1,0 +1,178 @@
+// Real traffic on the real node (issue 12), for the in-cluster suite and `make demo`: Traefik as the Gateway API data plane on the
+// real node (hack/real-node/traefik.yaml), a real Prometheus on the host scraping Traefik and
+// reachable from pods as prometheus.monitoring:9090 (the address Davy's shipped Traefik
+// MetricTemplates name), Flagger's load tester where the tutorials expect it, and a client that
+// sends requests through the gateway and says which podinfo version answered each.
+import http from 'node:http';
+import path from 'node:path';
+import { REAL_NODE } from './install.js';
+import { eventually } from './process.js';
+import { startPrometheus, promQuery, type PrometheusServer } from './prometheus.js';
+import type { Cluster } from './cluster.js';
+import type { KubeObject } from '../../src/kube/client.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+export const LOADTESTER_IMAGE = 'localhost/flagger-loadtester:1.36.1';
+
+export interface Gateway {
+  /** The Gateway's entry from the host and from pods: Service traefik.traefik, port 80. */
+  address: string;
+  prometheus: PrometheusServer;
+  stop(): Promise<void>;
+}
+
+interface ServiceObject extends KubeObject { spec: { clusterIP: string } }
+interface PodObject extends KubeObject { status?: { podIP?: string; conditions?: { type: string; status: string }[] } }
+interface GatewayObject extends KubeObject { status?: { conditions?: { type: string; status: string }[] } }
+
+/**
+ * Installs the Gateway API CRDs and Traefik, waits until Traefik has programmed the Gateway, and
+ * starts Prometheus scraping Traefik's metrics every second. Davy's Traefik MetricTemplates are
+ * applied from deploy/metrics/traefik as shipped; a selector-less Service monitoring/prometheus
+ * with an EndpointSlice sends their address to the host's Prometheus.
+ */
+export async function startGateway(cluster: Cluster, stateDir: string): Promise<Gateway> {
+  await cluster.kubectlOk(['apply', '--server-side', '-f', path.join(ROOT, 'test/fixtures/crds/gateway-api')]);
+  await cluster.kubectlOk(['wait', '--for=condition=Established', '--timeout=60s',
+    ...['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'referencegrants', 'backendtlspolicies'].map((k) => `crd/${k}.gateway.networking.k8s.io`)]);
+  await cluster.kubectlOk(['apply', '-f', path.join(ROOT, 'hack/real-node/traefik.yaml')]);
+  await cluster.kubectlOk(['-n', 'traefik', 'rollout', 'status', 'deployment/traefik', '--timeout=120s']);
+  await eventually('Traefik to program the Gateway', async () => {
+    const gateway = await cluster.kube.get<GatewayObject>({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', namespace: 'traefik', name: 'gateway' });
+    return gateway?.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True') ? true : undefined;
+  }, 60_000, 500);
+  const traefik = (await cluster.kube.list<PodObject>('v1', 'Pod', 'traefik', { labelSelector: 'app=traefik' })).items
+    .find((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+  if (!traefik?.status?.podIP) throw new Error('no ready Traefik pod');
+  const prometheus = await startPrometheus(
+    process.env.DAVY_E2E_PROMETHEUS ?? 'prometheus', path.join(stateDir, 'prometheus'), [`${traefik.status.podIP}:9100`], 1, '0.0.0.0',
+  );
+  const nodeIP = process.env.REAL_NODE_IP;
+  if (!nodeIP) throw new Error('REAL_NODE_IP is not set (hack/cluster.sh writes it with DAVY_REAL_NODE=1)');
+  await cluster.kubectlOk(['apply', '-f', '-'], [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'monitoring' } },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'prometheus', namespace: 'monitoring' }, spec: { ports: [{ name: 'web', port: 9090 }] } },
+    {
+      apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
+      metadata: { name: 'prometheus-host', namespace: 'monitoring', labels: { 'kubernetes.io/service-name': 'prometheus' } },
+      addressType: 'IPv4', endpoints: [{ addresses: [nodeIP] }], ports: [{ name: 'web', port: prometheus.port, protocol: 'TCP' }],
+    },
+  ].map((o) => JSON.stringify(o)).join('\n'));
+  await cluster.kubectlOk(['apply', '-k', path.join(ROOT, 'deploy/metrics/traefik')]);
+  const service = await cluster.kube.get<ServiceObject>({ apiVersion: 'v1', kind: 'Service', namespace: 'traefik', name: 'traefik' });
+  const stop = async () => {
+    await cluster.kubectlOk(['delete', 'namespace', 'monitoring', '--wait=false', '--ignore-not-found']);
+    await prometheus.stop();
+  };
+  return { address: `${service!.spec.clusterIP}:80`, prometheus, stop };
+}
+
+/** Flagger's load tester as its tutorials install it (Service flagger-loadtester, port 80), on the real node. */
+export function loadTester(namespace: string): KubeObject[] {
+  const labels = { app: 'flagger-loadtester' };
+  return [
+    {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'flagger-loadtester', namespace, labels },
+      spec: {
+        replicas: 1, selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            ...REAL_NODE,
+            terminationGracePeriodSeconds: 1,
+            containers: [{
+              name: 'loadtester', image: LOADTESTER_IMAGE, imagePullPolicy: 'Never',
+              args: ['-port=8080', '-log-level=info', '-timeout=1h'],
+              ports: [{ name: 'http', containerPort: 8080 }],
+              readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },
+              resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } },
+            }],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'v1', kind: 'Service', metadata: { name: 'flagger-loadtester', namespace },
+      spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+    },
+  ];
+}
+
+/** What a request through the gateway asks for: a host name (the route's), a path, headers. */
+export interface Target {
+  host: string;
+  /** Default /version: podinfo answers its version. */
+  path?: string;
+  headers?: Record<string, string>;
+}
+
+/** One GET through the gateway: the status and the parsed JSON body (undefined if not JSON). */
+export function ask(gateway: Gateway, agent: http.Agent, target: Target): Promise<{ status: number; body: unknown }> {
+  const [hostname, port] = gateway.address.split(':');
+  return new Promise((resolve, reject) => {
+    const headers = { host: target.host, ...target.headers };
+    const request = http.get({ hostname, port: Number(port), path: target.path ?? '/version', agent, headers, timeout: 10_000 }, (response) => {
+      let text = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => { text += chunk; }).on('end', () => {
+        let body: unknown;
+        try { body = JSON.parse(text); } catch { body = undefined; }
+        resolve({ status: response.statusCode ?? 0, body });
+      });
+    });
+    request.on('timeout', () => request.destroy(new Error('timed out'))).on('error', reject);
+  });
+}
+
+/** Who answered: podinfo's version, or `HTTP <code>` for an error, or `unparsable`. */
+async function answeredBy(gateway: Gateway, agent: http.Agent, target: Target): Promise<string> {
+  const { status, body } = await ask(gateway, agent, target);
+  if (status !== 200) return `HTTP ${status}`;
+  return (body as { version?: string } | undefined)?.version ?? 'unparsable';
+}
+
+/** Sends `count` requests through the gateway, four at a time, and counts who answered them. */
+export async function versionsServed(gateway: Gateway, target: Target, count: number): Promise<Map<string, number>> {
+  const served = new Map<string, number>();
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  try {
+    for (let sent = 0; sent < count; sent += 4) {
+      for (const who of await Promise.all(Array.from({ length: Math.min(4, count - sent) }, () => answeredBy(gateway, agent, target)))) {
+        served.set(who, (served.get(who) ?? 0) + 1);
+      }
+    }
+  } finally {
+    agent.destroy();
+  }
+  return served;
+}
+
+/** The canary's share of the requests Traefik forwarded for `namespace`'s podinfo over the last `window`. */
+export async function traefikCanaryShare(gateway: Gateway, namespace: string, window: string): Promise<number | undefined> {
+  const by = (side: string) => `sum(increase(traefik_service_requests_total{service=~"${namespace}-podinfo-${side}-http-9898@kubernetesgateway"}[${window}]))`;
+  const [canary] = await promQuery(gateway.prometheus.url, by('canary'));
+  const [primary] = await promQuery(gateway.prometheus.url, by('primary'));
+  if (!canary || !primary) return undefined;
+  const [c, p] = [Number(canary.value[1]), Number(primary.value[1])];
+  return c + p > 0 ? c / (c + p) : undefined;
+}
+
+export interface Load {
+  /** The answers since the last call, by podinfo version (or `HTTP <code>`, or `error`), and resets them. */
+  take(): Map<string, number>;
+  stop(): void;
+}
+
+/**
+ * Steady load through the gateway: `perSecond` requests a second, each answer counted by who gave
+ * it (network errors as `error`). What `make demo` sends while a release rolls out.
+ */
+export function startLoad(gateway: Gateway, target: Target, perSecond: number): Load {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  let counts = new Map<string, number>();
+  const count = (key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
+  const timer = setInterval(() => { answeredBy(gateway, agent, target).then(count, () => count('error')); }, 1000 / perSecond);
+  return {
+    take: () => { const taken = counts; counts = new Map(); return taken; },
+    stop: () => { clearInterval(timer); agent.destroy(); },
+  };
+}
