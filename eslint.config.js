@@ -41,6 +41,14 @@ export default tseslint.config(
       'no-restricted-imports': ['error', noClientNode],
     },
   },
+  {
+    // Lines that read in one glance; long messages and literals may run on. The rest of src/ and
+    // test/ still has lines over this, so the limit covers the core first.
+    files: ['src/stepper/**/*.ts', 'src/simulate/**/*.ts', 'src/runner/**/*.ts', 'src/cli/**/*.ts'],
+    rules: {
+      'max-len': ['error', { code: 120, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreUrls: true, ignoreRegExpLiterals: true }],
+    },
+  },
   { files: ['src/kube/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
   { files: ['src/api/**/*.ts'], rules: { 'no-restricted-imports': ['error', pureCore([])] } },
   { files: ['src/stepper/**/*.ts'], rules: { 'no-restricted-imports': ['error', pureCore(['api'])] } },

@@ -1,4 +1,5 @@
-// Every label, annotation and finalizer key Davy reads or writes, in one place.
+// Every label, annotation and finalizer key Davy reads or writes, in one place: Davy's own
+// (`davy.dev/*`) and the ones of others (Flagger, kubectl, Flux, KEDA) it reads or sets.
 
 export const GROUP = 'flagger.app';
 export const VERSION = 'v1beta1';
@@ -35,3 +36,26 @@ export const isDavyKey = (key: string): boolean => key.startsWith(DAVY_PREFIX);
  * (its own template differs, its labels are rewritten), written by the stepper's syncCopy.
  */
 export const ANNOTATION_COPY_REVISION = 'davy.dev/copy-revision';
+
+/** Annotation on a MetricTemplate: the other namespaces whose Canaries may use it, comma-separated, or `*`. */
+export const ANNOTATION_SHARED_WITH = 'davy.dev/shared-with';
+/** Annotation on an object Davy adopted (an existing apex Service, VirtualService or TrafficSplit): what to restore. */
+export const ANNOTATION_ADOPTED = 'davy.dev/adopted';
+/** Pod-template annotation on the canary copy: the tracked configs' checksum, so a config change rolls the copy. */
+export const ANNOTATION_CONFIG_CHECKSUM = 'davy.dev/config-checksum';
+/** Node-selector label no node carries: parks an idle DaemonSet copy on no node. */
+export const LABEL_SCALE_TO_ZERO = 'davy.dev/scale-to-zero';
+
+// Others' keys.
+
+/** Flagger's opt-out on a ConfigMap or Secret: a value starting with `disable` stops tracking. */
+export const ANNOTATION_CONFIG_TRACKING = 'flagger.app/config-tracking';
+export const ANNOTATION_LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+/** Stop Flux from reverting what Davy writes to its own objects (flagger-compat §11). */
+export const FLUX_ANNOTATIONS: Readonly<Record<string, string>> = {
+  'kustomize.toolkit.fluxcd.io/reconcile': 'disabled',
+  'helm.toolkit.fluxcd.io/driftDetection': 'disabled',
+};
+/** KEDA: a paused ScaledObject holds its target at this replica count. */
+export const ANNOTATION_KEDA_PAUSED_REPLICAS = 'autoscaling.keda.sh/paused-replicas';
+export const ANNOTATION_KEDA_PAUSED = 'autoscaling.keda.sh/paused';

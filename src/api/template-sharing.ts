@@ -3,16 +3,15 @@
 // namespace's template could run that query with that namespace's token and read the result back
 // in its own events. Flagger allows it; Davy allows it only where the template opts in.
 
+import { ANNOTATION_SHARED_WITH } from './keys.js';
 import { message } from './messages.js';
 import { asRecord, asString } from './validate-context.js';
 
-/**
- * Annotation on a MetricTemplate: the other namespaces whose Canaries may use it, comma-separated,
- * or `*` for every namespace. Without it a template serves its own namespace only.
- */
-export const ANNOTATION_SHARED_WITH = 'davy.dev/shared-with';
 
-/** Whether a Canary in `namespace` may use `template` (any object with metadata). */
+/**
+ * Whether a Canary in `namespace` may use `template` (any object with metadata): its own namespace's,
+ * or one whose ANNOTATION_SHARED_WITH names the namespace or `*`.
+ */
 export function templateSharedWith(template: unknown, namespace: string): boolean {
   const metadata = asRecord(asRecord(template)?.metadata);
   if (asString(metadata?.namespace) === namespace) return true;

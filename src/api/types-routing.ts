@@ -1,4 +1,18 @@
-// The routing types Flagger borrows from Istio and the Gateway API (spec.service.*, analysis.match).
+// The routing types Flagger borrows from Istio and the Gateway API (spec.service.*, analysis.match),
+// and the traffic split every router sets and the stepper records.
+
+/** Absolute traffic targets: percentages of all traffic, plus whether the canary gets a mirror. */
+export interface Routes {
+  /** Percent of traffic to the stable pods (`<svc>-primary`). */
+  primary: number;
+  /** Percent of traffic to the canary copy (`<svc>-canary`); primary + canary = 100. */
+  canary: number;
+  /** Shadow traffic to the canary copy (Istio only), by analysis.mirrorWeight. */
+  mirror: boolean;
+}
+
+/** Everything to the stable pods. */
+export const STABLE_ROUTES: Readonly<Routes> = { primary: 100, canary: 0, mirror: false };
 
 export interface CustomMetadata {
   labels?: Record<string, string>;

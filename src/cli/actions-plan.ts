@@ -1,11 +1,15 @@
 // The pure half of `davy promote|abort|retry|pause|resume`: the `davy.dev/action` annotation and
-// its merge patch, and what the stepper will make of the action given the canary's state. The
-// predictions follow the stepper's rules (src/stepper/imperative.ts): an action the stepper would
-// only record as ignored is refused here, unless --force.
+// its merge patch, and what the stepper will make of the action, previewed by step() itself on the
+// canary's state and what the CLI read of the cluster: an action the stepper would only record as
+// ignored is refused, unless --force.
 
-import { ANNOTATION_ACTION } from '../api/keys.js';
+import { ANNOTATION_ACTION, ANNOTATION_STATE } from '../api/keys.js';
+import type { Canary, CanarySpec } from '../api/types.js';
 import type { Patch } from '../kube/client.js';
-import type { State } from '../stepper/index.js';
+import { targetObservation } from '../runner/observe.js';
+import { parseState, step, type Observations, type State, type StepResult } from '../stepper/index.js';
+import type { TrackedConfigs } from '../workloads/config-tracking.js';
+import type { Workload } from '../workloads/types.js';
 
 export const VERBS = ['promote', 'abort', 'retry', 'pause', 'resume'] as const;
 export type Verb = (typeof VERBS)[number];
@@ -32,7 +36,9 @@ export const actionAnnotation = (body: ActionRequestBody): string =>
 export function actionPatch(annotation: string, resourceVersion: string | undefined): Patch {
   return {
     type: 'merge',
-    body: { metadata: { ...(resourceVersion ? { resourceVersion } : {}), annotations: { [ANNOTATION_ACTION]: annotation } } },
+    body: {
+      metadata: { ...(resourceVersion ? { resourceVersion } : {}), annotations: { [ANNOTATION_ACTION]: annotation } },
+    },
   };
 }
 
@@ -42,78 +48,65 @@ export interface Expectation {
   what: string;
 }
 
-const does = (what: string): Expectation => ({ applies: true, what });
-const ignores = (what: string): Expectation => ({ applies: false, what });
-
-const phaseName = (state: State): string => state.phase || 'new';
-const rev = (state: State): string => (state.revision ? `revision ${state.revision}` : 'the revision under analysis');
-
-const promotePending = (state: State, target: string): string =>
-  `promotes the revision in ${target}'s template without analysis (ignored if that is the stable revision${state.stableRevision ? ` ${state.stableRevision}` : ''})`;
-
-function promote(state: State, target: string): Expectation {
-  switch (state.phase) {
-    case 'Progressing':
-    case 'WaitingPromotion':
-      return does(`skips the rest of the analysis of ${rev(state)} and promotes it: the hold on ${target} is released and it rolls out`);
-    case 'Promoting':
-    case 'Finalising':
-      return ignores(`${rev(state)} is already being promoted`);
-    case 'Failed':
-      if (state.reason === 'PromotionFailed') return does(`waits again for ${target} to roll out ${rev(state)}`);
-      return does(promotePending(state, target));
-    case 'Waiting':
-    case 'Initialized':
-    case 'Succeeded':
-      return does(promotePending(state, target));
-    default:
-      return ignores(`nothing to promote while ${phaseName(state)}`);
-  }
+/** What the CLI read of the cluster besides the Canary: its target and the configs its template references. */
+export interface Surroundings {
+  target?: Workload;
+  configs: TrackedConfigs;
 }
 
-function abort(state: State, target: string): Expectation {
-  switch (state.phase) {
-    case 'Waiting':
-    case 'Progressing':
-    case 'WaitingPromotion':
-      return does(`rolls back ${rev(state)} now: all traffic to the stable pods of ${target}, the canary copy scaled to zero; the hold stays until a new revision, a revert or a retry`);
-    case 'Promoting':
-      return ignores(`the hold on ${target} is released and it rolls out ${rev(state)}: revert its template to roll back`);
-    default:
-      return ignores(`no analysis to abort while ${phaseName(state)}`);
-  }
+/** The nonce of a previewed action: never written, so it cannot collide with a real one. */
+const PREVIEW_NONCE = 'davy-cli-preview';
+
+/**
+ * The stepper's verdict on `verb`, previewed by running step() with the action on what the CLI
+ * read: the stepper itself decides, so the preview cannot drift from it. Undefined when there is no
+ * state to step from (the stepper decides on its first step) or the stepper could not step the spec.
+ */
+export function preview(
+  verb: Verb,
+  by: string,
+  canary: Canary,
+  around: Surroundings,
+  now: Date,
+): Expectation | undefined {
+  const parsed = parseState(canary.metadata.annotations?.[ANNOTATION_STATE]);
+  if (parsed.kind !== 'ok') return undefined;
+  return previewOn(verb, by, parsed.state, canary.spec, observationsOf(canary, around), now);
 }
 
-function retry(state: State, target: string): Expectation {
-  if (state.phase !== 'Failed') return ignores(`retry applies to a Failed canary, this one is ${phaseName(state)}`);
-  if (state.reason === 'PromotionFailed') return does(`waits again for ${target} to roll out ${rev(state)}`);
-  if (state.reason === 'BootstrapDeadline') return ignores('initialization is retried on every step');
-  return does(`re-runs the analysis of ${rev(state)}, the revision in ${target}'s template, with no change to the template (ignored if the template went back to the stable revision)`);
+/** The same on observations already gathered (the simulator's, in tests). */
+export function previewOn(
+  verb: Verb,
+  by: string,
+  state: State,
+  spec: CanarySpec,
+  observations: Observations,
+  now: Date,
+): Expectation | undefined {
+  if (state.phase === '') return undefined;
+  let out: StepResult;
+  try {
+    out = step(state, spec, { ...observations, action: { action: verb, nonce: PREVIEW_NONCE, by } }, now);
+  } catch {
+    return undefined;
+  }
+  const recorded = out.state.lastAction;
+  if (recorded?.nonce !== PREVIEW_NONCE) return { applies: false, what: notTakenIn(spec, observations) };
+  return { applies: recorded.outcome === 'done', what: recorded.message ?? '' };
 }
 
-function pause(state: State): Expectation {
-  if (state.paused) return ignores(`already paused by ${state.paused.by ?? 'unknown'}`);
-  if (state.phase !== 'Progressing' && state.phase !== 'WaitingPromotion' && state.phase !== 'Waiting') {
-    return does(`holds the weights and iterations of the next analysis until resume (the canary is ${phaseName(state)} now)`);
-  }
-  return does('holds the weight and iterations until resume; the checks go on, and failed checks still roll back');
+function notTakenIn(spec: CanarySpec, observations: Observations): string {
+  if (observations.canary.deletionTimestamp !== undefined) return 'the Canary is being deleted';
+  if (spec.suspend === true) return 'spec.suspend is true: the stepper takes no action until it is false';
+  return 'the stepper takes no action now';
 }
 
-const resume = (state: State): Expectation => (state.paused ? does('lets the weight and iterations advance again') : ignores('not paused'));
-
-/** The stepper's verdict on `verb` for a canary in `state`; undefined when no state can be read. */
-export function expectation(verb: Verb, state: State | undefined, target: string): Expectation | undefined {
-  if (state === undefined || state.phase === '') return undefined;
-  switch (verb) {
-    case 'promote':
-      return promote(state, target);
-    case 'abort':
-      return abort(state, target);
-    case 'retry':
-      return retry(state, target);
-    case 'pause':
-      return pause(state);
-    case 'resume':
-      return resume(state);
-  }
+function observationsOf(canary: Canary, around: Surroundings): Observations {
+  const { name, namespace, deletionTimestamp, finalizers } = canary.metadata;
+  return {
+    canary: { name: name ?? '', namespace: namespace ?? '', finalizers: [...(finalizers ?? [])], ...(deletionTimestamp ? { deletionTimestamp } : {}) },
+    target: around.target ? targetObservation(around.target, canary) : { exists: false, held: false, labeled: false },
+    copy: { exists: false },
+    trackedConfigs: around.configs,
+  };
 }

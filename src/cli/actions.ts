@@ -4,10 +4,13 @@
 // All I/O is injected (ActionIO); actions-command.ts wires the real kubeconfig and streams.
 
 import { ANNOTATION_STATE } from '../api/keys.js';
+import type { Canary } from '../api/types.js';
 import { CLUSTER_FLAGS, CLUSTER_FLAGS_USAGE, booleanFlag, clusterFlags, parseFlags, type ClusterFlags } from '../config/cli.js';
-import { ConflictError, type KubeObject } from '../kube/client.js';
-import { parseState, type State } from '../stepper/index.js';
-import { actionAnnotation, actionPatch, expectation, FIELD_MANAGER, type Verb } from './actions-plan.js';
+import { ConflictError, type KubeClient, type KubeObject } from '../kube/client.js';
+import { parseState } from '../stepper/index.js';
+import { configRefs, trackConfigs } from '../workloads/config-tracking.js';
+import { isWorkload, type ConfigObject } from '../workloads/types.js';
+import { actionAnnotation, actionPatch, FIELD_MANAGER, preview, type Expectation, type Surroundings, type Verb } from './actions-plan.js';
 import { canaryRef, describeFailure, isFailure, openSession, type ClusterSession, type Connect } from './status-kube.js';
 import { canaryView } from './status-model.js';
 
@@ -65,27 +68,34 @@ function parseActionArgs(argv: string[]): ActionArgs | { help: true } | { error:
 type Outcome = { code: number; out: string[]; err: string[] };
 
 /** One read-predict-write round; undefined when the write met a newer version of the canary. */
-async function attempt(verb: Verb, args: ActionArgs, session: ClusterSession, io: ActionIO): Promise<Outcome | undefined> {
+async function attempt(
+  verb: Verb,
+  args: ActionArgs,
+  session: ClusterSession,
+  io: ActionIO,
+): Promise<Outcome | undefined> {
   const ref = canaryRef(args.name, session.namespace);
   const where = `${session.namespace}/${args.name}`;
-  const canary = await session.client.get<KubeObject>(ref);
+  const canary = (await session.client.get<KubeObject>(ref)) as unknown as Canary | undefined;
   if (!canary) return { code: 1, out: [], err: [`canary ${JSON.stringify(args.name)} not found in namespace ${session.namespace}: nothing written`] };
   const parsed = parseState(canary.metadata.annotations?.[ANNOTATION_STATE]);
-  const state: State | undefined = parsed.kind === 'ok' ? parsed.state : undefined;
-  const spec = (canary as { spec?: { targetRef?: { name?: string } } }).spec;
-  const target = `${spec?.targetRef?.name ?? args.name}.${session.namespace}`;
-  const expected = expectation(verb, state, target);
-  if (expected && !expected.applies && !args.force) {
-    return { code: 1, out: [], err: [`${verb} refused for ${where} (${state?.phase ?? ''}): ${expected.what}; the stepper would record it as ignored (--force writes it anyway)`] };
-  }
+  const by = session.user ?? 'unknown';
   const now = io.now();
-  const view = canaryView(canary as unknown as Parameters<typeof canaryView>[0], now, { estimate: false });
+  const around = await surroundings(session.client, canary, session.namespace);
+  const expected = 'error' in around ? undefined : preview(verb, by, canary, around, now);
+  if (expected && !expected.applies && !args.force) {
+    const refusal = `${verb} refused for ${where} (${parsed.state.phase}): ${expected.what}; the stepper would record it as ignored (--force writes it anyway)`;
+    return { code: 1, out: [], err: [refusal] };
+  }
+  const view = canaryView(canary, now, { estimate: false });
   const err: string[] = [];
   const pending = view.pendingAction;
   if (pending && !('error' in pending)) err.push(`Note: this replaces the pending ${pending.action} by ${pending.by ?? 'unknown'}, which the stepper has not handled yet`);
-  const body = { action: verb, nonce: io.nonce(), by: session.user ?? 'unknown', at: now.toISOString() };
+  if ('error' in around) err.push(`Note: no preview of the stepper's verdict: ${around.error}`);
+  const body = { action: verb, nonce: io.nonce(), by, at: now.toISOString() };
   try {
-    await session.client.patch(ref, actionPatch(actionAnnotation(body), canary.metadata.resourceVersion), { fieldManager: FIELD_MANAGER });
+    const patch = actionPatch(actionAnnotation(body), canary.metadata.resourceVersion);
+    await session.client.patch(ref, patch, { fieldManager: FIELD_MANAGER });
   } catch (error) {
     if (error instanceof ConflictError) return undefined;
     throw error;
@@ -94,13 +104,45 @@ async function attempt(verb: Verb, args: ActionArgs, session: ClusterSession, io
   const out = [
     `${verb} requested for ${where} by ${body.by} (nonce ${body.nonce}).`,
     expected
-      ? `${expected.applies ? 'On its next step the stepper' : 'The stepper will record it as ignored:'} ${expected.what}.`
+      ? verdictLine(expected)
       : parsed.kind === 'corrupt'
         ? `The canary's state is unreadable (${parsed.reason}): the stepper decides on its next step.`
-        : 'The stepper has not stepped this canary yet: it decides on its first step.',
+        : parsed.state.phase === ''
+          ? 'The stepper has not stepped this canary yet: it decides on its first step.'
+          : 'The stepper decides on its next step.',
     `Watch it: ${io.program} status ${args.name}${namespaceFlag} --watch`,
   ];
   return { code: 0, out, err };
+}
+
+const verdictLine = (expected: Expectation): string =>
+  expected.applies ? `On its next step the stepper carries it out: ${expected.what}.` : `The stepper will record it as ignored: ${expected.what}.`;
+
+/** The target and the configs its template references, read as the stepper reads them, or why they cannot be. */
+async function surroundings(
+  client: KubeClient,
+  canary: Canary,
+  namespace: string,
+): Promise<Surroundings | { error: string }> {
+  const targetRef = canary.spec?.targetRef;
+  if (!targetRef?.apiVersion || !targetRef.kind || !targetRef.name) return { configs: {} };
+  try {
+    const { apiVersion, kind, name } = targetRef;
+    const found = await client.get({ apiVersion, kind, name, namespace });
+    const target = isWorkload(found) ? found : undefined;
+    const template = target?.spec?.template;
+    const refs = configRefs(template);
+    const read = await Promise.all(refs.map((ref) => client.get<ConfigObject>({ apiVersion: 'v1', kind: ref.kind, name: ref.name, namespace })));
+    const objects = read.filter((object): object is ConfigObject => object !== undefined);
+    const tracked = trackConfigs(template, {
+      configMaps: objects.filter((object) => object.kind === 'ConfigMap'),
+      secrets: objects.filter((object) => object.kind === 'Secret'),
+    });
+    if (!tracked.ok) return { error: tracked.error.message };
+    return { ...(target ? { target } : {}), configs: tracked.value };
+  } catch (error) {
+    return { error: describeFailure(error).message };
+  }
 }
 
 export async function runAction(verb: Verb, argv: string[], io: ActionIO): Promise<number> {

@@ -6,7 +6,7 @@ import { effectiveAnalysis, type EffectiveAnalysis } from '../api/defaults.js';
 import { formatDuration } from '../api/durations.js';
 import type { ProviderName } from '../api/providers.js';
 import type { Canary } from '../api/types.js';
-import type { Simulation, TimelineEntry } from '../stepper/index.js';
+import type { Simulation, TimelineEntry } from '../simulate/index.js';
 import type { Paint } from './format/ansi.js';
 import { checkSummary, withinBounds } from './format/checks.js';
 import { offset, span } from './format/time.js';
@@ -52,14 +52,22 @@ export interface SimulationReport {
 
 function judged(a: EffectiveAnalysis, check: TimelineEntry['checks'][number]): SimulatedCheck {
   const metric = a.metrics.find((m) => m.name === check.name);
-  const bounds = { ...(metric?.min === undefined ? {} : { min: metric.min }), ...(metric?.max === undefined ? {} : { max: metric.max }) };
+  const bounds = {
+    ...(metric?.min === undefined ? {} : { min: metric.min }),
+    ...(metric?.max === undefined ? {} : { max: metric.max }),
+  };
   const verdict = check.verdict === 'ok' && check.value !== undefined && !withinBounds(check.value, metric?.min, metric?.max) ? 'failed' : check.verdict;
   return { name: check.name, ...(check.value === undefined ? {} : { value: check.value }), ...bounds, verdict };
 }
 
-export function simulationReport(canary: Canary, sim: Simulation, options: { failAt?: number; meshProvider?: ProviderName } = {}): SimulationReport {
+export function simulationReport(
+  canary: Canary,
+  sim: Simulation,
+  options: { failAt?: number; meshProvider?: ProviderName } = {},
+): SimulationReport {
   const namespace = canary.metadata.namespace ?? 'default';
-  const a = effectiveAnalysis(canary.spec, { ...(options.meshProvider ? { meshProvider: options.meshProvider } : {}), namespace });
+  const mesh = options.meshProvider ? { meshProvider: options.meshProvider } : {};
+  const a = effectiveAnalysis(canary.spec, { ...mesh, namespace });
   let step = 0;
   const timeline = sim.timeline.map((e): ReportEntry => {
     if (e.checks.length > 0) step += 1;

@@ -9,7 +9,7 @@ import { isProviderName, type ProviderName } from '../api/providers.js';
 import type { Canary } from '../api/types.js';
 import { validateResource } from '../api/validate.js';
 import { OUTPUT_FLAG, outputFormat, parseFlags, stringFlag, type OutputFormat } from '../config/cli.js';
-import { simulate } from '../stepper/index.js';
+import { simulate } from '../simulate/index.js';
 import type { Paint } from './format/ansi.js';
 import { renderSimulation, simulationReport, type SimulationReport } from './simulate-render.js';
 
@@ -63,7 +63,11 @@ function parseSimulateArgs(argv: string[]): SimulateArgs | { help: true } | { er
   if (mesh !== undefined && !isProviderName(mesh)) return { error: `--mesh-provider: unknown provider ${JSON.stringify(mesh)}` };
   const format = outputFormat(values);
   if (typeof format !== 'string') return format;
-  return { file, format, ...(failAt === undefined ? {} : { failAt }), ...(mesh === undefined ? {} : { meshProvider: mesh }) };
+  const optional = {
+    ...(failAt === undefined ? {} : { failAt }),
+    ...(mesh === undefined ? {} : { meshProvider: mesh }),
+  };
+  return { file, format, ...optional };
 }
 
 interface Loaded {
@@ -142,7 +146,10 @@ export async function runSimulate(argv: string[], io: SimulateIO): Promise<numbe
     const canary = value as Canary;
     const stepOptions = args.meshProvider ? { meshProvider: args.meshProvider } : {};
     const sim = simulate(canary, { stepOptions, ...(args.failAt === undefined ? {} : { failAt: args.failAt }) });
-    const report = simulationReport(canary, sim, { ...(args.failAt === undefined ? {} : { failAt: args.failAt }), ...(args.meshProvider ? { meshProvider: args.meshProvider } : {}) });
+    const report = simulationReport(canary, sim, {
+      ...(args.failAt === undefined ? {} : { failAt: args.failAt }),
+      ...(args.meshProvider ? { meshProvider: args.meshProvider } : {}),
+    });
     reports.push(report);
     texts.push(renderSimulation(canary, report, io.paint));
   }

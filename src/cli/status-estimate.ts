@@ -5,7 +5,8 @@
 // model's copies and rollouts are ready at once, so the figure is a lower bound.
 
 import type { Canary } from '../api/types.js';
-import { simulate, type Simulation, type State, type StepOptions, type TimelineEntry } from '../stepper/index.js';
+import { simulate, type Simulation, type TimelineEntry } from '../simulate/index.js';
+import type { State, StepOptions } from '../stepper/index.js';
 
 export type Estimate =
   /** Promotion expected at `at` (`remainingMs` after now). */
@@ -38,7 +39,8 @@ function simulation(canary: Canary, options: EstimateOptions): Simulation | stri
 
 /** The simulated step that stands where the real canary stands; undefined when none does. */
 function matching(timeline: readonly TimelineEntry[], state: State): TimelineEntry | undefined {
-  const same = (e: TimelineEntry): boolean => e.phase === state.phase && e.routes.canary === state.routes.canary && e.iterations === state.iterations;
+  const same = (entry: TimelineEntry): boolean =>
+    entry.phase === state.phase && entry.routes.canary === state.routes.canary && entry.iterations === state.iterations;
   const candidates = timeline.filter(same);
   // Halted steps repeat a weight: the last simulated step at that weight is the one that advances.
   if (candidates.length > 0) return candidates.at(-1);

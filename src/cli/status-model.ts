@@ -8,6 +8,8 @@ import { ANNOTATION_ACTION, ANNOTATION_STATE } from '../api/keys.js';
 import type { Strategy } from '../api/strategy.js';
 import type { Canary, CanaryStatus } from '../api/types.js';
 import {
+  isResting,
+  nextStepAt,
   parseActionAnnotation,
   parseState,
   projectStatus,
@@ -88,8 +90,6 @@ const WAIT_TEXT: Record<WaitKind, (message: string, a: EffectiveAnalysis, target
   paused: (m) => `a resume (paused by ${m || 'unknown'})`,
 };
 
-const RESTING = new Set(['Initialized', 'Succeeded', 'Failed']);
-
 function progressOf(a: EffectiveAnalysis, state: State): Progress {
   if (a.strategy === 'canary') {
     const rung = a.weights.filter((w) => w <= state.routes.canary).length;
@@ -98,13 +98,8 @@ function progressOf(a: EffectiveAnalysis, state: State): Progress {
   return { kind: 'iterations', iteration: state.iterations, iterations: a.iterations, abTesting: a.strategy === 'ab-testing' };
 }
 
-/** The cadence of a phase's periodic work (step.ts): the interval, or the poll period while converging. */
-function cadenceMs(state: State, a: EffectiveAnalysis, options: StepOptions): number {
-  const poll = Math.min(a.intervalMs, options.pollIntervalMs ?? 5_000);
-  return state.phase === 'Initializing' || state.phase === 'Terminating' ? poll : a.intervalMs;
-}
-
-function waitingOf(state: State, spec: Canary['spec'], a: EffectiveAnalysis, options: StepOptions): Waiting[] {
+function waitingOf(state: State, canary: Canary, a: EffectiveAnalysis, options: StepOptions): Waiting[] {
+  const spec = canary.spec ?? {};
   const target = spec.targetRef?.name ?? '';
   if (state.suspended) return [{ kind: 'suspended', text: 'spec.suspend is true: nothing moves until it is false' }];
   if (state.phase === '') {
@@ -112,12 +107,15 @@ function waitingOf(state: State, spec: Canary['spec'], a: EffectiveAnalysis, opt
     return [{ kind: 'nextStep', text }];
   }
   const out: Waiting[] = [];
-  if (state.wait) out.push({ kind: state.wait.kind, text: WAIT_TEXT[state.wait.kind](state.wait.message, a, target), deadline: state.wait.deadline });
-  if (RESTING.has(state.phase)) {
+  if (state.wait) {
+    const text = WAIT_TEXT[state.wait.kind](state.wait.message, a, target);
+    out.push({ kind: state.wait.kind, text, deadline: state.wait.deadline });
+  }
+  const at = nextStepAt(state, spec, canary.metadata.namespace ?? '', options);
+  if (isResting(state.phase)) {
     const revert = state.phase === 'Failed' ? ', a revert to the stable revision, or a retry' : '';
     out.push({ kind: 'revision', text: `a new revision of ${target}${revert}` });
-  } else if (state.lastStepAt !== undefined) {
-    const at = new Date(Date.parse(state.lastStepAt) + cadenceMs(state, a, options)).toISOString();
+  } else if (at !== undefined) {
     out.push({ kind: 'nextStep', text: 'the next step', at });
   }
   return out;
@@ -152,7 +150,8 @@ export function canaryView(canary: Canary, now: Date, options: ViewOptions = {})
   const stepOptions = options.stepOptions ?? {};
   const spec = canary.spec ?? {};
   const namespace = canary.metadata.namespace ?? '';
-  const a = effectiveAnalysis(spec, { ...(stepOptions.meshProvider ? { meshProvider: stepOptions.meshProvider } : {}), namespace });
+  const mesh = stepOptions.meshProvider ? { meshProvider: stepOptions.meshProvider } : {};
+  const a = effectiveAnalysis(spec, { ...mesh, namespace });
   const annotations = canary.metadata.annotations ?? {};
   const parsed = parseState(annotations[ANNOTATION_STATE]);
   const state = parsed.state;
@@ -180,7 +179,7 @@ export function canaryView(canary: Canary, now: Date, options: ViewOptions = {})
     intervalMs: a.intervalMs,
     ...(state.revision ? { revision: state.revision } : {}),
     ...(state.stableRevision ? { stableRevision: state.stableRevision } : {}),
-    waiting: waitingOf(state, spec, a, stepOptions),
+    waiting: waitingOf(state, canary, a, stepOptions),
     estimate,
     ...(state.paused ? { paused: state.paused } : {}),
     suspended: state.suspended === true,

@@ -147,7 +147,10 @@ function checkColumns(o: RenderOptions): Column<CheckRecord>[] {
 
 /** The checks of the revision under analysis (all of them when none is recorded), oldest first. */
 export function runChecks(view: CanaryView): CheckRecord[] {
-  const ofRun = view.revision === undefined ? view.checks : view.checks.filter((c) => c.revision === undefined || c.revision === view.revision);
+  const ofRun =
+    view.revision === undefined
+      ? view.checks
+      : view.checks.filter((check) => check.revision === undefined || check.revision === view.revision);
   return ofRun.length > 0 ? ofRun : view.checks;
 }
 

@@ -49,7 +49,11 @@ function fit(lines: string[], size: { columns: number; rows: number }): string[]
  * whether relative times ("in 12s") belong in it. A poll that throws shows its error and the
  * watch goes on.
  */
-export async function watchLoop(poll: (live: boolean) => Promise<Frame>, io: WatchIO, options: WatchOptions): Promise<void> {
+export async function watchLoop(
+  poll: (live: boolean) => Promise<Frame>,
+  io: WatchIO,
+  options: WatchOptions,
+): Promise<void> {
   const live = io.screen.size !== undefined && options.format === 'text';
   let drawn = 0;
   let last = '';

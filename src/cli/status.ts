@@ -5,7 +5,8 @@
 import { isProviderName } from '../api/providers.js';
 import type { Canary } from '../api/types.js';
 import {
-  ALL_NAMESPACES_FLAG, CLUSTER_FLAGS, CLUSTER_FLAGS_USAGE, OUTPUT_FLAG, booleanFlag, clusterFlags, outputFormat, parseFlags, stringFlag,
+  ALL_NAMESPACES_FLAG, CLUSTER_FLAGS, CLUSTER_FLAGS_USAGE, OUTPUT_FLAG,
+  booleanFlag, clusterFlags, outputFormat, parseFlags, stringFlag,
   type ClusterFlags, type OutputFormat,
 } from '../config/cli.js';
 import type { StepOptions } from '../stepper/index.js';
@@ -82,10 +83,17 @@ function parseStatusArgs(argv: string[]): StatusArgs | { help: true } | { error:
 
 class CanaryMissing extends Error {}
 
-const byName = (a: CanaryView, b: CanaryView): number => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name);
+const byName = (left: CanaryView, right: CanaryView): number =>
+  left.namespace.localeCompare(right.namespace) || left.name.localeCompare(right.name);
 
 /** One poll: the views and how they read. Throws CanaryMissing for a named canary that does not exist. */
-async function poll(args: StatusArgs, session: ClusterSession, io: StatusIO, cache: SimulationCache, live: boolean): Promise<Frame> {
+async function poll(
+  args: StatusArgs,
+  session: ClusterSession,
+  io: StatusIO,
+  cache: SimulationCache,
+  live: boolean,
+): Promise<Frame> {
   const now = io.now();
   const o: RenderOptions = { now, paint: io.paint, relative: live, program: io.program };
   const viewOptions = { stepOptions: args.stepOptions, cache };
@@ -98,7 +106,9 @@ async function poll(args: StatusArgs, session: ClusterSession, io: StatusIO, cac
   const namespace = args.cluster.allNamespaces ? undefined : session.namespace;
   const list = await session.client.list(API_VERSION, 'Canary', namespace);
   // The table needs no estimate; the watch's progress bars show one.
-  const views = list.items.map((c) => canaryView(c as unknown as Canary, now, { ...viewOptions, estimate: args.watch })).sort(byName);
+  const views = list.items
+    .map((item) => canaryView(item as unknown as Canary, now, { ...viewOptions, estimate: args.watch }))
+    .sort(byName);
   const lines = args.watch ? renderWatchList(views, o) : renderTable(views, args.cluster.allNamespaces, o);
   return { lines, json: { canaries: views } };
 }

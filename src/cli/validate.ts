@@ -165,8 +165,11 @@ const fromFieldError = (e: FieldError): ReportedError => ({ ...e, message: forma
  */
 function loadDocuments(file: string, content: string): Loaded[] {
   const mangled = content.indexOf('\uFFFD');
-  const docs: { value?: unknown; syntax?: ReportedError }[] = mangled >= 0 ? [{ syntax: notUtf8(content, mangled) }] : parseYaml(content);
-  const nonEmpty = docs.map((d, index) => ({ ...d, index })).filter((d) => d.syntax || (d.value !== null && d.value !== undefined));
+  const docs: { value?: unknown; syntax?: ReportedError }[] =
+    mangled >= 0 ? [{ syntax: notUtf8(content, mangled) }] : parseYaml(content);
+  const nonEmpty = docs
+    .map((doc, index) => ({ ...doc, index }))
+    .filter((doc) => doc.syntax || (doc.value !== null && doc.value !== undefined));
   const multi = nonEmpty.length > 1;
   return nonEmpty.flatMap(({ value, syntax, index }): Loaded[] => {
     const address = multi ? `${file}[${index}]` : file;
@@ -259,9 +262,11 @@ async function renderQueries(loaded: Loaded[], options: Options, lookup: Cluster
   for (const { report, value } of loaded) {
     if (report.status !== 'valid' || report.kind !== 'Canary') continue;
     const given = value as Canary;
-    const canary: Canary = { ...given, metadata: { ...given.metadata, namespace: report.namespace ?? options.namespace } };
+    const namespaced = { ...given.metadata, namespace: report.namespace ?? options.namespace };
+    const canary: Canary = { ...given, metadata: namespaced };
     const namespace = canary.metadata.namespace ?? options.namespace;
-    const analysis = effectiveAnalysis(canary.spec, { namespace, ...(options.meshProvider ? { meshProvider: options.meshProvider } : {}) });
+    const mesh = options.meshProvider ? { meshProvider: options.meshProvider } : {};
+    const analysis = effectiveAnalysis(canary.spec, { namespace, ...mesh });
     const scope = queryScope(canary, analysis);
     report.queries = [];
     for (const metric of analysis.metrics) {
@@ -282,7 +287,10 @@ function printText(reports: DocumentReport[], io: ValidateIO): void {
   io.stderr(`${reports.length} document(s): ${count('valid')} valid, ${count('invalid')} invalid, ${count('skipped')} skipped\n`);
 }
 
-async function readAll(options: Options, io: ValidateIO): Promise<{ loaded: Loaded[]; unreadable: { file: string; error: string }[] }> {
+async function readAll(
+  options: Options,
+  io: ValidateIO,
+): Promise<{ loaded: Loaded[]; unreadable: { file: string; error: string }[] }> {
   const loaded: Loaded[] = [];
   const unreadable: { file: string; error: string }[] = [];
   for (const file of options.files) {

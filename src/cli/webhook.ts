@@ -30,7 +30,8 @@ export function webhookValidator(cluster: ClusterLookup | undefined, addressPoli
   return async (object, request) => {
     const own = validateResource(object);
     if (!cluster || own.errors.length > 0) return own;
-    const found = await checkResourceAgainstCluster(object, cluster, { namespace: request.namespace || undefined, ...(addressPolicy ? { addressPolicy } : {}) });
+    const options = { namespace: request.namespace || undefined, ...(addressPolicy ? { addressPolicy } : {}) };
+    const found = await checkResourceAgainstCluster(object, cluster, options);
     return { errors: [...own.errors, ...found.errors], warnings: [...own.warnings, ...found.warnings] };
   };
 }
@@ -64,8 +65,15 @@ function stopRequested(stop: AbortSignal | undefined): Promise<string> {
   });
 }
 
-/** Exit codes: 0 after a clean shutdown or --help, 1 when the server cannot start or had to cut reviews, 2 on usage errors. */
-export async function runWebhook(argv: string[], env: NodeJS.ProcessEnv, deps: WebhookCommandDeps = {}): Promise<number> {
+/**
+ * Exit codes: 0 after a clean shutdown or --help, 1 when the server cannot start or had to cut reviews, 2 on usage
+ * errors.
+ */
+export async function runWebhook(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  deps: WebhookCommandDeps = {},
+): Promise<number> {
   const parsed = parseWebhookConfig(argv, env);
   if (!parsed.ok) {
     if (parsed.help) {

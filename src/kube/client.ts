@@ -30,6 +30,14 @@ export interface ObjectRef {
   namespace?: string;
 }
 
+/** The reference that names `object`, for get, replace or delete. */
+export const refOf = (object: KubeObject): ObjectRef => ({
+  apiVersion: object.apiVersion,
+  kind: object.kind,
+  name: object.metadata.name ?? '',
+  ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}),
+});
+
 export interface ListOptions {
   labelSelector?: string;
   fieldSelector?: string;

@@ -6,13 +6,6 @@ import { ownershipOf } from '../workloads/meta.js';
 import { fail, ok, type Result } from '../workloads/result.js';
 import { isWorkload, type Workload } from '../workloads/types.js';
 
-export const refOf = (object: KubeObject): ObjectRef => ({
-  apiVersion: object.apiVersion,
-  kind: object.kind,
-  name: object.metadata.name ?? '',
-  ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}),
-});
-
 export const namespacedRef = (canary: Canary, apiVersion: string, kind: string, name: string): ObjectRef => ({
   apiVersion, kind, name, namespace: canary.metadata.namespace ?? '',
 });

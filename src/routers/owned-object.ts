@@ -10,10 +10,10 @@
 // the user keeps.
 import type { DavyProvider } from '../api/providers.js';
 import type { Canary } from '../api/types.js';
-import type { KubeClient, KubeObject, ObjectRef } from '../kube/client.js';
+import { refOf, type KubeClient, type KubeObject, type ObjectRef } from '../kube/client.js';
 import { converged, ownershipOf } from '../workloads/meta.js';
 import { fail, failed, ok, type Result } from '../workloads/result.js';
-import { deleteIfOurs, refOf, write } from './objects.js';
+import { deleteIfOurs, write } from './objects.js';
 import { STABLE_ROUTES, checkSplit, type Router, type RouterDeps, type RouterFactory, type Routes } from './router.js';
 import { finalizeServices, reconcileServices } from './services.js';
 

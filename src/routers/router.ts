@@ -10,15 +10,9 @@ import type { DavyProvider } from '../api/providers.js';
 import type { Canary } from '../api/types.js';
 import type { KubeClient } from '../kube/client.js';
 import { fail, ok, type Result } from '../workloads/result.js';
+import type { Routes } from '../api/types-routing.js';
 
-export interface Routes {
-  /** Percent of traffic to the stable pods (`<svc>-primary`). */
-  primary: number;
-  /** Percent of traffic to the canary copy (`<svc>-canary`); primary + canary = 100. */
-  canary: number;
-  /** Shadow traffic to the canary copy (Istio only), by analysis.mirrorWeight. */
-  mirror: boolean;
-}
+export { STABLE_ROUTES, type Routes } from '../api/types-routing.js';
 
 export interface Router {
   /** Creates or converges the Services and routing objects; the weights in place are kept (100/0 when new). */
@@ -41,7 +35,6 @@ export interface RouterDeps {
 
 export type RouterFactory = (deps: RouterDeps) => Router;
 
-export const STABLE_ROUTES: Readonly<Routes> = { primary: 100, canary: 0, mirror: false };
 
 /** Whole percentages from 0 to 100 that add up to 100. */
 export function checkRoutes(provider: DavyProvider, routes: Routes): Result<Routes> {

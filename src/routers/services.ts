@@ -3,12 +3,12 @@
 import { effectiveService } from '../api/defaults.js';
 import type { DavyProvider } from '../api/providers.js';
 import type { Canary } from '../api/types.js';
-import type { KubeClient } from '../kube/client.js';
+import { refOf, type KubeClient } from '../kube/client.js';
 import { ownershipOf, selectorLabel, sideSelector } from '../workloads/meta.js';
 import { failed, ok, type Result } from '../workloads/result.js';
 import { buildServices, finalApex, type ApexSide, type DesiredService } from '../workloads/services.js';
 import type { Service } from '../workloads/types.js';
-import { deleteIfOurs, namespacedRef, readTarget, refOf, write } from './objects.js';
+import { deleteIfOurs, namespacedRef, readTarget, write } from './objects.js';
 
 const serviceRef = (canary: Canary, name: string) => namespacedRef(canary, 'v1', 'Service', name);
 

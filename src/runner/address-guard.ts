@@ -18,7 +18,8 @@ export function addressGuard(policy: AddressPolicy, serviceExists: ServiceExists
     if (verdict.verdict === 'allowed') return undefined;
     if (verdict.verdict === 'refused') return verdict.reason;
     try {
-      return (await serviceExists(verdict.namespace, verdict.name)) ? undefined : notAServiceReason(policy, verdict.name, verdict.namespace);
+      if (await serviceExists(verdict.namespace, verdict.name)) return undefined;
+      return notAServiceReason(policy, verdict.name, verdict.namespace);
     } catch (error) {
       return `host ${verdict.name}.${verdict.namespace}: cannot tell whether Service ${verdict.name} exists in namespace ${verdict.namespace} (${describeError(error)}), so it is not called`;
     }

@@ -38,7 +38,9 @@ export async function deliverAlert(ctx: ApplyContext, action: AlertAction): Prom
   const notification = notificationOf(scope.canary, action);
   // Without alerts and without a global notifier there is nowhere to send it (Flagger's no-op).
   if (scope.analysis.alerts.length === 0 && !ctx.deps.notifier) return { id: action.id, result: { ok: true, message: 'no alerts configured' } };
-  const targets = scope.analysis.alerts.length === 0 ? [GLOBAL] : scope.analysis.alerts.filter((a) => admits(a, action.severity)).map((a) => a.name);
+  const configured = scope.analysis.alerts;
+  const admitted = configured.filter((alert) => admits(alert, action.severity)).map((alert) => alert.name);
+  const targets = configured.length === 0 ? [GLOBAL] : admitted;
   if (targets.length === 0) return { id: action.id, result: { ok: true, message: 'no alert of this severity' } };
   const sent = sentRecord(ctx.canary);
   const already = new Set(sent[action.id] ?? []);
@@ -59,10 +61,19 @@ export async function deliverAlert(ctx: ApplyContext, action: AlertAction): Prom
 }
 
 /** One post; `type` labels the counter (the AlertProvider's type, `global`, or `unknown` when unresolved). */
-async function postOne(ctx: ApplyContext, alertName: string, notification: Notification): Promise<{ type: string; outcome: NotifyResult }> {
-  const resolved = alertName === GLOBAL ? { type: GLOBAL, notifier: ctx.deps.notifier ?? nopNotifier } : await notifierOf(ctx, alertName);
+async function postOne(
+  ctx: ApplyContext,
+  alertName: string,
+  notification: Notification,
+): Promise<{ type: string; outcome: NotifyResult }> {
+  const resolved =
+    alertName === GLOBAL
+      ? { type: GLOBAL, notifier: ctx.deps.notifier ?? nopNotifier }
+      : await notifierOf(ctx, alertName);
   if ('message' in resolved) return { type: resolved.type, outcome: { ok: false, message: resolved.message } };
-  const outcome = await resolved.notifier.post(notification).catch((error: unknown) => ({ ok: false as const, message: describeError(error) }));
+  const outcome = await resolved.notifier
+    .post(notification)
+    .catch((error: unknown) => ({ ok: false as const, message: describeError(error) }));
   return { type: resolved.type, outcome };
 }
 

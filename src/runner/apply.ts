@@ -8,14 +8,12 @@
 // object was read again and only if the Canary itself has not moved since this runner read or
 // wrote it: a moved Canary means another stepper holds a newer state, whose targets win.
 import { FINALIZER } from '../api/keys.js';
-import type { KubeObject } from '../kube/client.js';
 import { STABLE_ROUTES } from '../routers/index.js';
 import { write } from '../routers/objects.js';
 import type { Action, Delivery, HookResult, TargetAction } from '../stepper/index.js';
 import { describeError } from '../webhooks/http.js';
-import { buildAutoscalerCopy } from '../workloads/autoscalers.js';
-import { ANNOTATION_KEDA_PAUSED, ANNOTATION_KEDA_PAUSED_REPLICAS } from '../workloads/keys.js';
-import { converged, ownershipOf } from '../workloads/meta.js';
+import { buildAutoscalerCopy, convergedAutoscalerCopy } from '../workloads/autoscalers.js';
+import { ownershipOf } from '../workloads/meta.js';
 import type { Result } from '../workloads/result.js';
 import type { Autoscaler } from '../workloads/types.js';
 import { deliverAlert } from './alerts.js';
@@ -131,20 +129,11 @@ async function autoscalerCopy(ctx: ApplyContext, idle: boolean): Promise<void> {
   const original = await scope.view.get(ref);
   if (!original) throw new ProblemError('TargetMissing', `${ref.kind} ${ref.namespace ?? ''}/${ref.name} (spec.autoscalerRef) not found`);
   const desired = must(buildAutoscalerCopy(scope.canary, original as Autoscaler, { idle }));
-  const existing = await scope.view.get<KubeObject>(copyRef);
+  const existing = await scope.view.get<Autoscaler>(copyRef);
   if (existing && ownershipOf(existing, scope.canary).kind !== 'ours') {
     throw new ProblemError('ObjectConflict', `${copyRef.kind} ${copyRef.namespace ?? ''}/${copyRef.name} exists and is not this Canary's`);
   }
-  await write(scope.view, existing ? withoutStalePause(converged(existing, desired), desired) : desired, existing);
-}
-
-/** converged() keeps annotations others added; KEDA's pause is Davy's to set, so it goes when `desired` lacks it. */
-function withoutStalePause(merged: KubeObject, desired: KubeObject): KubeObject {
-  const annotations = { ...(merged.metadata.annotations ?? {}) };
-  for (const key of [ANNOTATION_KEDA_PAUSED, ANNOTATION_KEDA_PAUSED_REPLICAS]) {
-    if (desired.metadata.annotations?.[key] === undefined) delete annotations[key];
-  }
-  return { ...merged, metadata: { ...merged.metadata, annotations } };
+  await write(scope.view, existing ? convergedAutoscalerCopy(existing, desired) : desired, existing);
 }
 
 /** The autoscaler copy wakes before the copy scales up, and sleeps before it scales down. */
@@ -157,7 +146,8 @@ async function scaleCopy(ctx: ApplyContext, action: Extract<TargetAction, { kind
 async function setRoutes(ctx: ApplyContext, action: Extract<TargetAction, { kind: 'setRoutes' }>): Promise<void> {
   // Every router routes between the workload's pods and the copy's; without the workload there is nothing to route.
   if (!(await targetExists(ctx))) return;
-  must(await ctx.scope.router.setRoutes(ctx.scope.canary, { primary: action.primary, canary: action.canary, mirror: action.mirror }));
+  const { primary, canary, mirror } = action;
+  must(await ctx.scope.router.setRoutes(ctx.scope.canary, { primary, canary, mirror }));
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Canary } from '../api/types.js';
 import { formatFieldError } from '../api/field-errors.js';
 import { validateResource } from '../api/validate.js';
 import { ConflictError, type KubeObject } from '../kube/client.js';
-import { dueTime, intent, parseState, plan, projectStatus, serializeState, step, type Action, type Observations, type State } from '../stepper/index.js';
+import { nextStepAt, parseState, plan, projectStatus, serializeState, step, type Observations, type State, type StepResult } from '../stepper/index.js';
 import { applyActions, CanaryMovedError } from './apply.js';
 import { hasChecks, runChecks } from './checks.js';
 import type { MetricCheck as MetricOutcome } from '../metrics/evaluate.js';
@@ -78,43 +78,33 @@ async function run(scope: CanaryScope, pass: CanaryPass): Promise<Outcome> {
   let results: Observations['results'];
   if (hasChecks(checks)) {
     if (options.signal?.aborted) return { outcome: 'aborted', phase: parsed.state.phase };
-    const ran = await runChecks(scope, checks, deps, { ...(options.metricTimeoutMs ? { metricTimeoutMs: options.metricTimeoutMs } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+    const ran = await runChecks(scope, checks, deps, {
+      ...(options.metricTimeoutMs ? { metricTimeoutMs: options.metricTimeoutMs } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     // Answers cut short by a shutdown are not answers: nothing is decided from them.
     if (options.signal?.aborted) return { outcome: 'aborted', phase: parsed.state.phase };
     results = ran.results;
     metricValues(scope, deps, ran.metrics);
   }
   const out = step(before, spec, { ...obs, ...(results ? { results } : {}) }, now, scope.stepOptions);
-  lateness(deps, before, out.state, Date.parse(dueTime(before, spec, obs, now, scope.stepOptions)), now);
+  lateness(deps, before, out, nextStepAt(before, spec, obs.canary.namespace, scope.stepOptions), now);
   if (results) deps.metrics?.analysisTick(scope.canary.spec.targetRef.name, scope.targetRef.namespace ?? '', (Date.now() - started) / 1000);
-  const changed = worthWriting(parsed.state, out.state, out.actions, spec);
+  // Carried Events written at the start of the pass changed the state too (they leave it).
+  const changed = out.changed || before !== parsed.state;
   const ctx: ApplyContext = { scope, deps, state: out.state, configs: obs.trackedConfigs, now, canary, unsent: [] };
-  if (changed) {
-    if (!(await writeState(ctx, out.state))) return { outcome: 'conflict', phase: parsed.state.phase, message: 'another stepper wrote the state first' };
+  if (changed && !(await writeState(ctx, out.state))) {
+    return { outcome: 'conflict', phase: parsed.state.phase, message: 'another stepper wrote the state first' };
   }
   // A Canary going away without Davy's finalizer is not Davy's to write to.
   if (deleting && !(canary.metadata.finalizers ?? []).includes(FINALIZER)) return { outcome: 'idle', phase: out.state.phase };
   await writeStatus(ctx, out.state);
-  // Unchanged: the recorded intent, re-applied (a Canary being deleted gets only what step() asked).
-  const actions = changed ? out.actions : (deleting ? out.actions : intent(out.state, spec)).filter((a) => a.kind !== 'event');
-  const applied = await applyActions(ctx, actions);
+  const applied = await applyActions(ctx, out.actions);
   const acknowledged = applied.delivered.length > 0 ? await acknowledge(ctx, obs, applied.delivered) : out.state;
   const final = await keepUnsent(ctx, acknowledged);
   stateGauges(scope, deps, parsed.state, final);
   if (applied.failure !== undefined) throw applied.failure;
   return { outcome: changed ? 'stepped' : 'idle', phase: final.phase, due: out.due };
-}
-
-/**
- * Whether a step's state must be written. A step that only moved lastStepAt and asked for nothing
- * beyond the recorded intent (a resting canary, a wait that goes on) is not: writing it would cost
- * a write per canary per interval with nothing to record. The next pass decides the same again.
- */
-export function worthWriting(before: State, after: State, actions: readonly Action[], spec: Canary['spec']): boolean {
-  const clockless = (s: State) => serializeState({ ...s, lastStepAt: undefined });
-  if (serializeState(before) === serializeState(after)) return false;
-  if (clockless(before) !== clockless(after)) return true;
-  return canonicalJson(actions) !== canonicalJson(intent(after, spec));
 }
 
 /** The state annotation, guarded by the resourceVersion read; false when another stepper moved first. */
@@ -172,8 +162,9 @@ async function acknowledge(ctx: ApplyContext, obs: Observations, delivered: Obse
   const current = ctx.state;
   const { results: _results, ...rest } = obs;
   const canary = { ...rest.canary, finalizers: [...(ctx.canary.metadata.finalizers ?? [])] };
-  const out = step(current, ctx.canary.spec, { ...rest, canary, ...(delivered ? { delivered } : {}) }, ctx.now, ctx.scope.stepOptions);
-  if (serializeState(out.state) === serializeState(current)) return current;
+  const observations = { ...rest, canary, ...(delivered ? { delivered } : {}) };
+  const out = step(current, ctx.canary.spec, observations, ctx.now, ctx.scope.stepOptions);
+  if (!out.changed) return current;
   if (!(await writeState(ctx, out.state))) return current;
   await writeStatus(ctx, out.state);
   const events = out.actions.filter((a) => a.kind === 'event');
@@ -181,9 +172,13 @@ async function acknowledge(ctx: ApplyContext, obs: Observations, delivered: Obse
   return out.state;
 }
 
-/** A step that ran at or after its due time (not one taken early for something new) was this late. */
-function lateness(deps: RunnerDeps, before: State, after: State, dueMs: number, now: Date): void {
-  if (before.phase === '' || after.lastStepAt === before.lastStepAt || now.getTime() < dueMs) return;
+/**
+ * A step that ran at or after its due time (not one taken early for something new) was this late.
+ * A periodic tick that changed nothing returns the state as it was, so it is not measured.
+ */
+function lateness(deps: RunnerDeps, before: State, out: StepResult, due: string | undefined, now: Date): void {
+  const dueMs = due === undefined ? Number.NaN : Date.parse(due);
+  if (Number.isNaN(dueMs) || out.state.lastStepAt === before.lastStepAt || now.getTime() < dueMs) return;
   deps.metrics?.stepLateness((now.getTime() - dueMs) / 1000);
 }
 
@@ -206,7 +201,8 @@ function stateGauges(scope: CanaryScope, deps: RunnerDeps, before: State, after:
   if (!metrics) return;
   const target = scope.canary.spec.targetRef.name;
   const namespace = scope.targetRef.namespace ?? '';
-  metrics.canary({ target, namespace, phase: after.phase, primaryWeight: after.routes.primary, canaryWeight: after.routes.canary });
+  const { phase, routes } = after;
+  metrics.canary({ target, namespace, phase, primaryWeight: routes.primary, canaryWeight: routes.canary });
   if (before.phase === after.phase || (after.phase !== 'Succeeded' && after.phase !== 'Failed')) return;
   const promoting = after.transitions.findLast((t) => t.to === 'Promoting');
   const analysisStatus = promoting?.reason === 'SkipAnalysis' ? 'skipped' : 'completed';

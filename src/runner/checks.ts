@@ -38,7 +38,12 @@ export async function runChecks(scope: CanaryScope, checks: Checks, deps: Pick<R
   return { results: { hooks, metrics: byName }, metrics };
 }
 
-async function callHooks(scope: CanaryScope, checks: Checks, webhooks: WebhookCaller, signal: AbortSignal | undefined): Promise<Record<string, HookResult>> {
+async function callHooks(
+  scope: CanaryScope,
+  checks: Checks,
+  webhooks: WebhookCaller,
+  signal: AbortSignal | undefined,
+): Promise<Record<string, HookResult>> {
   const results: Record<string, HookResult> = {};
   const { name, namespace } = scope.canary.metadata;
   for (const check of checks.hooks) {

@@ -63,7 +63,8 @@ const EVENT_WRITE_ATTEMPTS = 4;
 const eventRetryDelayMs = (retry: number): number => 100 * 2 ** (retry - 1);
 
 /** A failure that another attempt may not meet: anything but a refusal the API server means. */
-const passing = (error: unknown): boolean => !(error instanceof ApiError) || error.status === 429 || error.status >= 500;
+const passing = (error: unknown): boolean =>
+  !(error instanceof ApiError) || error.status === 429 || error.status >= 500;
 
 /**
  * Writes an Event, retrying passing failures under its one name. 'stored' also when an earlier
@@ -136,7 +137,8 @@ export async function resendUnsent(scope: Pick<CanaryScope, 'canary' | 'view' | 
   if (carried.length === 0) return state;
   const left: UnsentEvent[] = [];
   for (const event of carried) {
-    const outcome = await createEvent(scope, eventObject(scope.canary, event, event.name, new Date(event.at)), event.message, 1);
+    const object = eventObject(scope.canary, event, event.name, new Date(event.at));
+    const outcome = await createEvent(scope, object, event.message, 1);
     if (outcome === 'unsent') left.push(event);
   }
   const { unsentEvents: _carried, ...rest } = state;

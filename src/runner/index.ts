@@ -2,7 +2,7 @@
 export { runPass, listCanaries, shardOf, DEFAULT_CONCURRENCY } from './pass.js';
 export { mapBounded } from '../lib/map-bounded.js';
 export { runSchedule, nextPassAt, sleep, DEFAULT_POLL_INTERVAL_MS, type RunMode, type ScheduleOptions, type ScheduleDeps, type ScheduleReport } from './schedule.js';
-export { stepCanary, worthWriting } from './canary.js';
+export { stepCanary } from './canary.js';
 export { ClusterView } from './view.js';
 export { eventObject, EVENT_COMPONENT, EVENT_REASON } from './events.js';
 export type { RunnerDeps, PassOptions, PassReport, CanaryReport, CanaryOutcome, Shard } from './types.js';

@@ -23,11 +23,16 @@ function readiness(service: KnativeService, ready: boolean): WorkloadReadiness {
   const generation = service.metadata.generation ?? 0;
   const observed = service.status?.observedGeneration ?? 0;
   const count = ready ? 1 : 0;
-  return { generation, observedGeneration: observed, desired: 1, current: 1, updated: 1, available: count, ready: count, progressDeadlineExceeded: false };
+  return {
+    generation, observedGeneration: observed, desired: 1, current: 1, updated: 1, available: count, ready: count,
+    progressDeadlineExceeded: false,
+  };
 }
 
 /** The target and copy observations of a Knative Service. */
-export function knativeObservations(service: KnativeService, canary: Canary): { target: TargetObservation; copy: CopyObservation } {
+export function knativeObservations(
+  service: KnativeService, canary: Canary,
+): { target: TargetObservation; copy: CopyObservation } {
   const annotations = service.metadata.annotations ?? {};
   const latest = service.status?.latestCreatedRevisionName;
   const latestReady = service.status?.latestReadyRevisionName;
@@ -44,7 +49,9 @@ export function knativeObservations(service: KnativeService, canary: Canary): { 
   };
   // The latest revision is Davy's copy only while the pin holds traffic apart: once finalize removed
   // the pin, nothing of Davy's is left to remove.
-  const copy: CopyObservation = latest && pinned ? { exists: true, revision: latest, readiness: readiness(service, latestReady === latest) } : { exists: false };
+  const copy: CopyObservation = latest && pinned
+    ? { exists: true, revision: latest, readiness: readiness(service, latestReady === latest) }
+    : { exists: false };
   return { target, copy };
 }
 

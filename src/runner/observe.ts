@@ -29,7 +29,8 @@ export function kindsOf(canary: Canary, options: Pick<PassOptions, 'meshProvider
   if (target?.apiVersion && target.kind) kinds.push({ apiVersion: target.apiVersion, kind: target.kind });
   const scaler = canary.spec.autoscalerRef;
   if (scaler?.apiVersion && scaler.kind) kinds.push({ apiVersion: scaler.apiVersion, kind: scaler.kind });
-  const provider = effectiveAnalysis(canary.spec, options.meshProvider ? { meshProvider: options.meshProvider } : {}).provider;
+  const mesh = options.meshProvider ? { meshProvider: options.meshProvider } : {};
+  const provider = effectiveAnalysis(canary.spec, mesh).provider;
   if (isDavyProvider(provider)) kinds.push(...ROUTING_KINDS[provider]);
   return kinds;
 }
@@ -40,7 +41,12 @@ const kindKey = (k: Kind): string => `${k.apiVersion}|${k.kind}`;
  * Lists, for one namespace, every kind its canaries need, then the ConfigMaps and Secrets only
  * when a target's template references one. At most one LIST per kind.
  */
-export async function prefetchNamespace(view: ClusterView, namespace: string, canaries: readonly Canary[], options: PassOptions): Promise<void> {
+export async function prefetchNamespace(
+  view: ClusterView,
+  namespace: string,
+  canaries: readonly Canary[],
+  options: PassOptions,
+): Promise<void> {
   const kinds = new Map<string, Kind>();
   for (const canary of canaries) for (const kind of kindsOf(canary, options)) kinds.set(kindKey(kind), kind);
   await Promise.all([...kinds.values()].map((k) => view.prefetch(k.apiVersion, k.kind, namespace)));
@@ -87,11 +93,15 @@ export async function observe(scope: CanaryScope): Promise<Observed> {
   const action = parsedAction && !('error' in parsedAction) ? parsedAction : undefined;
   const { deletionTimestamp, finalizers, name, namespace } = canary.metadata;
   // A Knative Service is the target and, by its latest revision, the copy (src/runner/knative.ts).
-  const knative = isKnativeTarget(scope.targetRef) && targetObject ? knativeObservations(targetObject, canary) : undefined;
+  const knative = isKnativeTarget(scope.targetRef) && targetObject
+    ? knativeObservations(targetObject, canary)
+    : undefined;
   const observations: Observations = {
     canary: { name: name ?? '', namespace: namespace ?? '', finalizers: [...(finalizers ?? [])], ...(deletionTimestamp ? { deletionTimestamp } : {}) },
-    target: knative?.target ?? (target ? targetObservation(target, canary) : { exists: false, held: false, labeled: false }),
-    copy: knative?.copy ?? (copy ? { exists: true, ...copyRevision(copy), readiness: readinessOf(copy) } : { exists: false }),
+    target: knative?.target
+      ?? (target ? targetObservation(target, canary) : { exists: false, held: false, labeled: false }),
+    copy: knative?.copy
+      ?? (copy ? { exists: true, ...copyRevision(copy), readiness: readinessOf(copy) } : { exists: false }),
     ...(routes.ok ? { routes: routes.value } : {}),
     trackedConfigs: configs.ok ? configs.value : {},
     ...(action ? { action: action satisfies ActionRequest } : {}),
@@ -105,7 +115,11 @@ export async function observe(scope: CanaryScope): Promise<Observed> {
   };
 }
 
-async function trackedConfigs(view: ClusterView, canary: Canary, target: Workload | undefined): Promise<Result<TrackedConfigs>> {
+async function trackedConfigs(
+  view: ClusterView,
+  canary: Canary,
+  target: Workload | undefined,
+): Promise<Result<TrackedConfigs>> {
   const refs = configRefs(target?.spec?.template);
   if (!target || refs.length === 0) return { ok: true, value: {} };
   const namespace = canary.metadata.namespace ?? '';
@@ -116,7 +130,8 @@ async function trackedConfigs(view: ClusterView, canary: Canary, target: Workloa
   return trackConfigs(target.spec?.template, { configMaps, secrets });
 }
 
-function targetObservation(target: Workload, canary: Canary): Observations['target'] {
+/** What step() sees of the user's workload (the CLI previews actions with it too). */
+export function targetObservation(target: Workload, canary: Canary): Observations['target'] {
   const annotations = target.metadata.annotations ?? {};
   const stable = annotations[ANNOTATION_STABLE_REVISION];
   const pending = annotations[ANNOTATION_PENDING_REVISION];

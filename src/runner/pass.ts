@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { API_VERSION } from '../api/keys.js';
 import type { Canary } from '../api/types.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
+import { isResting as isRestingPhase } from '../stepper/index.js';
 import { stepCanary } from './canary.js';
 import { prefetchNamespace } from './observe.js';
 import type { CanaryReport, PassOptions, PassReport, RunnerDeps, Shard } from './types.js';
@@ -56,7 +57,10 @@ async function listIn(kube: KubeClient, namespace: string | undefined): Promise<
 
 const asCanary = (o: KubeObject): Canary => ({ ...withoutManagedFields(o), apiVersion: API_VERSION, kind: 'Canary' }) as unknown as Canary;
 
-/** Canaries per chunk of the first LIST of a pass: what the pass holds of them at once while it learns the namespaces. */
+/**
+ * Canaries per chunk of the first LIST of a pass: what the pass holds of them at once while it
+ * learns the namespaces.
+ */
 export const DISCOVERY_CHUNK = 200;
 
 /**
@@ -71,15 +75,14 @@ async function discover(kube: KubeClient, options: Pick<PassOptions, 'namespaces
     let token: string | undefined;
     do {
       const chunk = await kube.list(API_VERSION, 'Canary', namespace, { limit: DISCOVERY_CHUNK, ...(token ? { continue: token } : {}) });
-      for (const canary of inShard(chunk.items.map(asCanary), options.shard)) (isResting(canary) ? resting : running).push(shellOf(canary));
+      for (const canary of inShard(chunk.items.map(asCanary), options.shard)) {
+        (isResting(canary) ? resting : running).push(shellOf(canary));
+      }
       token = chunk.continue;
     } while (token);
   }
   return namespacesInOrder([...running, ...resting]);
 }
-
-/** Flagger's phases in which a canary rests, as its status shows them. */
-const RESTING_STATUS: ReadonlySet<string> = new Set(['Initialized', 'Succeeded', 'Failed']);
 
 /**
  * Canaries with a run under way (or never stepped) first, resting ones after, each group in LIST
@@ -90,7 +93,11 @@ export function runsFirst(canaries: readonly Canary[]): Canary[] {
   return [...canaries.filter((c) => !isResting(c)), ...canaries.filter(isResting)];
 }
 
-const isResting = (c: Canary): boolean => RESTING_STATUS.has(c.status?.phase ?? '');
+/**
+ * The stepper's resting phases, as the status shows them: the status may be a step behind the
+ * state; it only decides who waits.
+ */
+const isResting = (c: Canary): boolean => isRestingPhase(c.status?.phase ?? '');
 
 /** What decides which kinds to list for a canary: its name and spec, not its state or status. */
 const shellOf = (canary: Canary): Canary =>
@@ -124,7 +131,13 @@ interface NamespaceTurn {
  * One namespace: the objects its canaries (`discovered`, as first listed) need, then its Canaries
  * again, each stepped; the lists are let go on return.
  */
-async function passNamespace(deps: RunnerDeps, options: PassOptions, namespace: string, discovered: readonly Canary[], turnsEnded: Map<CanaryReport, number>): Promise<NamespaceTurn> {
+async function passNamespace(
+  deps: RunnerDeps,
+  options: PassOptions,
+  namespace: string,
+  discovered: readonly Canary[],
+  turnsEnded: Map<CanaryReport, number>,
+): Promise<NamespaceTurn> {
   const view = new ClusterView(deps.kube);
   const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
   // A failed LIST fails the reads of that kind; the canaries that need it report it.

@@ -16,7 +16,10 @@ export interface ScheduleOptions {
   pass?: Omit<PassOptions, 'signal'>;
   /** The longest sleep between passes (default 10s). */
   pollIntervalMs?: number;
-  /** The sleep before a pass when a canary was due at its turn and is due still (default 1s), so it cannot spin the loop. */
+  /**
+   * The sleep before a pass when a canary was due at its turn and is due still (default 1s), so it cannot spin the
+   * loop.
+   */
   minGapMs?: number;
   signal?: AbortSignal;
 }
@@ -54,7 +57,12 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  * that moment passed while the pass ran), and no later than the poll interval. A canary that was
  * already due at its turn and is due still waits minGap, so it cannot spin the loop.
  */
-export function nextPassAt(nowMs: number, report: PassReport | undefined, pollIntervalMs: number, minGapMs: number): number {
+export function nextPassAt(
+  nowMs: number,
+  report: PassReport | undefined,
+  pollIntervalMs: number,
+  minGapMs: number,
+): number {
   let next = nowMs + pollIntervalMs;
   const due = report?.due === undefined ? Number.NaN : Date.parse(report.due);
   if (!Number.isNaN(due)) next = Math.min(next, Math.max(due, nowMs));

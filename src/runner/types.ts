@@ -68,9 +68,14 @@ export interface PassOptions {
   concurrency?: number;
   /** Per metric query (default 10s). */
   metricTimeoutMs?: number;
-  /** How soon the stepper looks again at a wait on the cluster (bootstrap, finalization): StepOptions.pollIntervalMs, default 5s. */
+  /**
+   * How soon the stepper looks again at a wait on the cluster (bootstrap, finalization): StepOptions.pollIntervalMs,
+   * default 5s.
+   */
   clusterPollMs?: number;
-  /** How long a canary may wait on people (approval gates, `davy pause`): StepOptions.humanWaitTimeoutMs, default 24h. */
+  /**
+   * How long a canary may wait on people (approval gates, `davy pause`): StepOptions.humanWaitTimeoutMs, default 24h.
+   */
   humanWaitTimeoutMs?: number;
   /** Aborting stops new work: canaries not yet stepped are skipped, running checks are cancelled. */
   signal?: AbortSignal;
@@ -104,7 +109,9 @@ export interface PassReport {
   startedAt: string;
   durationMs: number;
   canaries: CanaryReport[];
-  /** The earliest `due` among the canaries that fell after the canary's own turn in the pass (ISO), for the schedule. */
+  /**
+   * The earliest `due` among the canaries that fell after the canary's own turn in the pass (ISO), for the schedule.
+   */
   due?: string;
   /** Some canary reported a due no later than its own turn: stepping it again at once would change nothing. */
   overdue?: boolean;

@@ -10,7 +10,7 @@
 // instead of being overwritten. On a conflict the object is read again (refresh) before the
 // error is rethrown, so the caller may retry once it has confirmed the Canary did not move.
 import {
-  ApiError, ConflictError,
+  ApiError, ConflictError, refOf,
   type KubeClient, type KubeObject, type ListOptions, type ObjectList, type ObjectRef, type Patch, type WriteOptions,
 } from '../kube/client.js';
 
@@ -88,8 +88,15 @@ export class ClusterView implements KubeClient {
     return found && ({ ...copyJson(found), apiVersion: ref.apiVersion } as T);
   }
 
-  async list<T extends KubeObject = KubeObject>(apiVersion: string, kind: string, namespace?: string, options: ListOptions = {}): Promise<ObjectList<T>> {
-    if (!cacheable(kind, namespace) || options.labelSelector || options.fieldSelector) return this.kube.list<T>(apiVersion, kind, namespace, options);
+  async list<T extends KubeObject = KubeObject>(
+    apiVersion: string,
+    kind: string,
+    namespace?: string,
+    options: ListOptions = {},
+  ): Promise<ObjectList<T>> {
+    if (!cacheable(kind, namespace) || options.labelSelector || options.fieldSelector) {
+      return this.kube.list<T>(apiVersion, kind, namespace, options);
+    }
     return { items: await this.items<T>(apiVersion, kind, namespace), resourceVersion: '' };
   }
 
@@ -163,9 +170,3 @@ export class ClusterView implements KubeClient {
   }
 }
 
-const refOf = (object: KubeObject): ObjectRef => ({
-  apiVersion: object.apiVersion,
-  kind: object.kind,
-  name: object.metadata.name ?? '',
-  ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}),
-});

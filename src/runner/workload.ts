@@ -6,14 +6,19 @@
 // mutating webhook passes as sent.
 import { releasedSpecField } from '../admission/hold.js';
 import {
-  ANNOTATION_COPY_REVISION, ANNOTATION_HELD, ANNOTATION_PENDING_REVISION, ANNOTATION_SAVED_UPDATE_STRATEGY, ANNOTATION_STABLE_REVISION,
-  LABEL_CANARY, isDavyKey,
+  ANNOTATION_COPY_REVISION,
+  ANNOTATION_HELD,
+  ANNOTATION_PENDING_REVISION,
+  ANNOTATION_SAVED_UPDATE_STRATEGY,
+  ANNOTATION_STABLE_REVISION,
+  isDavyKey,
+  LABEL_CANARY,
+  LABEL_SCALE_TO_ZERO,
 } from '../api/keys.js';
 import { templateRevision } from '../api/revision.js';
 import { write } from '../routers/objects.js';
 import { buildCanaryWorkload } from '../workloads/canary-copy.js';
 import { trackedConfigsChecksum, type TrackedConfigs } from '../workloads/config-tracking.js';
-import { LABEL_SCALE_TO_ZERO } from '../workloads/keys.js';
 import { converged, ownershipOf } from '../workloads/meta.js';
 import { isWorkload, type Workload } from '../workloads/types.js';
 import { isKnativeTarget, releaseKnativeHold } from './knative.js';
@@ -61,10 +66,12 @@ export async function ensureCopy(scope: CanaryScope, configs: TrackedConfigs): P
 
 function desiredCopy(scope: CanaryScope, target: Workload, replicas: number, configs: TrackedConfigs): Workload {
   const checksum = trackedConfigsChecksum(configs);
-  const built = buildCanaryWorkload(scope.canary, target, { replicas, ...(checksum ? { configChecksum: checksum } : {}) });
+  const tracked = checksum ? { configChecksum: checksum } : {};
+  const built = buildCanaryWorkload(scope.canary, target, { replicas, ...tracked });
   if (!built.ok) throw ProblemError.of(built.error);
   const copy = built.value;
-  copy.metadata.annotations = { ...(copy.metadata.annotations ?? {}), [ANNOTATION_COPY_REVISION]: templateRevision(target.spec?.template) };
+  const revision = templateRevision(target.spec?.template);
+  copy.metadata.annotations = { ...(copy.metadata.annotations ?? {}), [ANNOTATION_COPY_REVISION]: revision };
   return copy;
 }
 
@@ -76,7 +83,12 @@ export async function recordStableRevision(scope: CanaryScope, revision: string)
   const clearPending = annotations[ANNOTATION_PENDING_REVISION] === revision;
   if (annotations[ANNOTATION_STABLE_REVISION] === revision && !clearPending) return;
   await patch(scope, target, {
-    metadata: { annotations: { [ANNOTATION_STABLE_REVISION]: revision, ...(clearPending ? { [ANNOTATION_PENDING_REVISION]: null } : {}) } },
+    metadata: {
+      annotations: {
+        [ANNOTATION_STABLE_REVISION]: revision,
+        ...(clearPending ? { [ANNOTATION_PENDING_REVISION]: null } : {}),
+      },
+    },
   });
 }
 
@@ -121,7 +133,8 @@ function releasedSpec(target: Workload): { spec?: Patch; warning?: string } {
   if (target.kind === 'Deployment') return { ...(value === true ? {} : { spec: { paused: null } }), ...warning };
   const strategy = typeof value === 'object' ? value : {};
   // A merge patch merges maps: naming both fields of an updateStrategy replaces it exactly.
-  return { spec: { updateStrategy: { type: strategy.type ?? null, rollingUpdate: strategy.rollingUpdate ?? null } }, ...warning };
+  const updateStrategy = { type: strategy.type ?? null, rollingUpdate: strategy.rollingUpdate ?? null };
+  return { spec: { updateStrategy }, ...warning };
 }
 
 /** Promotion: when the workload's template is `revision` and Davy holds it, the hold is released. */
@@ -129,7 +142,8 @@ export async function releaseHold(scope: CanaryScope, revision: string): Promise
   if (isKnativeTarget(scope.targetRef)) return releaseKnativeHold(scope, revision);
   const target = await read(scope, 'target');
   const annotations = target?.metadata.annotations ?? {};
-  if (!target || annotations[ANNOTATION_HELD] === undefined || templateRevision(target.spec?.template) !== revision) return;
+  if (!target || annotations[ANNOTATION_HELD] === undefined) return;
+  if (templateRevision(target.spec?.template) !== revision) return;
   const { spec, warning } = releasedSpec(target);
   if (warning) scope.log.warn(warning);
   await patch(scope, target, {
@@ -150,7 +164,8 @@ export async function releaseTarget(scope: CanaryScope): Promise<void> {
   const { spec, warning } = held ? releasedSpec(target) : {};
   if (warning) scope.log.warn(warning);
   const nulls = (keys: string[]) => Object.fromEntries(keys.map((k) => [k, null]));
-  await patch(scope, target, { metadata: { labels: nulls(labels), annotations: nulls(annotations) }, ...(spec ? { spec } : {}) });
+  const metadata = { labels: nulls(labels), annotations: nulls(annotations) };
+  await patch(scope, target, { metadata, ...(spec ? { spec } : {}) });
 }
 
 /** Finalization, last: the copy goes (only if it is this Canary's). */

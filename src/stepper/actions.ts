@@ -158,7 +158,16 @@ export type Action =
 export type ActionKind = Action['kind'];
 
 /** Actions that state a cluster target (the rest are one-shot or at-least-once calls). */
-export type TargetAction = AddFinalizer | Bootstrap | RecordStableRevision | SyncCopy | ScaleCopy | SetRoutes | ReleaseHold | Finalize | RemoveFinalizer;
+export type TargetAction =
+  | AddFinalizer
+  | Bootstrap
+  | RecordStableRevision
+  | SyncCopy
+  | ScaleCopy
+  | SetRoutes
+  | ReleaseHold
+  | Finalize
+  | RemoveFinalizer;
 
 /**
  * The absolute targets the state implies, in the order to apply them (copy up before traffic

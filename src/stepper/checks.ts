@@ -55,7 +55,9 @@ export function probeChecker(): { checker: Checker; checks: () => Checks } {
   const metrics = new Map<string, MetricCheck>();
   const checker: Checker = {
     hook: (hook, phase, checksum) => {
-      if (!hooks.has(hook.name)) hooks.set(hook.name, { name: hook.name, type: hook.type as GateHookType, phase, checksum });
+      if (!hooks.has(hook.name)) {
+        hooks.set(hook.name, { name: hook.name, type: hook.type as GateHookType, phase, checksum });
+      }
       // A rollback hook that answers 2xx asks for a rollback: carrying on means "not signaling".
       return hook.type === 'rollback' ? { ok: false, message: 'probe' } : { ok: true };
     },
@@ -70,30 +72,33 @@ export function probeChecker(): { checker: Checker; checks: () => Checks } {
 // Webhook gates (flagger-compat §8.2). The hooks of one type are consulted in spec order and the
 // first failure stops the list; every answer consulted is recorded as a check.
 
-export type GateOutcome = { ok: true; passed: EffectiveWebhook[] } | { ok: false; hook: EffectiveWebhook; message: string };
+export type GateOutcome =
+  | { ok: true; passed: EffectiveWebhook[] }
+  | { ok: false; hook: EffectiveWebhook; message: string };
 
-export const hooksOf = (t: Tick, type: GateHookType): EffectiveWebhook[] => t.ctx.a.webhooks.filter((h) => h.type === type);
+export const hooksOf = (tick: Tick, type: GateHookType): EffectiveWebhook[] =>
+  tick.ctx.analysis.webhooks.filter((hook) => hook.type === type);
 
-function ask(t: Tick, hook: EffectiveWebhook, phase: Phase): { ok: boolean; message: string } {
-  const answer = t.checker.hook(hook, phase, runChecksum(t.state));
+function ask(tick: Tick, hook: EffectiveWebhook, phase: Phase): { ok: boolean; message: string } {
+  const answer = tick.checker.hook(hook, phase, runChecksum(tick.state));
   const message = answer.message ?? '';
-  recordCheck(t, {
-    at: t.ctx.at,
+  recordCheck(tick, {
+    at: tick.ctx.at,
     kind: 'hook',
     name: hook.name,
     hookType: hook.type,
     verdict: answer.ok ? 'ok' : 'failed',
     ...(message ? { message } : {}),
-    ...(t.state.revision ? { revision: t.state.revision } : {}),
+    ...(tick.state.revision ? { revision: tick.state.revision } : {}),
   });
   return { ok: answer.ok, message };
 }
 
 /** All hooks of `type` pass (none is a pass), or the first one that did not. */
-export function gate(t: Tick, type: GateHookType, phase: Phase = t.state.phase): GateOutcome {
+export function gate(tick: Tick, type: GateHookType, phase: Phase = tick.state.phase): GateOutcome {
   const passed: EffectiveWebhook[] = [];
-  for (const hook of hooksOf(t, type)) {
-    const answer = ask(t, hook, phase);
+  for (const hook of hooksOf(tick, type)) {
+    const answer = ask(tick, hook, phase);
     if (!answer.ok) return { ok: false, hook, message: answer.message };
     passed.push(hook);
   }
@@ -101,10 +106,10 @@ export function gate(t: Tick, type: GateHookType, phase: Phase = t.state.phase):
 }
 
 /** Rollback hooks: the first one answering 2xx asks for a rollback; the others say they do not. */
-export function rollbackSignal(t: Tick): { signaled: EffectiveWebhook | undefined; quiet: EffectiveWebhook[] } {
+export function rollbackSignal(tick: Tick): { signaled: EffectiveWebhook | undefined; quiet: EffectiveWebhook[] } {
   const quiet: EffectiveWebhook[] = [];
-  for (const hook of hooksOf(t, 'rollback')) {
-    if (ask(t, hook, t.state.phase).ok) return { signaled: hook, quiet };
+  for (const hook of hooksOf(tick, 'rollback')) {
+    if (ask(tick, hook, tick.state.phase).ok) return { signaled: hook, quiet };
     quiet.push(hook);
   }
   return { signaled: undefined, quiet };

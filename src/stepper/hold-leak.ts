@@ -22,7 +22,8 @@ export function observedLeak(obs: Observations): Omit<HoldLeak, 'since'> | undef
   const readiness = target.readiness;
   if (!target.exists || target.kind !== 'DaemonSet' || !target.held || readiness === undefined) return undefined;
   const revision = target.templateRevision;
-  if (revision === undefined || target.stableRevision === undefined || revision === target.stableRevision) return undefined;
+  const stable = target.stableRevision;
+  if (revision === undefined || stable === undefined || revision === stable) return undefined;
   // A status not yet computed for this template says nothing about which pods run it.
   if (readiness.observedGeneration < readiness.generation || readiness.updated <= 0) return undefined;
   return { revision, pods: readiness.updated, desired: readiness.desired };
@@ -53,7 +54,9 @@ export const leakReason = (state: State, revision: string): string => (rolledBac
  * The state with the observed leak recorded and the event to emit, or undefined when the record
  * is current. `target` is `<name>.<namespace>`, `at` the step's time.
  */
-export function noteHoldLeak(state: State, obs: Observations, target: string, at: string): { state: State; events: EventAction[] } | undefined {
+export function noteHoldLeak(
+  state: State, obs: Observations, target: string, at: string,
+): { state: State; events: EventAction[] } | undefined {
   const leak = observedLeak(obs);
   const recorded = state.holdLeak;
   if (same(recorded, leak)) return undefined;

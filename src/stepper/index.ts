@@ -1,5 +1,5 @@
 // The stepper's public surface: the pure core the runner, `davy simulate` and `davy status` use.
-export { step, plan, dueTime, type StepResult } from './step.js';
+export { step, plan, nextStepAt, type StepResult } from './step.js';
 export { intent, targets, type Action, type ActionKind, type TargetAction } from './actions.js';
 export type { Checks, HookCheck, MetricCheck, GateHookType } from './checks.js';
 export * from './observations.js';
@@ -7,6 +7,8 @@ export { parseState, serializeState, type ParsedState } from './state-codec.js';
 export { projectStatus } from './status.js';
 export {
   freshState,
+  isResting,
+  RESTING_PHASES,
   isAllowedTransition,
   ALLOWED_TRANSITIONS,
   STATE_VERSION,
@@ -21,4 +23,3 @@ export {
   type WaitKind,
 } from './state.js';
 export type { StepOptions } from './options.js';
-export { simulate, createDriver, type Simulation, type SimulateOptions, type TimelineEntry, type Driver, type DriverOptions } from './simulate.js';

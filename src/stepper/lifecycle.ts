@@ -2,7 +2,7 @@
 // confirm-rollout gate into Progressing, a newer revision restarting a run, a revert cancelling it.
 // A revision is the template's hash plus the tracked configs' checksums (a Subject).
 
-import * as ev from './events.js';
+import * as events from './events.js';
 import { gate } from './checks.js';
 import { observedSubject, sameSubject, type Subject } from './observations.js';
 import { awaitPeople } from './progressing.js';
@@ -15,20 +15,24 @@ export const stableSubject = (s: State): Subject | undefined =>
 export const runSubject = (s: State): Subject | undefined =>
   s.revision === undefined ? undefined : { revision: s.revision, configs: s.trackedConfigs };
 
-/** Davy's objects are in place: the copy exists, the workload is labelled and records its stable revision, the router answers. */
-function bootstrapped(t: Tick): boolean {
-  const { obs } = t.ctx;
-  const stable = t.state.stableRevision;
-  return stable !== undefined && obs.copy.exists && obs.target.labeled && obs.target.stableRevision === stable && obs.routes !== undefined;
+/**
+ * Davy's objects are in place: the copy exists, the workload is labelled and records its stable revision, the router
+ * answers.
+ */
+function bootstrapped(tick: Tick): boolean {
+  const { copy, target, routes } = tick.ctx.obs;
+  const stable = tick.state.stableRevision;
+  if (stable === undefined || routes === undefined) return false;
+  return copy.exists && target.labeled && target.stableRevision === stable;
 }
 
 /**
  * Once the workload exists, its stable revision is the one it records (a lost state recovers
  * from there) or else its current template.
  */
-function adoptStable(t: Tick): void {
-  const { obs } = t.ctx;
-  const { state } = t;
+function adoptStable(tick: Tick): void {
+  const { obs } = tick.ctx;
+  const { state } = tick;
   if (state.stableRevision !== undefined || !obs.target.exists || obs.target.templateRevision === undefined) return;
   state.stableRevision = obs.target.stableRevision ?? obs.target.templateRevision;
   state.stableConfigs = { ...obs.trackedConfigs };
@@ -36,112 +40,114 @@ function adoptStable(t: Tick): void {
   state.trackedConfigs = { ...obs.trackedConfigs };
 }
 
-function initializeDone(t: Tick): void {
-  const { names } = t.ctx;
-  transition(t, 'Initialized', 'Initialized');
-  emit(t, ev.initialized(names.c));
-  alert(t, 'info', ev.alerts.initialized(names.kind));
+function initializeDone(tick: Tick): void {
+  const { names } = tick.ctx;
+  transition(tick, 'Initialized', 'Initialized');
+  emit(tick, events.initialized(names.canary));
+  alert(tick, 'info', events.alerts.initialized(names.kind));
 }
 
 /** The first step of a canary: record the stable revision and ask for Davy's objects. */
-export function bootstrapTick(t: Tick): void {
-  if (t.state.recoveredFrom !== undefined) {
-    emit(t, ev.stateRecovered(t.ctx.names.c, t.state.recoveredFrom));
-    delete t.state.recoveredFrom;
+export function bootstrapTick(tick: Tick): void {
+  if (tick.state.recoveredFrom !== undefined) {
+    emit(tick, events.stateRecovered(tick.ctx.names.canary, tick.state.recoveredFrom));
+    delete tick.state.recoveredFrom;
   }
-  transition(t, 'Initializing', 'Bootstrap');
-  initializingTick(t);
+  transition(tick, 'Initializing', 'Bootstrap');
+  initializingTick(tick);
 }
 
 /** Initializing: Initialized once Davy's objects are observed; the progress deadline applies. */
-export function initializingTick(t: Tick): void {
-  const { obs, names } = t.ctx;
+export function initializingTick(tick: Tick): void {
+  const { obs, names } = tick.ctx;
   if (!obs.target.exists || obs.target.templateRevision === undefined) {
-    if (waitFor(t, 'target', names.t, ev.waitingTarget) === 'expired') failBootstrap(t, `${names.t} does not exist`);
+    if (waitFor(tick, 'target', names.target, events.waitingTarget) === 'expired') failBootstrap(tick, `${names.target} does not exist`);
     return;
   }
-  adoptStable(t);
-  if (bootstrapped(t)) return initializeDone(t);
-  if (waitFor(t, 'bootstrap', `waiting for Davy's objects for ${names.t}`) === 'expired') {
-    failBootstrap(t, `Davy's objects for ${names.t} were not observed in time`);
+  adoptStable(tick);
+  if (bootstrapped(tick)) return initializeDone(tick);
+  if (waitFor(tick, 'bootstrap', `waiting for Davy's objects for ${names.target}`) === 'expired') {
+    failBootstrap(tick, `Davy's objects for ${names.target} were not observed in time`);
   }
 }
 
-function failBootstrap(t: Tick, why: string): void {
-  emit(t, ev.deadlineExceeded(t.ctx.names.c, why));
-  transition(t, 'Failed', 'BootstrapDeadline', why);
-  alert(t, 'error', ev.alerts.deadline(why));
+function failBootstrap(tick: Tick, why: string): void {
+  emit(tick, events.deadlineExceeded(tick.ctx.names.canary, why));
+  transition(tick, 'Failed', 'BootstrapDeadline', why);
+  alert(tick, 'error', events.alerts.deadline(why));
 }
 
 /** Initialized, Succeeded, Failed: a revert ends a failed run; a new revision is considered. */
-export function restingTick(t: Tick): void {
-  const { state } = t;
+export function restingTick(tick: Tick): void {
+  const { state } = tick;
   if (state.reason === 'BootstrapDeadline') {
     // Failed to initialize: intent keeps asking for the objects; initialized when they show up.
-    adoptStable(t);
-    if (bootstrapped(t)) initializeDone(t);
+    adoptStable(tick);
+    if (bootstrapped(tick)) initializeDone(tick);
     return;
   }
-  const subject = observedSubject(t.ctx.obs);
+  const subject = observedSubject(tick.ctx.obs);
   const stable = stableSubject(state);
   if (subject === undefined || stable === undefined) return;
   if (sameSubject(subject, stable)) {
-    if (state.phase === 'Failed' && !sameSubject(runSubject(state), stable)) revert(t);
+    if (state.phase === 'Failed' && !sameSubject(runSubject(state), stable)) revert(tick);
     return;
   }
   if (state.phase === 'Failed' && sameSubject(subject, runSubject(state))) return; // needs `davy retry` or a new revision
-  considerRun(t, subject, 'NewRevision');
+  considerRun(tick, subject, 'NewRevision');
 }
 
 /** Waiting for confirm-rollout: a revert ends it; otherwise the gate is asked again. */
-export function waitingTick(t: Tick): void {
-  const subject = observedSubject(t.ctx.obs);
+export function waitingTick(tick: Tick): void {
+  const subject = observedSubject(tick.ctx.obs);
   if (subject === undefined) return;
-  if (sameSubject(subject, stableSubject(t.state))) return revert(t);
-  if (t.periodic || !sameSubject(subject, runSubject(t.state))) considerRun(t, subject, 'NewRevision');
+  if (sameSubject(subject, stableSubject(tick.state))) return revert(tick);
+  if (tick.periodic || !sameSubject(subject, runSubject(tick.state))) considerRun(tick, subject, 'NewRevision');
 }
 
 /**
  * The confirm-rollout gate (payload phase: the current one; checksum: the candidate's, so a
  * receiver can tell which revision it approves), then the run starts.
  */
-export function considerRun(t: Tick, subject: Subject, reason: Reason): void {
-  t.state.revision = subject.revision;
-  t.state.trackedConfigs = { ...subject.configs };
-  const approval = gate(t, 'confirm-rollout');
+export function considerRun(tick: Tick, subject: Subject, reason: Reason): void {
+  tick.state.revision = subject.revision;
+  tick.state.trackedConfigs = { ...subject.configs };
+  const approval = gate(tick, 'confirm-rollout');
   if (!approval.ok) {
-    if (t.state.phase !== 'Waiting') transition(t, 'Waiting', 'AwaitingApproval', approval.hook.name);
+    if (tick.state.phase !== 'Waiting') transition(tick, 'Waiting', 'AwaitingApproval', approval.hook.name);
     const hook = approval.hook;
-    return awaitPeople(t, 'approval', hook, ev.waitingApproval(t.ctx.names.c, hook.name), ev.alerts.waitingApproval);
+    return awaitPeople(tick, 'approval', hook, events.waitingApproval(tick.ctx.names.canary, hook.name), events.alerts.waitingApproval);
   }
-  for (const hook of approval.passed) emit(t, ev.confirmRolloutPassed(hook.name));
-  startRun(t, subject, reason, t.ctx.skip);
+  for (const hook of approval.passed) emit(tick, events.confirmRolloutPassed(hook.name));
+  startRun(tick, subject, reason, tick.ctx.skip);
 }
 
 /**
  * A run of `subject`: counters reset, traffic on primary, the copy synced and scaled up (or, when
  * analysis is skipped, promotion at once). A restart is the same with Flagger's restart event.
  */
-export function startRun(t: Tick, subject: Subject, reason: Reason, skip: boolean): void {
-  const { names, obs } = t.ctx;
-  const { state } = t;
+export function startRun(tick: Tick, subject: Subject, reason: Reason, skip: boolean): void {
+  const { names, obs } = tick.ctx;
+  const { state } = tick;
   state.run += 1;
   state.revision = subject.revision;
   state.trackedConfigs = { ...subject.configs };
   resetRun(state);
   state.routes = { ...STABLE_ROUTES };
-  if (!obs.target.held && subject.revision !== state.stableRevision) emit(t, ev.notHeld(names.t, subject.revision));
+  if (!obs.target.held && subject.revision !== state.stableRevision) {
+    emit(tick, events.notHeld(names.target, subject.revision));
+  }
   if (skip) {
     state.copy = 'zero';
-    if (reason === 'PromoteAction') return startPromotion(t, 'PromoteAction'); // the action's own event says why
-    emit(t, ev.newRevisionSkipAnalysis(names.t));
-    return startPromotion(t, 'SkipAnalysis');
+    if (reason === 'PromoteAction') return startPromotion(tick, 'PromoteAction'); // the action's own event says why
+    emit(tick, events.newRevisionSkipAnalysis(names.target));
+    return startPromotion(tick, 'SkipAnalysis');
   }
   state.copy = 'up';
-  transition(t, 'Progressing', reason);
-  if (reason === 'Restarted') return emit(t, ev.restarting(names.t));
-  emit(t, ev.newRevision(names.t));
-  alert(t, 'info', ev.alerts.newRevision);
+  transition(tick, 'Progressing', reason);
+  if (reason === 'Restarted') return emit(tick, events.restarting(names.target));
+  emit(tick, events.newRevision(names.target));
+  alert(tick, 'info', events.alerts.newRevision);
 }
 
 /**
@@ -149,17 +155,17 @@ export function startRun(t: Tick, subject: Subject, reason: Reason, skip: boolea
  * run) or to another one (the analysis restarts, without a new confirm-rollout, as in Flagger).
  * Returns true when it ended the tick.
  */
-export function followRevision(t: Tick): boolean {
-  const { state } = t;
+export function followRevision(tick: Tick): boolean {
+  const { state } = tick;
   const active = state.phase === 'Progressing' || state.phase === 'WaitingPromotion' || state.phase === 'Promoting';
   if (!active) return false;
-  const subject = observedSubject(t.ctx.obs);
+  const subject = observedSubject(tick.ctx.obs);
   if (subject === undefined || sameSubject(subject, runSubject(state))) return false;
   if (!state.rolledOut && sameSubject(subject, stableSubject(state))) {
-    revert(t);
+    revert(tick);
     return true;
   }
-  startRun(t, subject, 'Restarted', t.ctx.skip);
+  startRun(tick, subject, 'Restarted', tick.ctx.skip);
   return true;
 }
 
@@ -172,7 +178,9 @@ export function revisionPending(state: State, subject: Subject | undefined): boo
     case 'Succeeded':
       return !sameSubject(subject, stable);
     case 'Failed':
-      return sameSubject(subject, stable) ? !sameSubject(runSubject(state), stable) : !sameSubject(subject, runSubject(state));
+      return sameSubject(subject, stable)
+        ? !sameSubject(runSubject(state), stable)
+        : !sameSubject(subject, runSubject(state));
     case 'Waiting':
     case 'Progressing':
     case 'WaitingPromotion':

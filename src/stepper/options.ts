@@ -7,7 +7,9 @@ export interface StepOptions {
   meshProvider?: ProviderName;
   /** `--metrics-server`. */
   metricsServer?: string;
-  /** How soon waits on the cluster (bootstrap, finalization) are looked at again; capped by the interval. Default 5s. */
+  /**
+   * How soon waits on the cluster (bootstrap, finalization) are looked at again; capped by the interval. Default 5s.
+   */
   pollIntervalMs?: number;
   /** How long a canary may wait on people (approval gates, `davy pause`) before it fails. Default 24h. */
   humanWaitTimeoutMs?: number;

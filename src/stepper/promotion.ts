@@ -3,7 +3,7 @@
 // scale the copy down; the user's pods never changed and the hold stays).
 
 import type { AlertSeverity } from '../api/types.js';
-import * as ev from './events.js';
+import * as events from './events.js';
 import { copyReadiness, targetRolledOut } from './readiness.js';
 import { STABLE_ROUTES, type Reason, type State } from './state.js';
 import { alert, clearWait, emit, postRollout, resetRun, transition, waitFor, type Tick } from './tick.js';
@@ -20,30 +20,30 @@ export interface RollbackCause {
  * Routes everything to primary and the copy to zero, then Failed. The caller has emitted the event
  * that says why; every rollback alerts (Flagger alerts only on some, user-asks #5).
  */
-export function rollback(t: Tick, cause: RollbackCause): void {
-  t.state.routes = { ...STABLE_ROUTES };
-  t.state.copy = 'zero';
-  transition(t, 'Failed', cause.reason, cause.message);
-  emit(t, ev.canaryFailed(t.ctx.names.c));
-  const a = cause.alert ?? { severity: 'error' as const, message: ev.alerts.failed(cause.message) };
-  alert(t, a.severity, a.message);
-  postRollout(t);
+export function rollback(tick: Tick, cause: RollbackCause): void {
+  tick.state.routes = { ...STABLE_ROUTES };
+  tick.state.copy = 'zero';
+  transition(tick, 'Failed', cause.reason, cause.message);
+  emit(tick, events.canaryFailed(tick.ctx.names.canary));
+  const a = cause.alert ?? { severity: 'error' as const, message: events.alerts.failed(cause.message) };
+  alert(tick, a.severity, a.message);
+  postRollout(tick);
 }
 
-export function thresholdRollback(t: Tick): void {
-  const n = t.state.failedChecks;
-  emit(t, ev.rollingBackThreshold(t.ctx.names.c, n));
-  rollback(t, {
+export function thresholdRollback(tick: Tick): void {
+  const n = tick.state.failedChecks;
+  emit(tick, events.rollingBackThreshold(tick.ctx.names.canary, n));
+  rollback(tick, {
     reason: 'FailedChecksThreshold',
-    message: `${n} failed checks (threshold ${t.ctx.a.threshold})`,
-    alert: { severity: 'error', message: ev.alerts.thresholdReached(n) },
+    message: `${n} failed checks (threshold ${tick.ctx.analysis.threshold})`,
+    alert: { severity: 'error', message: events.alerts.thresholdReached(n) },
   });
 }
 
 /** A wait on the cluster outlived progressDeadlineSeconds during analysis. */
-export function deadlineRollback(t: Tick, reason: Reason, detail: string): void {
-  emit(t, ev.rollingBackDeadline(t.ctx.names.c, detail));
-  rollback(t, { reason, message: `progress deadline exceeded: ${detail}`, alert: { severity: 'error', message: ev.alerts.deadline(detail) } });
+export function deadlineRollback(tick: Tick, reason: Reason, detail: string): void {
+  emit(tick, events.rollingBackDeadline(tick.ctx.names.canary, detail));
+  rollback(tick, { reason, message: `progress deadline exceeded: ${detail}`, alert: { severity: 'error', message: events.alerts.deadline(detail) } });
 }
 
 /** Where a canary rests when a run is cancelled: Succeeded once anything was promoted. */
@@ -53,16 +53,16 @@ export const restPhase = (state: State): 'Succeeded' | 'Initialized' => (state.l
  * The user reverted the workload's template to the stable revision: the webhook has released the
  * hold with no pod churn (the current ReplicaSet already matches), so the run is simply over.
  */
-export function revert(t: Tick): void {
-  const { state } = t;
+export function revert(tick: Tick): void {
+  const { state } = tick;
   const stable = state.stableRevision ?? '';
-  emit(t, ev.reverted(t.ctx.names.t, state.revision ?? '', stable));
+  emit(tick, events.reverted(tick.ctx.names.target, state.revision ?? '', stable));
   state.routes = { ...STABLE_ROUTES };
   state.copy = 'zero';
   state.revision = stable;
   state.trackedConfigs = { ...state.stableConfigs };
   resetRun(state);
-  transition(t, restPhase(state), 'Reverted', `reverted to the stable revision ${stable}`);
+  transition(tick, restPhase(state), 'Reverted', `reverted to the stable revision ${stable}`);
 }
 
 /**
@@ -70,73 +70,73 @@ export function revert(t: Tick): void {
  * kubernetes provider's selector switch) when the copy is ready; a weighted canary keeps its weight
  * while the user's workload rolls out. Then the hold is released.
  */
-export function startPromotion(t: Tick, reason: 'AnalysisPassed' | 'SkipAnalysis' | 'PromoteAction'): void {
-  const { a, names, obs } = t.ctx;
-  const { state } = t;
-  const copyReady = state.copy === 'up' && copyReadiness(names.copy, obs.copy, state.revision, a.canaryReadyThreshold).ready;
-  if (a.strategy === 'blue-green' && copyReady) {
-    emit(t, state.routes.mirror ? ev.stopMirroringToCanary() : ev.routingAllToCanary());
+export function startPromotion(tick: Tick, reason: 'AnalysisPassed' | 'SkipAnalysis' | 'PromoteAction'): void {
+  const { analysis, names, obs } = tick.ctx;
+  const { state } = tick;
+  const copyReady = state.copy === 'up' && copyReadiness(names.copy, obs.copy, state.revision, analysis.canaryReadyThreshold).ready;
+  if (analysis.strategy === 'blue-green' && copyReady) {
+    emit(tick, state.routes.mirror ? events.stopMirroringToCanary() : events.routingAllToCanary());
     state.routes = split(100);
   } else if (state.routes.mirror) {
     state.routes = { ...state.routes, mirror: false };
   }
-  emit(t, ev.releasingHold(names.t, state.revision ?? ''));
+  emit(tick, events.releasingHold(names.target, state.revision ?? ''));
   state.rolledOut = false;
-  transition(t, 'Promoting', reason);
+  transition(tick, 'Promoting', reason);
 }
 
 /** Promoting, each interval: wait for the workload's rollout, then move traffic back to primary. */
-export function promotingTick(t: Tick): void {
-  const { a, names, obs } = t.ctx;
-  const { state } = t;
+export function promotingTick(tick: Tick): void {
+  const { analysis, names, obs } = tick.ctx;
+  const { state } = tick;
   const revision = state.revision ?? '';
   if (!state.rolledOut) {
-    const r = targetRolledOut(names.t, obs.target, revision, a.primaryReadyThreshold);
+    const r = targetRolledOut(names.target, obs.target, revision, analysis.primaryReadyThreshold);
     if (!r.ready) {
-      if (r.final) return failPromotion(t, r.detail);
-      if (waitFor(t, 'targetRollout', r.detail, (m) => ev.waitingRollout(names.t, m)) === 'expired') {
-        failPromotion(t, `progress deadline exceeded: ${r.detail}`);
+      if (r.final) return failPromotion(tick, r.detail);
+      if (waitFor(tick, 'targetRollout', r.detail, (m) => events.waitingRollout(names.target, m)) === 'expired') {
+        failPromotion(tick, `progress deadline exceeded: ${r.detail}`);
       }
       return;
     }
-    clearWait(t);
+    clearWait(tick);
     state.rolledOut = true;
     state.stableRevision = revision;
     state.stableConfigs = { ...state.trackedConfigs };
-    state.lastPromotion = { revision, at: t.ctx.at };
+    state.lastPromotion = { revision, at: tick.ctx.at };
   }
-  routeBack(t);
+  routeBack(tick);
 }
 
-function routeBack(t: Tick): void {
-  const { a, names } = t.ctx;
-  const { state } = t;
-  if (gradualPromotion(a) && state.routes.canary > 0) {
-    const next = nextPrimaryWeight(a.promotionWeights, state.routes.primary);
+function routeBack(tick: Tick): void {
+  const { analysis, names } = tick.ctx;
+  const { state } = tick;
+  if (gradualPromotion(analysis) && state.routes.canary > 0) {
+    const next = nextPrimaryWeight(analysis.promotionWeights, state.routes.primary);
     if (next !== undefined && next < 100) {
       state.routes = split(100 - next);
-      emit(t, ev.advancePrimaryWeight(names.c, next));
+      emit(tick, events.advancePrimaryWeight(names.canary, next));
       return;
     }
   }
   const moved = state.routes.canary > 0 || state.routes.mirror;
-  if (moved) emit(t, ev.routingAllToPrimary());
+  if (moved) emit(tick, events.routingAllToPrimary());
   state.routes = { ...STABLE_ROUTES };
   // Nothing ran in the copy (skipAnalysis): no traffic to drain, so the run ends now.
-  if (!moved && state.copy === 'zero') return finish(t);
-  transition(t, 'Finalising', 'RolloutComplete');
+  if (!moved && state.copy === 'zero') return finish(tick);
+  transition(tick, 'Finalising', 'RolloutComplete');
 }
 
 /** Finalising, an interval after traffic left the copy: scale it down and report success. */
-export function finish(t: Tick): void {
-  const { names } = t.ctx;
-  const skipped = lastReasonInto(t.state, 'Promoting') === 'SkipAnalysis';
-  t.state.copy = 'zero';
-  t.state.routes = { ...STABLE_ROUTES };
-  transition(t, 'Succeeded', 'PromotionComplete');
-  emit(t, skipped ? ev.promotionCompletedSkipped(names.t) : ev.promotionCompleted(names.t));
-  alert(t, 'info', skipped ? ev.alerts.skipped : ev.alerts.completed);
-  postRollout(t);
+export function finish(tick: Tick): void {
+  const { names } = tick.ctx;
+  const skipped = lastReasonInto(tick.state, 'Promoting') === 'SkipAnalysis';
+  tick.state.copy = 'zero';
+  tick.state.routes = { ...STABLE_ROUTES };
+  transition(tick, 'Succeeded', 'PromotionComplete');
+  emit(tick, skipped ? events.promotionCompletedSkipped(names.target) : events.promotionCompleted(names.target));
+  alert(tick, 'info', skipped ? events.alerts.skipped : events.alerts.completed);
+  postRollout(tick);
 }
 
 /**
@@ -144,13 +144,13 @@ export function finish(t: Tick): void {
  * traffic goes to the copy, which runs that revision and passed analysis, and the copy stays up;
  * `davy retry` waits for the rollout again, a revert or a new revision moves on.
  */
-export function failPromotion(t: Tick, detail: string): void {
-  const { names } = t.ctx;
-  if (t.state.copy === 'up') t.state.routes = split(100);
-  emit(t, ev.promotionFailed(names.t, detail));
-  alert(t, 'error', ev.alerts.promotionFailed(detail));
-  transition(t, 'Failed', 'PromotionFailed', detail);
-  postRollout(t);
+export function failPromotion(tick: Tick, detail: string): void {
+  const { names } = tick.ctx;
+  if (tick.state.copy === 'up') tick.state.routes = split(100);
+  emit(tick, events.promotionFailed(names.target, detail));
+  alert(tick, 'error', events.alerts.promotionFailed(detail));
+  transition(tick, 'Failed', 'PromotionFailed', detail);
+  postRollout(tick);
 }
 
 function lastReasonInto(state: State, phase: State['phase']): Reason | undefined {

@@ -60,7 +60,8 @@ function wait(v: unknown): Wait | undefined {
   const since = str(v.since);
   const deadline = str(v.deadline);
   const message = str(v.message);
-  if (!WAIT_KINDS.includes(kind as WaitKind) || since === undefined || deadline === undefined || message === undefined) return undefined;
+  if (!WAIT_KINDS.includes(kind as WaitKind)) return undefined;
+  if (since === undefined || deadline === undefined || message === undefined) return undefined;
   return { kind: kind as WaitKind, since, deadline, message };
 }
 
@@ -143,7 +144,7 @@ export function decodeState(raw: unknown): State | string {
   if (!isPhase(raw.phase)) return `unknown phase ${JSON.stringify(raw.phase) ?? 'undefined'}`;
   const r = routes(raw.routes);
   if (r === undefined) return 'routes missing or out of range';
-  const [run, iterations, failedChecks, seq] = [count(raw.run), count(raw.iterations), count(raw.failedChecks), count(raw.seq)];
+  const [run, iterations, failedChecks, seq] = [raw.run, raw.iterations, raw.failedChecks, raw.seq].map(count);
   if (run === undefined || iterations === undefined || failedChecks === undefined) return 'run, iterations or failedChecks is not a count';
   if (raw.copy !== 'zero' && raw.copy !== 'up') return 'copy must be "zero" or "up"';
   const state: State = {
@@ -179,8 +180,9 @@ export function decodeState(raw: unknown): State | string {
   if (raw.finalized === true) state.finalized = true;
   const last = actionRecord(raw.lastAction);
   if (last) state.lastAction = last;
-  if (isObject(raw.lastPromotion) && str(raw.lastPromotion.revision) !== undefined && str(raw.lastPromotion.at) !== undefined) {
-    state.lastPromotion = { revision: str(raw.lastPromotion.revision) ?? '', at: str(raw.lastPromotion.at) ?? '' };
+  const promotion = raw.lastPromotion;
+  if (isObject(promotion) && str(promotion.revision) !== undefined && str(promotion.at) !== undefined) {
+    state.lastPromotion = { revision: str(promotion.revision) ?? '', at: str(promotion.at) ?? '' };
   }
   const leak = holdLeak(raw.holdLeak);
   if (leak) state.holdLeak = leak;

@@ -10,6 +10,7 @@
 // projection as the Canary's status is status.ts.
 
 import type { AlertSeverity, CanaryPhase } from '../api/types.js';
+import { STABLE_ROUTES, type Routes } from '../api/types-routing.js';
 
 export const STATE_VERSION = 1;
 /** Bounds that keep the annotation far below the 256 KiB limit on all annotations of an object. */
@@ -30,13 +31,10 @@ export const PHASES: readonly Phase[] = [
 /** Phases in which nothing moves until something new appears (a revision, an action, a deletion). */
 export const RESTING_PHASES: ReadonlySet<Phase> = new Set(['Initialized', 'Succeeded', 'Failed']);
 
-/** Absolute traffic targets: percentages of all traffic, plus whether the canary gets a mirror. */
-export interface Routes {
-  primary: number;
-  canary: number;
-  mirror: boolean;
-}
-export const STABLE_ROUTES: Routes = { primary: 100, canary: 0, mirror: false };
+/** Whether a phase (the state's, or Flagger's status.phase) is one of RESTING_PHASES. */
+export const isResting = (phase: string): boolean => (RESTING_PHASES as ReadonlySet<string>).has(phase);
+
+export { STABLE_ROUTES, type Routes } from '../api/types-routing.js';
 
 /** Why a phase was entered: machine-readable, recorded with every transition. */
 export type Reason =

@@ -114,7 +114,13 @@ function conditionsOf(state: State, kind: string, at: string, target: string): C
  * The status for a Canary in `state`. `generation` is the Canary's metadata.generation, the spec
  * this status answers (kstatus reads a lagging status.observedGeneration as InProgress).
  */
-export function projectStatus(state: State, spec: CanarySpec, now: Date, options: StepOptions = {}, generation?: number): CanaryStatus {
+export function projectStatus(
+  state: State,
+  spec: CanarySpec,
+  now: Date,
+  options: StepOptions = {},
+  generation?: number,
+): CanaryStatus {
   const at = now.toISOString();
   const kind = spec.targetRef?.kind || 'Deployment';
   const strategy = strategyOf(spec, options.meshProvider);

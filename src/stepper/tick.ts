@@ -29,9 +29,9 @@ export const DEFAULT_HUMAN_WAIT_TIMEOUT_MS = 24 * 60 * 60 * 1000;
 
 export interface Names {
   /** `<canary>.<ns>` */
-  c: string;
+  canary: string;
   /** `<target>.<ns>` */
-  t: string;
+  target: string;
   /** `<target>-canary.<ns>` */
   copy: string;
   /** The target's kind, for messages ("New Deployment detected"). */
@@ -40,7 +40,7 @@ export interface Names {
 
 export interface Context {
   spec: CanarySpec;
-  a: EffectiveAnalysis;
+  analysis: EffectiveAnalysis;
   obs: Observations;
   at: string;
   nowMs: number;
@@ -63,7 +63,7 @@ export interface Tick {
 
 export function makeContext(spec: CanarySpec, obs: Observations, now: Date, options: StepOptions): Context {
   const ns = obs.canary.namespace;
-  const a = effectiveAnalysis(spec, {
+  const analysis = effectiveAnalysis(spec, {
     ...(options.meshProvider ? { meshProvider: options.meshProvider } : {}),
     ...(options.metricsServer ? { metricsServer: options.metricsServer } : {}),
     namespace: ns,
@@ -71,61 +71,62 @@ export function makeContext(spec: CanarySpec, obs: Observations, now: Date, opti
   const target = spec.targetRef?.name ?? '';
   return {
     spec,
-    a,
+    analysis,
     obs,
     at: now.toISOString(),
     nowMs: now.getTime(),
-    names: { c: `${obs.canary.name}.${ns}`, t: `${target}.${ns}`, copy: `${a.canaryWorkloadName}.${ns}`, kind: spec.targetRef?.kind || 'Deployment' },
-    skip: a.skipAnalysis || spec.analysis === undefined,
-    pollMs: Math.min(a.intervalMs, options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS),
+    names: { canary: `${obs.canary.name}.${ns}`, target: `${target}.${ns}`, copy: `${analysis.canaryWorkloadName}.${ns}`, kind: spec.targetRef?.kind || 'Deployment' },
+    skip: analysis.skipAnalysis || spec.analysis === undefined,
+    pollMs: Math.min(analysis.intervalMs, options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS),
     humanWaitMs: options.humanWaitTimeoutMs ?? DEFAULT_HUMAN_WAIT_TIMEOUT_MS,
   };
 }
 
 export const cloneState = (state: State): State => structuredClone(state);
 
-export function emit(t: Tick, event: EventAction): void {
-  t.effects.push(event);
+export function emit(tick: Tick, event: EventAction): void {
+  tick.effects.push(event);
 }
 
-export function transition(t: Tick, to: Phase, reason: Reason, message?: string): void {
-  const from = t.state.phase;
-  t.state.transitions = bounded(t.state.transitions, { at: t.ctx.at, from, to, reason, ...(message ? { message } : {}) }, TRANSITION_HISTORY_LIMIT);
-  t.state.phase = to;
-  t.state.phaseSince = t.ctx.at;
+export function transition(tick: Tick, to: Phase, reason: Reason, message?: string): void {
+  const from = tick.state.phase;
+  const record = { at: tick.ctx.at, from, to, reason, ...(message ? { message } : {}) };
+  tick.state.transitions = bounded(tick.state.transitions, record, TRANSITION_HISTORY_LIMIT);
+  tick.state.phase = to;
+  tick.state.phaseSince = tick.ctx.at;
   // A phase's periodic work starts a full cadence after it is entered, whatever triggered it.
-  t.state.lastStepAt = t.ctx.at;
-  t.state.reason = reason;
-  if (message) t.state.message = message;
-  else delete t.state.message;
-  delete t.state.wait;
+  tick.state.lastStepAt = tick.ctx.at;
+  tick.state.reason = reason;
+  if (message) tick.state.message = message;
+  else delete tick.state.message;
+  delete tick.state.wait;
 }
 
-export function recordCheck(t: Tick, record: CheckRecord | undefined): void {
-  if (record) t.state.checks = bounded(t.state.checks, record, CHECK_HISTORY_LIMIT);
+export function recordCheck(tick: Tick, record: CheckRecord | undefined): void {
+  if (record) tick.state.checks = bounded(tick.state.checks, record, CHECK_HISTORY_LIMIT);
 }
 
 /** The webhook payload checksum: the run's revision and tracked configs (Flagger: lastAppliedSpec + trackedConfigs). */
 export const runChecksum = (state: State): string =>
   templateRevision({ lastAppliedSpec: state.revision ?? '', trackedConfigs: state.trackedConfigs });
 
-function outbox(t: Tick, entry: State['outbox'][number]): void {
-  t.state.outbox = bounded(t.state.outbox, entry, OUTBOX_LIMIT);
+function outbox(tick: Tick, entry: State['outbox'][number]): void {
+  tick.state.outbox = bounded(tick.state.outbox, entry, OUTBOX_LIMIT);
 }
 
-export function alert(t: Tick, severity: AlertSeverity, message: string): void {
-  t.state.seq += 1;
-  const revision = t.state.revision;
-  outbox(t, { id: `r${t.state.run}-a${t.state.seq}`, kind: 'alert', severity, message, phase: t.state.phase, ...(revision ? { revision } : {}) });
+export function alert(tick: Tick, severity: AlertSeverity, message: string): void {
+  tick.state.seq += 1;
+  const revision = tick.state.revision;
+  outbox(tick, { id: `r${tick.state.run}-a${tick.state.seq}`, kind: 'alert', severity, message, phase: tick.state.phase, ...(revision ? { revision } : {}) });
 }
 
 /** Queues the post-rollout webhooks for the phase the run ended in (Succeeded or Failed). */
-export function postRollout(t: Tick): void {
-  const phase = t.state.phase;
-  const revision = t.state.revision ?? '';
-  const checksum = runChecksum(t.state);
-  for (const hook of t.ctx.a.webhooks.filter((h) => h.type === 'post-rollout')) {
-    outbox(t, { id: `r${t.state.run}-${phase}-${hook.name}`, kind: 'hook', hook: hook.name, type: 'post-rollout', phase, revision, checksum });
+export function postRollout(tick: Tick): void {
+  const phase = tick.state.phase;
+  const revision = tick.state.revision ?? '';
+  const checksum = runChecksum(tick.state);
+  for (const hook of tick.ctx.analysis.webhooks.filter((h) => h.type === 'post-rollout')) {
+    outbox(tick, { id: `r${tick.state.run}-${phase}-${hook.name}`, kind: 'hook', hook: hook.name, type: 'post-rollout', phase, revision, checksum });
   }
 }
 
@@ -136,18 +137,23 @@ export type WaitOutcome = 'waiting' | 'expired';
  * progressDeadlineSeconds for the cluster, humanWaitTimeoutMs for people. The message is emitted
  * when it differs from the last one for this wait, so a long wait does not flood the events.
  */
-export function waitFor(t: Tick, kind: WaitKind, message: string, event?: (message: string) => EventAction): WaitOutcome {
-  const current = t.state.wait?.kind === kind ? t.state.wait : undefined;
-  const since = current?.since ?? t.ctx.at;
-  const budget = HUMAN_WAITS.has(kind) ? t.ctx.humanWaitMs : t.ctx.a.progressDeadlineMs;
+export function waitFor(
+  tick: Tick,
+  kind: WaitKind,
+  message: string,
+  event?: (message: string) => EventAction,
+): WaitOutcome {
+  const current = tick.state.wait?.kind === kind ? tick.state.wait : undefined;
+  const since = current?.since ?? tick.ctx.at;
+  const budget = HUMAN_WAITS.has(kind) ? tick.ctx.humanWaitMs : tick.ctx.analysis.progressDeadlineMs;
   const deadlineMs = Date.parse(since) + budget;
-  if (event && current?.message !== message) emit(t, event(message));
-  t.state.wait = { kind, since, deadline: new Date(deadlineMs).toISOString(), message };
-  return t.ctx.nowMs >= deadlineMs ? 'expired' : 'waiting';
+  if (event && current?.message !== message) emit(tick, event(message));
+  tick.state.wait = { kind, since, deadline: new Date(deadlineMs).toISOString(), message };
+  return tick.ctx.nowMs >= deadlineMs ? 'expired' : 'waiting';
 }
 
-export function clearWait(t: Tick, ...kinds: WaitKind[]): void {
-  if (t.state.wait && (kinds.length === 0 || kinds.includes(t.state.wait.kind))) delete t.state.wait;
+export function clearWait(tick: Tick, ...kinds: WaitKind[]): void {
+  if (tick.state.wait && (kinds.length === 0 || kinds.includes(tick.state.wait.kind))) delete tick.state.wait;
 }
 
 /** Resets the counters of a run. */

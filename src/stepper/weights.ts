@@ -9,8 +9,8 @@ import type { Routes } from './state.js';
 const NO_CAPABILITIES: ProviderCapabilities = { weights: false, abMatch: false, mirror: false, sessionAffinity: false };
 
 /** What the canary's router can do; a provider Davy does not route gets nothing (the validator refuses it). */
-export const capabilitiesOf = (a: EffectiveAnalysis): ProviderCapabilities =>
-  isDavyProvider(a.provider) ? PROVIDER_CAPABILITIES[a.provider] : NO_CAPABILITIES;
+export const capabilitiesOf = (analysis: EffectiveAnalysis): ProviderCapabilities =>
+  isDavyProvider(analysis.provider) ? PROVIDER_CAPABILITIES[analysis.provider] : NO_CAPABILITIES;
 
 const clamp = (w: number): number => Math.min(TOTAL_WEIGHT, Math.max(0, Math.round(w)));
 
@@ -30,7 +30,8 @@ export function nextWeight(ladder: readonly number[], current: number): number |
 }
 
 /** The weighted canary reached the top of its ladder (maxWeight): promotion is next. */
-export const atMaxWeight = (a: EffectiveAnalysis, canary: number): boolean => a.weights.length === 0 || canary >= a.maxWeight;
+export const atMaxWeight = (analysis: EffectiveAnalysis, canary: number): boolean =>
+  analysis.weights.length === 0 || canary >= analysis.maxWeight;
 
 /** The next primary weight while promoting, or undefined once primary has everything. */
 export function nextPrimaryWeight(ladder: readonly number[], currentPrimary: number): number | undefined {
@@ -39,19 +40,20 @@ export function nextPrimaryWeight(ladder: readonly number[], currentPrimary: num
 }
 
 /** Promotion moves traffic back gradually only for a weighted canary with stepWeightPromotion. */
-export const gradualPromotion = (a: EffectiveAnalysis): boolean => a.strategy === 'canary' && a.promotionWeights.length > 1;
+export const gradualPromotion = (analysis: EffectiveAnalysis): boolean => analysis.strategy === 'canary' && analysis.promotionWeights.length > 1;
 
 /** Whether the canary strategy starts with a mirror-only step (Istio mirroring). */
-export const mirrorsFirst = (a: EffectiveAnalysis): boolean => a.strategy === 'canary' && a.mirror && capabilitiesOf(a).mirror;
+export const mirrorsFirst = (analysis: EffectiveAnalysis): boolean => analysis.strategy === 'canary' && analysis.mirror && capabilitiesOf(analysis).mirror;
 
 /** Whether blue/green iterations mirror traffic to the canary. */
-export const mirrorsIterations = (a: EffectiveAnalysis): boolean => a.strategy === 'blue-green' && a.mirror && capabilitiesOf(a).mirror;
+export const mirrorsIterations = (analysis: EffectiveAnalysis): boolean => analysis.strategy === 'blue-green' && analysis.mirror && capabilitiesOf(analysis).mirror;
 
 /**
  * Routes during an A/B iteration: matched traffic all to the canary. A provider that cannot match
  * keeps everything on primary (Flagger would send all traffic to the canary: §15.8, not reproduced).
  */
-export const abRoutes = (a: EffectiveAnalysis): Routes => (capabilitiesOf(a).abMatch ? split(TOTAL_WEIGHT) : split(0));
+export const abRoutes = (analysis: EffectiveAnalysis): Routes =>
+  capabilitiesOf(analysis).abMatch ? split(TOTAL_WEIGHT) : split(0);
 
 /** The share of all traffic the canary gets, as `status.canaryWeight` shows it (A/B: only matched traffic, so 0). */
-export const statusWeight = (a: EffectiveAnalysis, routes: Routes): number => (a.strategy === 'ab-testing' ? 0 : routes.canary);
+export const statusWeight = (analysis: EffectiveAnalysis, routes: Routes): number => (analysis.strategy === 'ab-testing' ? 0 : routes.canary);

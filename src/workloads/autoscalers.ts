@@ -6,8 +6,8 @@
 // An idle copy stays at 0: an HPA does not scale a target whose replica count is 0, and KEDA
 // (which would raise a target to minReplicaCount) is paused at 0 replicas while the copy is idle.
 import type { Canary } from '../api/types.js';
-import { ANNOTATION_KEDA_PAUSED, ANNOTATION_KEDA_PAUSED_REPLICAS } from './keys.js';
-import { copyable, ownedMetadata } from './meta.js';
+import { ANNOTATION_KEDA_PAUSED, ANNOTATION_KEDA_PAUSED_REPLICAS } from '../api/keys.js';
+import { converged, copyable, ownedMetadata, type MetadataKeys } from './meta.js';
 import { fail, ok, type Result } from './result.js';
 import type { Autoscaler, HorizontalPodAutoscaler, ScaledObject, ScaledObjectTrigger } from './types.js';
 
@@ -68,6 +68,12 @@ export function buildAutoscalerCopy(canary: Canary, autoscaler: Autoscaler, opti
   delete copy.metadata.annotations?.[ANNOTATION_KEDA_PAUSED];
   return ok(copy);
 }
+
+/** KEDA's pause is Davy's to set on the copy: it goes when the copy wakes, whoever else annotates it. */
+const OWNED: MetadataKeys = { annotations: [ANNOTATION_KEDA_PAUSED, ANNOTATION_KEDA_PAUSED_REPLICAS] };
+
+/** The stored autoscaler copy brought to `desired` (from buildAutoscalerCopy). */
+export const convergedAutoscalerCopy = (existing: Autoscaler, desired: Autoscaler): Autoscaler => converged(existing, desired, { owned: OWNED });
 
 function rewriteTrigger(trigger: ScaledObjectTrigger, from: string, to: string): ScaledObjectTrigger {
   const query = trigger.metadata?.['query'];

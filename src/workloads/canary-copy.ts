@@ -1,9 +1,13 @@
 // The canary copy `<target>-canary`: the user's current template (the revision under analysis)
 // running beside the stable pods. Its selector and pod labels carry `<value>-canary` on the selector
 // label, so neither the user's workload nor the `-primary` Service ever selects its pods.
-import { ANNOTATION_SAVED_UPDATE_STRATEGY, isDavyKey } from '../api/keys.js';
+import {
+  ANNOTATION_CONFIG_CHECKSUM,
+  ANNOTATION_SAVED_UPDATE_STRATEGY,
+  isDavyKey,
+  LABEL_SCALE_TO_ZERO,
+} from '../api/keys.js';
 import type { Canary } from '../api/types.js';
-import { ANNOTATION_CONFIG_CHECKSUM, LABEL_SCALE_TO_ZERO } from './keys.js';
 import { copyable, ownedMetadata, selectorLabel, type SelectorLabel } from './meta.js';
 import { failed, ok, type Result } from './result.js';
 import type { DaemonSet, DaemonSetSpec, Deployment, LabelSelector, PodTemplate, Workload } from './types.js';

@@ -3,7 +3,7 @@
 // docs/config-tracking.md says what this means for the stable pods.
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../api/revision.js';
-import { ANNOTATION_CONFIG_TRACKING } from './keys.js';
+import { ANNOTATION_CONFIG_TRACKING } from '../api/keys.js';
 import { fail, ok, type Result } from './result.js';
 import type { ConfigObject, Container, PodTemplate } from './types.js';
 

@@ -1,9 +1,15 @@
 // Metadata of the objects Davy writes: who owns what, which of the user's keys may be copied, the
 // selector label that tells the stable pods from the copy's, and the record kept on adopted objects.
-import { API_VERSION, LABEL_MANAGED_BY_CANARY, isDavyKey } from '../api/keys.js';
+import {
+  ANNOTATION_ADOPTED,
+  ANNOTATION_LAST_APPLIED,
+  API_VERSION,
+  FLUX_ANNOTATIONS,
+  isDavyKey,
+  LABEL_MANAGED_BY_CANARY,
+} from '../api/keys.js';
 import type { Canary, CustomMetadata } from '../api/types.js';
 import type { KubeObject, ObjectMeta, OwnerReference } from '../kube/client.js';
-import { ANNOTATION_ADOPTED, ANNOTATION_LAST_APPLIED, FLUX_ANNOTATIONS } from './keys.js';
 import { fail, ok, type Result } from './result.js';
 import type { LabelSelector, Workload } from './types.js';
 
@@ -109,13 +115,29 @@ export function conflictOf(canary: Canary, object: KubeObject | undefined): Resu
   return fail('ObjectConflict', `${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name ?? ''} is controlled by ${owner.owner}`);
 }
 
+/** Label and annotation keys, for what converged() must treat specially. */
+export interface MetadataKeys {
+  labels?: readonly string[];
+  annotations?: readonly string[];
+}
+
+export interface ConvergeOptions {
+  /** Keys the Canary lists as the user's (spec.*.unmanagedMetadata): never set. */
+  unmanaged?: MetadataKeys;
+  /** Keys outside `davy.dev/` that Davy alone sets on this object: removed when `desired` lacks them. */
+  owned?: MetadataKeys;
+}
+
 /**
  * `existing` metadata brought to `desired`: desired labels and annotations are set (except keys the
- * Canary lists as unmanaged), keys other controllers added stay, and the Canary becomes the controller.
+ * Canary lists as unmanaged), keys other controllers added stay (except keys Davy owns, which go
+ * when desired lacks them), and the Canary becomes the controller.
  */
-export function mergeMetadata(existing: ObjectMeta, desired: ObjectMeta, unmanaged: { labels?: string[]; annotations?: string[] } = {}): ObjectMeta {
-  const overlay = (base: Record<string, string> | undefined, top: Record<string, string> | undefined, skip: string[] = []) => {
+export function mergeMetadata(existing: ObjectMeta, desired: ObjectMeta, options: ConvergeOptions = {}): ObjectMeta {
+  const overlay = (base: Record<string, string> | undefined, top: Record<string, string> | undefined, keys: keyof MetadataKeys) => {
+    const skip = options.unmanaged?.[keys] ?? [];
     const merged = { ...(base ?? {}) };
+    for (const key of options.owned?.[keys] ?? []) if (top?.[key] === undefined) delete merged[key];
     for (const [key, value] of Object.entries(top ?? {})) if (!skip.includes(key)) merged[key] = value;
     return merged;
   };
@@ -123,8 +145,8 @@ export function mergeMetadata(existing: ObjectMeta, desired: ObjectMeta, unmanag
   const refs = [...kept.filter((r) => !(desired.ownerReferences ?? []).some((d) => d.uid === r.uid)), ...(desired.ownerReferences ?? [])];
   return {
     ...existing,
-    labels: overlay(existing.labels, desired.labels, unmanaged.labels),
-    annotations: overlay(existing.annotations, desired.annotations, unmanaged.annotations),
+    labels: overlay(existing.labels, desired.labels, 'labels'),
+    annotations: overlay(existing.annotations, desired.annotations, 'annotations'),
     ...(refs.length ? { ownerReferences: refs } : {}),
   };
 }
@@ -134,9 +156,9 @@ export function mergeMetadata(existing: ObjectMeta, desired: ObjectMeta, unmanag
  * with what the API server and other controllers keep on it (uid, resourceVersion, their own
  * labels and annotations, status). Writing it when nothing changed is then a no-op.
  */
-export function converged<T extends KubeObject>(existing: T, desired: T, unmanaged?: { labels?: string[]; annotations?: string[] }): T {
+export function converged<T extends KubeObject>(existing: T, desired: T, options: ConvergeOptions = {}): T {
   const { metadata: _metadata, status: _status, ...content } = desired;
-  return { ...existing, ...content, metadata: mergeMetadata(existing.metadata, desired.metadata, unmanaged) };
+  return { ...existing, ...content, metadata: mergeMetadata(existing.metadata, desired.metadata, options) };
 }
 
 /** Metadata of an object Davy owned, handed back to the user: Davy's label, annotations and ownership removed. */

@@ -132,7 +132,7 @@ function ownedService(canary: Canary, input: OwnedServiceInput, existing: Servic
   if (input.spec.trafficDistribution) next.trafficDistribution = input.spec.trafficDistribution;
   else delete next.trafficDistribution;
   if (headless && !current) next.clusterIP = 'None';
-  const metadata = current ? mergeMetadata(current.metadata, desiredMeta, input.spec.unmanagedMetadata) : desiredMeta;
+  const metadata = current ? mergeMetadata(current.metadata, desiredMeta, { ...(input.spec.unmanagedMetadata ? { unmanaged: input.spec.unmanagedMetadata } : {}) }) : desiredMeta;
   return { object: { apiVersion: 'v1', kind: 'Service', metadata, spec: next }, recreate };
 }
 

@@ -10,7 +10,8 @@ import { HookReceiver, startStepper, stepperKubeconfig } from '../harness/steppe
 import type { Managed } from '../harness/process.js';
 import type { KubeObject } from '../../src/kube/client.js';
 import type { Canary } from '../../src/api/types.js';
-import { simulate, type StepOptions } from '../../src/stepper/index.js';
+import { simulate } from '../../src/simulate/index.js';
+import type { StepOptions } from '../../src/stepper/index.js';
 
 export const EXAMPLES = path.resolve(import.meta.dirname, '../../../shared/examples');
 

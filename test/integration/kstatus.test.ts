@@ -3,7 +3,7 @@
 // The releases are the pure simulator's; test/e2e/kstatus.test.ts asks the same of a live Canary.
 import { expect } from 'chai';
 import type { CanaryStatus } from '../../src/api/types.js';
-import type { Driver } from '../../src/stepper/simulate.js';
+import type { Driver } from '../../src/simulate/simulate.js';
 import type { Phase } from '../../src/stepper/state.js';
 import { projectStatus } from '../../src/stepper/status.js';
 import { hasGo, kstatusBinary, kstatusOf, type KstatusStatus } from '../support/kstatus.js';

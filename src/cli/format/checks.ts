@@ -38,7 +38,10 @@ export function paintVerdict(paint: Paint, verdict: string, text: string = verdi
 }
 
 /** `request-success-rate 99.5 (>= 99) ok`: one check on one line. */
-export function checkSummary(paint: Paint, check: { name: string; value?: number; min?: number; max?: number; verdict: string }): string {
+export function checkSummary(
+  paint: Paint,
+  check: { name: string; value?: number; min?: number; max?: number; verdict: string },
+): string {
   const threshold = formatThreshold(check.min, check.max);
   const value = check.value === undefined ? '' : ` ${formatValue(check.value)}`;
   return `${check.name}${value}${threshold ? ` (${threshold})` : ''} ${paintVerdict(paint, check.verdict)}`;

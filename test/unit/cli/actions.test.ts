@@ -2,12 +2,16 @@
 // annotation the stepper parses, the guarded merge patch, and what the stepper will do.
 
 import { expect } from 'chai';
-import { actionAnnotation, actionPatch, expectation, VERBS, type Verb } from '../../../src/cli/actions-plan.js';
+import { actionAnnotation, actionPatch, previewOn, VERBS, type Verb } from '../../../src/cli/actions-plan.js';
 import { runAction, type ActionIO } from '../../../src/cli/actions.js';
+import { templateRevision } from '../../../src/api/revision.js';
 import { ApiError, ConflictError, type KubeObject } from '../../../src/kube/client.js';
-import { freshState, parseActionAnnotation, type Driver, type State } from '../../../src/stepper/index.js';
+import type { Driver } from '../../../src/simulate/index.js';
+import { parseActionAnnotation, type State } from '../../../src/stepper/index.js';
+import { observe } from '../../../src/simulate/cluster.js';
 import { MemoryKube } from '../../support/memory-kube.js';
-import { example, released, START, withState } from './helpers.js';
+import { example, exampleText, released, START, withState } from './helpers.js';
+import { parseAllDocuments } from 'yaml';
 
 const OSM = 'podinfo-canary-osm.yaml';
 const REF = { apiVersion: 'flagger.app/v1beta1', kind: 'Canary', name: 'podinfo', namespace: 'test' };
@@ -33,8 +37,12 @@ async function run(verb: Verb, argv: string[], kube: MemoryKube, user: string | 
   return { code: await runAction(verb, argv, io), out, err };
 }
 
+/** The example's Deployment, as the API server returns it. */
+const deployment = (): KubeObject => parseAllDocuments(exampleText('podinfo-deployment.yaml'))[0]!.toJS() as KubeObject;
+const deployed = templateRevision((deployment() as unknown as { spec: { template: unknown } }).spec.template);
+
 const seeded = (state: State | undefined, annotations: Record<string, string> = {}): MemoryKube =>
-  new MemoryKube().seed(withState(example(OSM), state, annotations) as unknown as KubeObject);
+  new MemoryKube().seed(withState(example(OSM), state, annotations) as unknown as KubeObject).seed(deployment());
 
 const actionOf = (kube: MemoryKube): string | undefined => kube.peek(REF)?.metadata.annotations?.['davy.dev/action'];
 
@@ -64,23 +72,9 @@ describe('davy promote|abort|retry|pause|resume', () => {
     expect(actionPatch('{}', undefined)).to.deep.equal({ type: 'merge', body: { metadata: { annotations: { 'davy.dev/action': '{}' } } } });
   });
 
-  it('when the phase is known, then the expectation follows the stepper: what applies where', () => {
-    const at = (phase: State['phase'], extra: Partial<State> = {}): State => ({ ...freshState(), phase, revision: 'r2', stableRevision: 'r1', ...extra });
-    const applies = (verb: Verb, state: State): boolean | undefined => expectation(verb, state, 'podinfo.test')?.applies;
-    expect(VERBS.map((v) => applies(v, at('Progressing')))).to.deep.equal([true, true, false, true, false]);
-    expect(VERBS.map((v) => applies(v, at('Failed', { reason: 'FailedChecksThreshold' })))).to.deep.equal([true, false, true, true, false]);
-    expect(VERBS.map((v) => applies(v, at('Promoting')))).to.deep.equal([false, false, false, true, false]);
-    expect(applies('retry', at('Failed', { reason: 'BootstrapDeadline' }))).to.equal(false);
-    expect(applies('resume', at('Progressing', { paused: { by: 'bob', at: '' } }))).to.equal(true);
-    expect(applies('pause', at('Progressing', { paused: { by: 'bob', at: '' } }))).to.equal(false);
-    expect(expectation('retry', at(''), 'podinfo.test')).to.equal(undefined);
-    expect(expectation('retry', undefined, 'podinfo.test')).to.equal(undefined);
-  });
-
-  // Each phase as the stepper's driver reaches it; the verbs whose outcome depends on the cluster
-  // (promote or retry of whatever the template holds) are left out where the CLI cannot know.
-  const phases: Record<string, { make: () => Driver; conditional: Verb[] }> = {
-    Progressing: { make: () => advanced(released(OSM)), conditional: [] },
+  // Each phase as the stepper's driver reaches it: the preview runs step() on the same observations.
+  const phases: Record<string, { make: () => Driver }> = {
+    Progressing: { make: () => advanced(released(OSM)) },
     WaitingPromotion: {
       make: () => {
         const canary = example(OSM);
@@ -89,7 +83,6 @@ describe('davy promote|abort|retry|pause|resume', () => {
         d.runUntil((st) => st.phase === 'WaitingPromotion');
         return d;
       },
-      conditional: [],
     },
     Promoting: {
       make: () => {
@@ -97,30 +90,66 @@ describe('davy promote|abort|retry|pause|resume', () => {
         d.runUntil((st) => st.phase === 'Promoting');
         return d;
       },
-      conditional: [],
     },
-    Failed: { make: () => failing(), conditional: [] },
+    Failed: { make: () => failing() },
     Succeeded: {
       make: () => {
         const d = released(OSM);
         d.runUntil((st) => st.phase === 'Succeeded');
         return d;
       },
-      conditional: ['promote'],
     },
   };
-  for (const [phase, { make, conditional }] of Object.entries(phases)) {
+  for (const [phase, { make }] of Object.entries(phases)) {
     it(`when a canary is ${phase}, then each action the CLI lets through the stepper carries out, and each it refuses the stepper would ignore`, () => {
-      for (const verb of VERBS.filter((v) => !conditional.includes(v))) {
+      const outcomes = new Set<boolean>();
+      for (const verb of VERBS) {
         const driver = make();
         expect(driver.state.phase).to.equal(phase);
-        const expected = expectation(verb, driver.state, 'podinfo.test');
+        const now = new Date(driver.cluster.now);
+        const expected = previewOn(verb, 'alice', driver.state, example(OSM).spec, observe(driver.cluster), now);
         driver.act(verb, `n-${verb}`, 'alice');
         driver.stepNow();
         expect(driver.state.lastAction?.outcome, `${verb} when ${phase}`).to.equal(expected?.applies ? 'done' : 'ignored');
+        expect(driver.state.lastAction?.message, `${verb} when ${phase}`).to.equal(expected?.what);
+        outcomes.add(expected?.applies === true);
       }
+      expect([...outcomes].sort(), 'some verbs apply, some do not').to.deep.equal([false, true]);
     });
   }
+
+  it('when the template went back to the stable revision, then the preview sees it: promote of a Succeeded canary is refused', async () => {
+    const d = released(OSM);
+    d.runUntil((s) => s.phase === 'Succeeded');
+    const kube = seeded({ ...d.state, stableRevision: deployed, stableConfigs: {} });
+    const r = await run('promote', ['podinfo', '-n', 'test'], kube);
+    expect(r.code).to.equal(1);
+    expect(r.err).to.equal(
+      'davy promote: promote refused for test/podinfo (Succeeded): podinfo.test runs its stable revision: nothing to promote; the stepper would record it as ignored (--force writes it anyway)\n',
+    );
+    const newer = await run('promote', ['podinfo', '-n', 'test'], seeded(d.state));
+    expect(newer.code).to.equal(0);
+    expect(newer.out).to.include(`On its next step the stepper carries it out: promoting revision ${deployed} without analysis.`);
+  });
+
+  it('when the Canary is suspended, then the preview says the stepper takes no action and nothing is written', async () => {
+    const canary = withState(example(OSM), failed());
+    canary.spec.suspend = true;
+    const kube = new MemoryKube().seed(canary as unknown as KubeObject).seed(deployment());
+    const r = await run('retry', ['podinfo', '-n', 'test'], kube);
+    expect(r.code).to.equal(1);
+    expect(r.err).to.include('spec.suspend is true: the stepper takes no action until it is false');
+    expect(actionOf(kube)).to.equal(undefined);
+  });
+
+  it('when the target cannot be read, then the action is written without a preview, and a note says why', async () => {
+    const kube = seeded(progressing());
+    kube.failNext('get', new ApiError('deployments.apps "podinfo" is forbidden', 403, 'Forbidden'), 'Deployment');
+    const r = await run('retry', ['podinfo', '-n', 'test'], kube);
+    expect(r.code).to.equal(0);
+    expect(r.err).to.include("Note: no preview of the stepper's verdict");
+    expect(r.out).to.include('The stepper decides on its next step.');
+  });
 
   it('when a Failed canary is retried, then the annotation is written with a nonce and the user, and the reply says what happens and how to watch', async () => {
     const kube = seeded(failed());
@@ -129,7 +158,7 @@ describe('davy promote|abort|retry|pause|resume', () => {
     expect(JSON.parse(actionOf(kube)!)).to.deep.equal({ action: 'retry', nonce: 'nonce-1', by: 'alice', at: '2025-01-01T00:01:00.000Z' });
     expect(r.out.split('\n')).to.deep.equal([
       'retry requested for test/podinfo by alice (nonce nonce-1).',
-      "On its next step the stepper re-runs the analysis of revision rev-2, the revision in podinfo.test's template, with no change to the template (ignored if the template went back to the stable revision).",
+      `On its next step the stepper carries it out: re-running the analysis of revision ${deployed}.`,
       'Watch it: davy status podinfo -n test --watch',
       '',
     ]);
@@ -186,7 +215,7 @@ describe('davy promote|abort|retry|pause|resume', () => {
     kube.failNext('patch', new ConflictError('the object has been modified', 409, 'Conflict'));
     const r = await run('retry', ['podinfo', '-n', 'test'], kube);
     expect(r.code).to.equal(0);
-    expect(kube.requests.get).to.equal(2);
+    expect(kube.requests.get).to.equal(4); // the Canary and its target, in each of two rounds
     expect(JSON.parse(actionOf(kube)!)).to.include({ nonce: 'nonce-2' });
   });
 

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { PLAIN } from '../../../src/cli/format/ansi.js';
 import { runSimulate, type SimulateIO } from '../../../src/cli/simulate.js';
 import type { SimulationReport } from '../../../src/cli/simulate-render.js';
-import { simulate } from '../../../src/stepper/index.js';
+import { simulate } from '../../../src/simulate/index.js';
 import { example, exampleText } from './helpers.js';
 
 interface Run {

@@ -3,7 +3,7 @@ import type { Canary } from '../../../src/api/types.js';
 import type { KubeObject } from '../../../src/kube/client.js';
 import { gatewayApiRouter } from '../../../src/routers/gatewayapi.js';
 import type { HTTPRoute, HTTPRouteSpec } from '../../../src/routers/gatewayapi-spec.js';
-import { ANNOTATION_ADOPTED } from '../../../src/workloads/keys.js';
+import { ANNOTATION_ADOPTED } from '../../../src/api/keys.js';
 import { names, problem, value, versions } from './cluster.js';
 import { gatewayExample, storefrontRoute } from './gatewayapi-fixtures.js';
 

@@ -1,11 +1,10 @@
 import { expect } from 'chai';
 import { effectiveAnalysis } from '../../../src/api/defaults.js';
-import { LABEL_MANAGED_BY_CANARY } from '../../../src/api/keys.js';
+import { ANNOTATION_ADOPTED, LABEL_MANAGED_BY_CANARY } from '../../../src/api/keys.js';
 import type { Canary } from '../../../src/api/types.js';
 import type { KubeObject } from '../../../src/kube/client.js';
 import { gatewayApiRouter } from '../../../src/routers/gatewayapi.js';
 import type { HTTPRoute, HTTPRouteSpec } from '../../../src/routers/gatewayapi-spec.js';
-import { ANNOTATION_ADOPTED } from '../../../src/workloads/keys.js';
 import { names, problem, value, versions } from './cluster.js';
 import { gatewayExample, type TutorialFile } from './gatewayapi-fixtures.js';
 

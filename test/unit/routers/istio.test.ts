@@ -1,9 +1,8 @@
 import { expect } from 'chai';
-import { LABEL_MANAGED_BY_CANARY } from '../../../src/api/keys.js';
+import { ANNOTATION_ADOPTED, LABEL_MANAGED_BY_CANARY } from '../../../src/api/keys.js';
 import type { Canary } from '../../../src/api/types.js';
 import type { KubeObject } from '../../../src/kube/client.js';
 import { istioRouter, mergeMatches, type VirtualService } from '../../../src/routers/istio.js';
-import { ANNOTATION_ADOPTED } from '../../../src/workloads/keys.js';
 import type { Service } from '../../../src/workloads/types.js';
 import { example, names, problem, value, versions } from './cluster.js';
 

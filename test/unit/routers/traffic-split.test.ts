@@ -1,9 +1,8 @@
 import { expect } from 'chai';
-import { LABEL_MANAGED_BY_CANARY } from '../../../src/api/keys.js';
+import { ANNOTATION_ADOPTED, LABEL_MANAGED_BY_CANARY } from '../../../src/api/keys.js';
 import type { TrafficSplitProvider } from '../../../src/api/providers.js';
 import type { Canary } from '../../../src/api/types.js';
 import { parseQuantity, trafficSplitRouter, type TrafficSplit } from '../../../src/routers/traffic-split.js';
-import { ANNOTATION_ADOPTED } from '../../../src/workloads/keys.js';
 import { example, names, problem, value, versions } from './cluster.js';
 
 const splitRef = (apiVersion = 'split.smi-spec.io/v1alpha2') => ({ apiVersion, kind: 'TrafficSplit', name: 'podinfo', namespace: 'test' });

@@ -1,7 +1,7 @@
 // The KEDA blue/green tutorial on the kubernetes provider: iterations instead of weights, the apex
 // Service's selector switched at promotion, and the ScaledObject copy paused whenever the copy idles.
 import { expect } from 'chai';
-import { ANNOTATION_KEDA_PAUSED_REPLICAS } from '../../../src/workloads/keys.js';
+import { ANNOTATION_KEDA_PAUSED_REPLICAS } from '../../../src/api/keys.js';
 import type { ScaledObject, Service } from '../../../src/workloads/types.js';
 import { events, get, passUntil, phaseIs, setImage, stateOf, workloadFacts, world, type World } from './world.js';
 

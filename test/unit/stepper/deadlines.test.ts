@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { createDriver } from '../../../src/stepper/simulate.js';
-import { observe } from '../../../src/stepper/sim-cluster.js';
+import { createDriver } from '../../../src/simulate/simulate.js';
+import { observe } from '../../../src/simulate/cluster.js';
 import { step } from '../../../src/stepper/step.js';
 import { canary, events, released, toEnd, warnings } from './driver.js';
 

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import type { Canary, CanaryAnalysis, CanarySpec } from '../../../src/api/types.js';
-import { createDriver, type Driver, type DriverOptions } from '../../../src/stepper/simulate.js';
+import { createDriver, type Driver, type DriverOptions } from '../../../src/simulate/simulate.js';
 import type { Phase, State } from '../../../src/stepper/state.js';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/stepper/', import.meta.url));

@@ -3,7 +3,7 @@
 // rollback, and cleared when no pod runs the held template any more.
 import { expect } from 'chai';
 import { observedLeak } from '../../../src/stepper/hold-leak.js';
-import { observe } from '../../../src/stepper/sim-cluster.js';
+import { observe } from '../../../src/simulate/cluster.js';
 import { parseState, projectStatus, serializeState, step, type Observations, type State } from '../../../src/stepper/index.js';
 import { canary, released } from './driver.js';
 

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import type { HookCheck } from '../../../src/stepper/checks.js';
-import { freshState } from '../../../src/stepper/state.js';
-import { step } from '../../../src/stepper/step.js';
-import { observe } from '../../../src/stepper/sim-cluster.js';
+import { freshState, isResting } from '../../../src/stepper/state.js';
+import { intent } from '../../../src/stepper/actions.js';
+import { nextStepAt, step } from '../../../src/stepper/step.js';
+import { observe } from '../../../src/simulate/cluster.js';
 import { canary, events, eventsFrom, initialized, released, toEnd, warnings } from './driver.js';
 
 const gate = (type: HookCheck['type'], extra: Record<string, unknown> = {}) => ({ name: 'gate', type, url: 'http://gate/', ...extra });
@@ -149,7 +150,7 @@ describe('stepper lifecycle', () => {
     expect(d.state.phase).to.equal('Succeeded');
   });
 
-  it('when a step is not due and nothing is new, then it returns the same state and no actions', () => {
+  it('when a step is not due and nothing is new, then it returns the same state, unchanged, with the recorded intent to re-apply', () => {
     const d = released(canary());
     d.advance();
     const now = new Date(d.cluster.now);
@@ -157,9 +158,41 @@ describe('stepper lifecycle', () => {
     for (const at of [now, new Date(now.getTime() + 5000)]) {
       const again = step(d.state, canary().spec, obs, at);
       expect(again.state).to.equal(d.state);
-      expect(again.actions).to.deep.equal([]);
+      expect(again.changed).to.equal(false);
+      expect(again.actions).to.deep.equal(intent(d.state, canary().spec));
       expect(again.due).to.equal(new Date(now.getTime() + 10_000).toISOString());
     }
+  });
+
+  it('when a resting canary\'s interval has passed, then its step is unchanged: the clock alone does not call for a write', () => {
+    const d = initialized(canary());
+    d.advance(); // the outbox's deliveries taken in
+    const before = d.state;
+    const later = new Date(Date.parse(before.lastStepAt!) + 35_000);
+    const { delivered: _none, ...obs } = observe(d.cluster);
+    const out = step(before, canary().spec, obs, later);
+    expect(out.changed).to.equal(false);
+    expect(out.state).to.equal(before);
+    expect(out.actions).to.deep.equal(intent(before, canary().spec));
+    expect(out.due).to.equal(new Date(later.getTime() + 10_000).toISOString());
+  });
+
+  it('when a step decides something, then it says changed, moves the clock and says when the next step is due', () => {
+    const d = initialized(canary());
+    d.pushRevision('rev-2');
+    const now = new Date(Date.parse(d.state.lastStepAt!) + 1000);
+    const out = step(d.state, canary().spec, observe(d.cluster), now);
+    expect(out.changed).to.equal(true);
+    expect(out.state.phase).to.equal('Progressing');
+    expect(out.state.lastStepAt).to.equal(now.toISOString());
+    expect(out.due).to.equal(new Date(now.getTime() + 10_000).toISOString());
+    expect(nextStepAt(out.state, canary().spec, 'test')).to.equal(out.due);
+    expect(out.actions.some((a) => a.kind === 'event')).to.equal(true);
+  });
+
+  it('when the phase rests or the state is new, then isResting and nextStepAt say so', () => {
+    expect(['Initialized', 'Succeeded', 'Failed', 'Progressing', 'Initializing', ''].map(isResting)).to.deep.equal([true, true, true, false, false, false]);
+    expect(nextStepAt(freshState(), canary().spec, 'test')).to.equal(undefined);
   });
 
   it('when the state annotation was corrupt, then the step says so, recovers the stable revision from the workload and takes up the pending one', () => {
@@ -214,6 +247,7 @@ describe('stepper deletion', () => {
     d.cluster.canary.finalizers = [];
     d.remove();
     const out = step(d.state, canary().spec, observe(d.cluster), new Date(d.cluster.now + 60_000));
+    expect(out.changed).to.equal(false);
     expect(out.actions).to.deep.equal([]);
     expect(out.state).to.equal(d.state);
   });

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { intent } from '../../../src/stepper/actions.js';
 import type { CheckResults } from '../../../src/stepper/observations.js';
-import { apply, newCluster, observe, pushRevision } from '../../../src/stepper/sim-cluster.js';
-import { passingValue } from '../../../src/stepper/simulate.js';
+import { apply, newCluster, observe, pushRevision } from '../../../src/simulate/cluster.js';
+import { passingValue } from '../../../src/simulate/simulate.js';
 import { freshState, type State } from '../../../src/stepper/state.js';
 import { plan, step } from '../../../src/stepper/step.js';
 import { canary, fixture, released, toEnd } from './driver.js';

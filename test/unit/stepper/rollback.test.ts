@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { MetricResult } from '../../../src/stepper/observations.js';
-import type { Moment } from '../../../src/stepper/simulate.js';
+import type { Moment } from '../../../src/simulate/simulate.js';
 import type { MetricCheck } from '../../../src/stepper/checks.js';
 import { canary, events, eventsFrom, fixture, released, toEnd, warnings } from './driver.js';
 

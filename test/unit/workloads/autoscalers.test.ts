@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { LABEL_MANAGED_BY_CANARY } from '../../../src/api/keys.js';
-import { buildAutoscalerCopy, rewriteName } from '../../../src/workloads/autoscalers.js';
-import { ANNOTATION_KEDA_PAUSED_REPLICAS } from '../../../src/workloads/keys.js';
+import { ANNOTATION_KEDA_PAUSED_REPLICAS, LABEL_MANAGED_BY_CANARY } from '../../../src/api/keys.js';
+import { buildAutoscalerCopy, convergedAutoscalerCopy, rewriteName } from '../../../src/workloads/autoscalers.js';
+import { converged } from '../../../src/workloads/meta.js';
 import type { Autoscaler, HorizontalPodAutoscaler, ScaledObject } from '../../../src/workloads/types.js';
 import { canary, fixture } from '../../fixtures/routers/index.js';
 
@@ -55,6 +55,18 @@ describe('buildAutoscalerCopy', () => {
     it('when the copy is idle, then it is paused at 0 replicas; when active, then it is not paused', () => {
       expect(copyOf('podinfo-canary-keda-bluegreen', so, true).metadata.annotations?.[ANNOTATION_KEDA_PAUSED_REPLICAS]).to.equal('0');
       expect(copyOf('podinfo-canary-keda-bluegreen', so, false).metadata.annotations).to.not.have.property(ANNOTATION_KEDA_PAUSED_REPLICAS);
+    });
+
+    it('when the stored copy is paused and the desired one is awake, then converging removes the pause and keeps what others added', () => {
+      const stored = copyOf('podinfo-canary-keda-bluegreen', so, true);
+      stored.metadata.annotations = { ...stored.metadata.annotations, 'example.com/note': 'kept' };
+      const awake = convergedAutoscalerCopy(stored, copyOf('podinfo-canary-keda-bluegreen', so, false));
+      expect(awake.metadata.annotations?.[ANNOTATION_KEDA_PAUSED_REPLICAS]).to.equal(undefined);
+      expect(awake.metadata.annotations?.['example.com/note']).to.equal('kept');
+      // A plain converge keeps every key it does not set: the pause would stay and the copy never scale.
+      expect(converged(stored, copyOf('podinfo-canary-keda-bluegreen', so, false)).metadata.annotations?.[ANNOTATION_KEDA_PAUSED_REPLICAS]).to.equal('0');
+      const asleep = convergedAutoscalerCopy(awake, copyOf('podinfo-canary-keda-bluegreen', so, true));
+      expect(asleep.metadata.annotations?.[ANNOTATION_KEDA_PAUSED_REPLICAS]).to.equal('0');
     });
 
     it('when the user paused their ScaledObject, then the pause is not copied', () => {

@@ -1,8 +1,16 @@
 import { expect } from 'chai';
-import { ANNOTATION_PENDING_REVISION, ANNOTATION_SAVED_UPDATE_STRATEGY, ANNOTATION_STABLE_REVISION, LABEL_CANARY, LABEL_MANAGED_BY_CANARY } from '../../../src/api/keys.js';
+import {
+  ANNOTATION_CONFIG_CHECKSUM,
+  ANNOTATION_LAST_APPLIED,
+  ANNOTATION_PENDING_REVISION,
+  ANNOTATION_SAVED_UPDATE_STRATEGY,
+  ANNOTATION_STABLE_REVISION,
+  LABEL_CANARY,
+  LABEL_MANAGED_BY_CANARY,
+  LABEL_SCALE_TO_ZERO,
+} from '../../../src/api/keys.js';
 import { buildCanaryWorkload } from '../../../src/workloads/canary-copy.js';
 import { converged } from '../../../src/workloads/meta.js';
-import { ANNOTATION_CONFIG_CHECKSUM, ANNOTATION_LAST_APPLIED, LABEL_SCALE_TO_ZERO } from '../../../src/workloads/keys.js';
 import type { DaemonSet, Deployment, Workload } from '../../../src/workloads/types.js';
 import { canary, fixture } from '../../fixtures/routers/index.js';
 

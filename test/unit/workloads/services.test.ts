@@ -1,7 +1,6 @@
 import { expect } from 'chai';
-import { LABEL_MANAGED_BY_CANARY } from '../../../src/api/keys.js';
+import { ANNOTATION_ADOPTED, LABEL_MANAGED_BY_CANARY } from '../../../src/api/keys.js';
 import type { Canary } from '../../../src/api/types.js';
-import { ANNOTATION_ADOPTED } from '../../../src/workloads/keys.js';
 import { buildServices, finalApex, type DesiredServices, type ExistingServices, type ServiceOptions } from '../../../src/workloads/services.js';
 import type { Deployment, Service } from '../../../src/workloads/types.js';
 import { canary, fixture } from '../../fixtures/routers/index.js';

@@ -4,9 +4,7 @@
 // clock (time is a number the driver moves).
 
 import { FINALIZER } from '../api/keys.js';
-import type { Action } from './actions.js';
-import type { ActionRequest, Delivery, Observations, WorkloadReadiness } from './observations.js';
-import type { Routes } from './state.js';
+import type { Action, ActionRequest, Delivery, Observations, Routes, WorkloadReadiness } from '../stepper/index.js';
 
 export interface SimTiming {
   /** How long the copy takes to be available after it is scaled up or re-synced. */
@@ -43,7 +41,11 @@ export interface SimCluster {
   /** Ids delivered once already (at-least-once: a redelivery is allowed, the sim does not need it). */
   deliveredIds: string[];
   /** Everything that went out, for timelines and assertions. */
-  log: { events: { at: number; type: string; message: string }[]; hooks: { at: number; hook: string; phase: string; id: string }[]; alerts: { at: number; severity: string; message: string }[] };
+  log: {
+    events: { at: number; type: string; message: string }[];
+    hooks: { at: number; hook: string; phase: string; id: string }[];
+    alerts: { at: number; severity: string; message: string }[];
+  };
 }
 
 export interface NewCluster {
@@ -101,7 +103,14 @@ export function pushRevision(cluster: SimCluster, revision: string): void {
 }
 
 const full = (replicas: number, generation = 1): WorkloadReadiness => ({
-  generation, observedGeneration: generation, desired: replicas, current: replicas, updated: replicas, available: replicas, ready: replicas, progressDeadlineExceeded: false,
+  generation,
+  observedGeneration: generation,
+  desired: replicas,
+  current: replicas,
+  updated: replicas,
+  available: replicas,
+  ready: replicas,
+  progressDeadlineExceeded: false,
 });
 
 function targetReadiness(cluster: SimCluster): WorkloadReadiness {
@@ -123,7 +132,12 @@ export function observe(cluster: SimCluster): Observations {
   settle(cluster);
   const { target, copy, canary } = cluster;
   return {
-    canary: { name: canary.name, namespace: canary.namespace, finalizers: [...canary.finalizers], ...(canary.deletionTimestamp ? { deletionTimestamp: canary.deletionTimestamp } : {}) },
+    canary: {
+      name: canary.name,
+      namespace: canary.namespace,
+      finalizers: [...canary.finalizers],
+      ...(canary.deletionTimestamp ? { deletionTimestamp: canary.deletionTimestamp } : {}),
+    },
     target: {
       exists: target.exists,
       kind: target.kind,
@@ -134,7 +148,11 @@ export function observe(cluster: SimCluster): Observations {
       labeled: target.labeled,
       readiness: targetReadiness(cluster),
     },
-    copy: { exists: copy.exists, ...(copy.revision ? { revision: copy.revision } : {}), ...(copy.exists ? { readiness: copyReadiness(cluster) } : {}) },
+    copy: {
+      exists: copy.exists,
+      ...(copy.revision ? { revision: copy.revision } : {}),
+      ...(copy.exists ? { readiness: copyReadiness(cluster) } : {}),
+    },
     ...(cluster.routes ? { routes: { ...cluster.routes } } : {}),
     trackedConfigs: { ...cluster.configs },
     ...(cluster.action ? { action: { ...cluster.action } } : {}),
@@ -186,7 +204,11 @@ function applyOne(cluster: SimCluster, action: Action): void {
     case 'releaseHold':
       if (target.template !== action.revision || !target.held) return;
       target.held = false;
-      target.rollout = { revision: action.revision, doneAt: now + cluster.timing.rolloutMs, stuck: target.rollout?.stuck ?? false };
+      target.rollout = {
+        revision: action.revision,
+        doneAt: now + cluster.timing.rolloutMs,
+        stuck: target.rollout?.stuck ?? false,
+      };
       return;
     case 'finalize':
       return finalize(cluster);
@@ -198,9 +220,13 @@ function applyOne(cluster: SimCluster, action: Action): void {
       cluster.log.events.push({ at: now, type: action.type, message: action.message });
       return;
     case 'callHook':
-      return deliver(cluster, action.id, () => cluster.log.hooks.push({ at: now, hook: action.hook, phase: action.phase, id: action.id }));
+      return deliver(cluster, action.id, () =>
+        cluster.log.hooks.push({ at: now, hook: action.hook, phase: action.phase, id: action.id }),
+      );
     case 'alert':
-      return deliver(cluster, action.id, () => cluster.log.alerts.push({ at: now, severity: action.severity, message: action.message }));
+      return deliver(cluster, action.id, () =>
+        cluster.log.alerts.push({ at: now, severity: action.severity, message: action.message }),
+      );
   }
 }
 

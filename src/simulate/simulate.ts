@@ -5,12 +5,21 @@
 
 import type { EffectiveMetric } from '../api/defaults.js';
 import type { Canary } from '../api/types.js';
-import type { HookCheck, MetricCheck } from './checks.js';
-import type { CheckResults, HookResult, MetricResult } from './observations.js';
-import { apply, newCluster, observe, pushRevision, type NewCluster, type SimCluster } from './sim-cluster.js';
-import { freshState, type Phase, type Routes, type State } from './state.js';
-import { plan, step } from './step.js';
-import type { StepOptions } from './tick.js';
+import {
+  freshState,
+  plan,
+  step,
+  type CheckResults,
+  type HookCheck,
+  type HookResult,
+  type MetricCheck,
+  type MetricResult,
+  type Phase,
+  type Routes,
+  type State,
+  type StepOptions,
+} from '../stepper/index.js';
+import { apply, newCluster, observe, pushRevision, type NewCluster, type SimCluster } from './cluster.js';
 
 export interface Moment {
   now: number;
@@ -96,7 +105,9 @@ export function createDriver(canary: Canary, options: DriverOptions = {}): Drive
     const moment: Moment = { now: cluster.now, step: steps, analysisStep: analysisSteps, state, cluster };
     const results: Required<CheckResults> = { hooks: {}, metrics: {} };
     for (const check of checks.hooks) results.hooks[check.name] = options.hook?.(check, moment) ?? defaultHook(check);
-    for (const check of checks.metrics) results.metrics[check.name] = options.metric?.(check, moment) ?? defaultMetric(check);
+    for (const check of checks.metrics) {
+      results.metrics[check.name] = options.metric?.(check, moment) ?? defaultMetric(check);
+    }
     const out = step(state, spec, { ...observed, results }, now, stepOptions);
     const eventsBefore = cluster.log.events.length;
     state = out.state;

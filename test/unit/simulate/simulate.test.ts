@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { simulate } from '../../../src/stepper/simulate.js';
-import { canary, fixture } from './driver.js';
+import { simulate } from '../../../src/simulate/index.js';
+import { canary, fixture } from '../stepper/driver.js';
 
 describe('stepper simulate', () => {
   it('when the OSM tutorial canary is simulated, then it promotes in 13 intervals after 10 analysis steps', () => {
