@@ -1,24 +1,15 @@
 // The operator's actions on a real canary (issue 6): davy retry / abort / pause / resume / promote
 // write the action annotation; the stepper carries each out once, records who and when, and says
 // so in an Event. The ladder is shortened to 10, 20, 30.
-import { spawn } from 'node:child_process';
 import { expect } from 'chai';
 import { e2e } from './hooks.js';
 import { Scenario, example, recordChanges, trafficSplitWeight, type CanaryObject } from './scenario.js';
-import { davyCli, eventually } from '../harness/process.js';
+import { eventually, runDavy } from '../harness/process.js';
 
 const HEALTHY = { requestsPerSecond: 20, successRate: 1, latencyMs: 40 };
 
-/** Runs `davy ARGS` as a user would, with the admin kubeconfig. */
-function davy(...args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...davyCli(), ...args, '--kubeconfig', e2e().cluster.kubeconfig]);
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, out }));
-  });
-}
+/** `davy ARGS` as a user runs it, with the admin kubeconfig. */
+const davy = (...args: string[]) => runDavy(e2e().cluster.kubeconfig, ...args);
 
 interface LastAction { action: string; by: string; at: string; outcome: string; nonce: string }
 const lastAction = (c: CanaryObject): LastAction | undefined =>

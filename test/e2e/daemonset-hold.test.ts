@@ -3,11 +3,10 @@
 // running the failed revision: Kubernetes gives no way to make a DaemonSet create a pod from an
 // older template, so Davy says so (a Warning event and the HoldLeaked condition, reworded after
 // the rollback) and a revert to the stable template undoes it.
-import { spawn } from 'node:child_process';
 import { expect } from 'chai';
 import { e2e } from './hooks.js';
 import { Scenario, type CanaryObject } from './scenario.js';
-import { davyCli, eventually } from '../harness/process.js';
+import { eventually, runDavy } from '../harness/process.js';
 import type { KubeObject } from '../../src/kube/client.js';
 
 const NS = 'dsleak';
@@ -35,15 +34,8 @@ interface Condition { type: string; status: string; reason?: string; message?: s
 const condition = async (scenario: Scenario, type: string): Promise<Condition | undefined> =>
   ((await scenario.canary()).status as { conditions?: Condition[] } | undefined)?.conditions?.find((c) => c.type === type);
 
-function davy(...args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...davyCli(), ...args, '--kubeconfig', e2e().cluster.kubeconfig]);
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, out }));
-  });
-}
+/** `davy ARGS` as a user runs it, with the admin kubeconfig. */
+const davy = (...args: string[]) => runDavy(e2e().cluster.kubeconfig, ...args);
 
 describe('a held DaemonSet whose pod is deleted', function () {
   this.timeout(300_000);

@@ -13,6 +13,17 @@ export function davyCli(): string[] {
   return bundle ? [path.resolve(bundle)] : ['--import', 'tsx', path.resolve(import.meta.dirname, '../../src/cli/index.ts')];
 }
 
+/** Runs `davy ARGS --kubeconfig KUBECONFIG` as a user would; resolves with its exit code and output (stdout and stderr). */
+export function runDavy(kubeconfig: string, ...args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...davyCli(), ...args, '--kubeconfig', kubeconfig]);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, out }));
+  });
+}
+
 export interface Managed {
   child: ChildProcess;
   logFile: string;
