@@ -74,6 +74,9 @@ describe('Prometheus faults during analysis', function () {
     ['down (nothing listens)', async () => [`http://127.0.0.1:${await freePort()}`, 'vector(1)'], /fault.*(ECONNREFUSED|connect|refused)/i],
     ['NaN', () => Promise.resolve([prometheus!.url, 'vector(0) / 0']), /fault.*NaN/i],
     ['an empty result', () => Promise.resolve([prometheus!.url, 'davy_no_such_series_total']), /fault.*(no values|empty|no data)/i],
+    // Two series from the real Prometheus: Davy refuses to pick one (Flagger silently takes the last).
+    ['answering several series', () => Promise.resolve([prometheus!.url, 'label_replace(vector(1), "side", "a", "", "") or label_replace(vector(2), "side", "b", "", "")']),
+      /fault.*2 series/i],
     ['slower than the metric timeout', async () => {
       const slow = await fakePrometheus('{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[0,"5"]}]}}', 3000);
       servers.push(slow);
