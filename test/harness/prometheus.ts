@@ -3,6 +3,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startProcess, freePort, eventually, type Managed } from './process.js';
 
+/** Debian's Prometheus binary, or the one DAVY_PROMETHEUS names (`make test-unit` ensures it). */
+export const PROMETHEUS_BINARY = process.env.DAVY_PROMETHEUS ?? '/usr/bin/prometheus';
+
+/** Skips the suite, saying why, when there is no Prometheus binary to run. */
+export function skipWithoutPrometheus(suite: Mocha.Context): void {
+  if (fs.existsSync(PROMETHEUS_BINARY)) return;
+  console.log(`    skipped: no Prometheus binary at ${PROMETHEUS_BINARY} (install Debian's prometheus package or set DAVY_PROMETHEUS)`);
+  suite.skip();
+}
+
 export interface PrometheusServer {
   url: string;
   port: number;

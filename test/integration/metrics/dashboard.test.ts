@@ -13,10 +13,9 @@ import { StepperMetrics } from '../../../src/telemetry/stepper-metrics.js';
 import { WebhookMetrics } from '../../../src/telemetry/webhook-metrics.js';
 import { ChatReceiver } from '../../harness/chat-receiver.js';
 import { eventually } from '../../harness/process.js';
-import { promQuery, startPrometheus, type PrometheusServer } from '../../harness/prometheus.js';
+import { PROMETHEUS_BINARY, promQuery, skipWithoutPrometheus, startPrometheus, type PrometheusServer } from '../../harness/prometheus.js';
 import { canaryOf, passUntil, phaseIs, setImage, world } from '../../unit/runner/world.js';
 
-const PROMETHEUS = process.env.DAVY_PROMETHEUS ?? '/usr/bin/prometheus';
 const DASHBOARD = path.resolve(import.meta.dirname, '../../../deploy/grafana/davy-dashboard.json');
 
 interface Dashboard {
@@ -51,10 +50,7 @@ describe('the Grafana dashboard against a real Prometheus', function () {
   let dir = '';
 
   before(async function () {
-    if (!fs.existsSync(PROMETHEUS)) {
-      console.log(`    skipped: no Prometheus binary at ${PROMETHEUS} (install Debian's prometheus package or set DAVY_PROMETHEUS)`);
-      this.skip();
-    }
+    skipWithoutPrometheus(this);
     await chat.start();
     const stepper = new StepperMetrics({ defaultMetrics: false });
     const webhook = new WebhookMetrics({ defaultMetrics: false });
@@ -68,7 +64,7 @@ describe('the Grafana dashboard against a real Prometheus', function () {
     });
     await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'davy-dashboard-'));
-    prometheus = await startPrometheus(PROMETHEUS, dir, [`127.0.0.1:${(server.address() as AddressInfo).port}`], 1);
+    prometheus = await startPrometheus(PROMETHEUS_BINARY, dir, [`127.0.0.1:${(server.address() as AddressInfo).port}`], 1);
     // rate() needs two scrapes of a series.
     await eventually('two scrapes', async () => (Number((await promQuery(prometheus!.url, 'count_over_time(flagger_canary_total[1m])'))[0]?.value[1] ?? 0) >= 2 ? true : undefined), 30_000, 500);
   });

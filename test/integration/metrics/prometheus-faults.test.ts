@@ -10,10 +10,9 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { METRIC_PROVIDERS } from '../../../src/metrics/providers/index.js';
 import { freePort } from '../../harness/process.js';
-import { startPrometheus, type PrometheusServer } from '../../harness/prometheus.js';
+import { PROMETHEUS_BINARY, skipWithoutPrometheus, startPrometheus, type PrometheusServer } from '../../harness/prometheus.js';
 import { editCanary, events, passUntil, phaseIs, setImage, world } from '../../unit/runner/world.js';
 
-const PROMETHEUS = process.env.DAVY_PROMETHEUS ?? '/usr/bin/prometheus';
 
 /** A local server answering every query with `answer` after `delayMs`. */
 async function fakePrometheus(answer: string, delayMs = 0): Promise<{ url: string; close: () => Promise<void> }> {
@@ -37,12 +36,9 @@ describe('Prometheus faults during analysis', function () {
   const servers: { close: () => Promise<void> }[] = [];
 
   before(async function () {
-    if (!fs.existsSync(PROMETHEUS)) {
-      console.log(`    skipped: no Prometheus binary at ${PROMETHEUS} (install Debian's prometheus package or set DAVY_PROMETHEUS)`);
-      this.skip();
-    }
+    skipWithoutPrometheus(this);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'davy-prom-faults-'));
-    prometheus = await startPrometheus(PROMETHEUS, dir, [], 1);
+    prometheus = await startPrometheus(PROMETHEUS_BINARY, dir, [], 1);
   });
 
   after(async () => {

@@ -11,10 +11,9 @@ import { evaluateMetrics, type MetricCheck, type TemplateLookup } from '../../..
 import { prometheusProvider } from '../../../src/metrics/providers/prometheus.js';
 import { MetricsExporter } from '../../harness/exporter.js';
 import { eventually } from '../../harness/process.js';
-import { startPrometheus, type PrometheusServer } from '../../harness/prometheus.js';
+import { PROMETHEUS_BINARY, skipWithoutPrometheus, startPrometheus, type PrometheusServer } from '../../harness/prometheus.js';
 import { canaryFixture } from '../../fixtures/metrics/index.js';
 
-const PROMETHEUS = process.env.DAVY_PROMETHEUS ?? '/usr/bin/prometheus';
 
 const noTemplates: TemplateLookup = { template: () => Promise.resolve(undefined), secretData: () => Promise.resolve(undefined) };
 
@@ -25,15 +24,12 @@ describe('metrics against a real Prometheus', function () {
   let dir = '';
 
   before(async function () {
-    if (!fs.existsSync(PROMETHEUS)) {
-      console.log(`    skipped: no Prometheus binary at ${PROMETHEUS} (install Debian's prometheus package or set DAVY_PROMETHEUS)`);
-      this.skip();
-    }
+    skipWithoutPrometheus(this);
     exporter.shapeOsm('test', 'podinfo-canary', { requestsPerSecond: 50, successRate: 0.9, latencyMs: 40 });
     exporter.shapeOsm('test', 'podinfo', { requestsPerSecond: 50, successRate: 1, latencyMs: 3 });
     const port = await exporter.listen();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'davy-metrics-'));
-    prometheus = await startPrometheus(PROMETHEUS, dir, [`127.0.0.1:${port}`], 1);
+    prometheus = await startPrometheus(PROMETHEUS_BINARY, dir, [`127.0.0.1:${port}`], 1);
   });
 
   after(async () => {

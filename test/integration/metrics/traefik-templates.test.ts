@@ -15,9 +15,8 @@ import { effectiveAnalysis } from '../../../src/api/defaults.js';
 import type { Canary, MetricTemplate } from '../../../src/api/types.js';
 import { evaluateMetrics, type MetricCheck, type TemplateLookup } from '../../../src/metrics/evaluate.js';
 import { eventually } from '../../harness/process.js';
-import { startPrometheus, type PrometheusServer } from '../../harness/prometheus.js';
+import { PROMETHEUS_BINARY, skipWithoutPrometheus, startPrometheus, type PrometheusServer } from '../../harness/prometheus.js';
 
-const PROMETHEUS = process.env.DAVY_PROMETHEUS ?? '/usr/bin/prometheus';
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const BUCKETS = [0.1, 0.3, 1.2, 5];
 
@@ -62,15 +61,12 @@ describe('Traefik MetricTemplates against a real Prometheus', function () {
   let dir = '';
 
   before(async function () {
-    if (!fs.existsSync(PROMETHEUS)) {
-      console.log(`    skipped: no Prometheus binary at ${PROMETHEUS} (install Debian's prometheus package or set DAVY_PROMETHEUS)`);
-      this.skip();
-    }
+    skipWithoutPrometheus(this);
     const start = Date.now();
     exporter = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(exposition(start)));
     await new Promise<void>((resolve) => exporter!.listen(0, '127.0.0.1', resolve));
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'davy-traefik-'));
-    prometheus = await startPrometheus(PROMETHEUS, dir, [`127.0.0.1:${(exporter.address() as AddressInfo).port}`], 1);
+    prometheus = await startPrometheus(PROMETHEUS_BINARY, dir, [`127.0.0.1:${(exporter.address() as AddressInfo).port}`], 1);
   });
 
   after(async () => {
