@@ -141,22 +141,6 @@ export interface AlertAction {
   revision?: string;
 }
 
-export type Action =
-  | AddFinalizer
-  | Bootstrap
-  | RecordStableRevision
-  | SyncCopy
-  | ScaleCopy
-  | SetRoutes
-  | ReleaseHold
-  | Finalize
-  | RemoveFinalizer
-  | EventAction
-  | CallHook
-  | AlertAction;
-
-export type ActionKind = Action['kind'];
-
 /** Actions that state a cluster target (the rest are one-shot or at-least-once calls). */
 export type TargetAction =
   | AddFinalizer
@@ -168,6 +152,10 @@ export type TargetAction =
   | ReleaseHold
   | Finalize
   | RemoveFinalizer;
+
+export type Action = TargetAction | EventAction | CallHook | AlertAction;
+
+export type ActionKind = Action['kind'];
 
 /**
  * The absolute targets the state implies, in the order to apply them (copy up before traffic
