@@ -206,7 +206,7 @@ function run(canary: Canary, options: SimulateOptions): Simulation {
       if (failAt === undefined || moment.analysisStep < failAt) return undefined;
       const value = failingValue(check.metric);
       const query = check.metric.query ?? check.name;
-      return value === undefined ? { verdict: 'error', query, message: 'simulated failure' } : { verdict: 'ok', query, value };
+      return value === undefined ? { verdict: 'error', query, message: `Metric query failed for ${check.name}: simulated failure` } : { verdict: 'ok', query, value };
     },
   });
   const maxSteps = options.maxSteps ?? 1000;

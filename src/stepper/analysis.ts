@@ -67,8 +67,9 @@ export function judgeMetric(m: EffectiveMetric, result: MetricResult | 'pass' | 
   }
   const record = baseRecord(m, ctx, result.query);
   if (result.verdict === 'error') {
-    const message = `Metric query failed for ${m.name}: ${result.message}`;
-    return { kind: 'fail', record: { ...record, verdict: 'error', message: clip(result.message) }, message };
+    // The evaluator words its errors as Flagger's events do (`Metric query failed for <name>: ...`,
+    // `Prometheus query failed for ...`, `Metric template ... error: ...`): taken as they are.
+    return { kind: 'fail', record: { ...record, verdict: 'error', message: clip(result.message) }, message: result.message };
   }
   if (result.verdict === 'noData' || !Number.isFinite(result.value)) {
     const detail = result.verdict === 'noData' ? result.message : `the query returned ${String(result.value)}`;

@@ -74,6 +74,7 @@ export type HookResult = { ok: true; message?: string } | { ok: false; message: 
 export type MetricResult =
   | { verdict: 'ok'; query: string; value: number; message?: string }
   | { verdict: 'noData'; query: string; message: string }
+  /** `message` is the whole reason as the event says it, e.g. `Metric query failed for <name>: ...`. */
   | { verdict: 'error'; query: string; message: string };
 
 /** Results of the checks plan() asked for, by webhook name and by metric name. */
