@@ -27,7 +27,7 @@ const pureCore = (allowedProjectDirs) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'bin/', 'eslint.config.js', 'hack/**/*.mjs'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'bin/', 'eslint.config.js', 'hack/**/*.mjs', 'test/e2e/.mocharc.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

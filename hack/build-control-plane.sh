@@ -128,9 +128,12 @@ build_etcd() {
 
 build_kwok() { go_install "$1" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"; }
 
-# ensure NAME DIR BUILDER: build into DIR unless it is already complete.
+# ensure NAME DIR BUILDER: build into DIR unless it is already complete. A lock beside DIR makes
+# a second caller (another cluster starting at the same time) wait for the build, not race it.
 ensure() {
-  local name=$1 dir=$2 builder=$3 start
+  local name=$1 dir=$2 builder=$3 start lock
+  exec {lock}> "$dir.lock"
+  flock "$lock"
   if [ ! -d "$dir" ]; then
     rm -rf "$dir.tmp"
     log "building $name into $dir"
@@ -138,6 +141,7 @@ ensure() {
     "$builder" "$dir"
     log "built $name in $(( $(date +%s) - start ))s"
   fi
+  exec {lock}>&-
   printf '%s=%s\n' "$name" "$dir"
 }
 
