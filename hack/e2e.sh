@@ -36,8 +36,15 @@ run() { # NAME ENV... -- COMMAND...: one run in the background, its output in $l
   local name=$1; shift
   local env=()
   while [ "$1" != -- ]; do env+=("$1"); shift; done; shift
-  env "${env[@]}" "$here/with-cluster.sh" "$@" > "$logs/$name.log" 2>&1 &
+  # Its own process group, so that stopping the run stops mocha too, not only with-cluster.sh
+  # (which tears its cluster down once its command has ended).
+  setsid env "${env[@]}" "$here/with-cluster.sh" "$@" > "$logs/$name.log" 2>&1 &
   names+=("$name") pids+=($!)
+}
+stop_runs() {
+  local pid
+  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  wait || true
 }
 report() {
   local i
@@ -45,7 +52,8 @@ report() {
     echo; echo "[e2e] ${names[$i]}:"; cat "$logs/${names[$i]}.log"
   done
 }
-trap 'log "stopped; the runs so far:"; report; rm -rf "$logs"; exit 130' INT TERM
+trap 'log "stopped; the runs so far:"; stop_runs; report; rm -rf "$logs"; exit 130' INT TERM
+trap 'stop_runs' EXIT
 
 if [ "$real_node" = 1 ]; then
   run in-cluster DAVY_REAL_NODE=1 DAVY_IMAGE="$root/dist/davy-image.tar" -- \
@@ -57,20 +65,26 @@ for i in $(seq 1 "$shards"); do
 done
 log "${names[*]} run side by side (logs in $logs)"
 
-declare -A codes
-while [ ${#codes[@]} -lt ${#pids[@]} ]; do
-  code=0; wait -n -p ended "${pids[@]}" || code=$?
+codes=() pending=("${pids[@]}")
+while [ ${#pending[@]} -gt 0 ]; do
+  code=0; wait -n -p ended "${pending[@]}" || code=$?
+  left=()
   for i in "${!pids[@]}"; do
-    if [ "${pids[$i]}" = "$ended" ]; then codes[$i]=$code; name=${names[$i]}; fi
+    if [ "${pids[$i]}" = "$ended" ]; then
+      codes[i]=$code
+      log "${names[$i]} ended (exit $code) at $(( $(date +%s) - start )) s"
+    elif [ -z "${codes[i]:-}" ]; then
+      left+=("${pids[$i]}")
+    fi
   done
-  log "$name ended (exit $code) at $(( $(date +%s) - start )) s"
+  pending=("${left[@]}")
 done
-trap - INT TERM
+trap - INT TERM EXIT
 report
 echo
 failed=0
 for i in "${!names[@]}"; do
-  summary=$(sed 's/\x1b\[[0-9;]*m//g' "$logs/${names[$i]}.log" | grep -E '^ +[0-9]+ (passing|failing|pending)' | tr -s ' ' | tr '\n' ',')
+  summary=$(sed 's/\x1b\[[0-9;]*m//g' "$logs/${names[$i]}.log" | grep -E '^ +[0-9]+ (passing|failing|pending)' | sed 's/^ *//' | tr '\n' ',')
   echo "[e2e] ${names[$i]}: exit ${codes[$i]}; ${summary%,}"
   [ "${codes[$i]}" -eq 0 ] || failed=1
 done
