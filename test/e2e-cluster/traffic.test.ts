@@ -137,7 +137,24 @@ async function watchRollout(
     }
     return before?.status?.phase === phase ? true : undefined;
   }, timeoutMs, 500);
+  await routedOffCanary(namespace);
   return seen;
+}
+
+/**
+ * The stepper records the end of a rollout before it moves the routes (state first), and Traefik
+ * applies a route change a moment later: until every HTTPRoute in `namespace` sends nothing to the
+ * canary Service, then the data plane's settle time.
+ */
+async function routedOffCanary(namespace: string): Promise<void> {
+  await eventually(`the HTTPRoutes in ${namespace} to send nothing to podinfo-canary`, async () => {
+    const listed = await inCluster().cluster.kubectlOk(['-n', namespace, 'get', 'httproutes', '-o', 'json']);
+    const routes = JSON.parse(listed) as { items: RouteObject[] };
+    const toCanary = routes.items.flatMap((r) => r.spec.rules.flatMap((rule) => rule.backendRefs ?? []))
+      .filter((b) => b.name === 'podinfo-canary' && (b.weight ?? 1) > 0);
+    return toCanary.length === 0 ? true : undefined;
+  }, 30_000, 500);
+  await sleep(DATA_PLANE_SETTLE_MS);
 }
 
 const shop = (namespace: string) => `shop.${namespace}.example.com`;

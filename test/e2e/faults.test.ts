@@ -61,7 +61,6 @@ describe('the stepper behind a fault-injecting proxy', function () {
   let proxy: FaultProxy;
   let proxyUrl = '';
   let ca: Buffer;
-  const steppers: Managed[] = [];
   let stepper: Managed | undefined;
   const images = async () => [...new Set((await scenario.pods('app=podinfo')).map((p) => p.image))];
   const setImage = (tag: string) => e2e().cluster.kubectlOk(['-n', NS, 'set', 'image', 'deployment/podinfo', `podinfod=${image(tag)}`]);
@@ -86,7 +85,7 @@ describe('the stepper behind a fault-injecting proxy', function () {
     });
   });
   after(async () => {
-    await Promise.all([...(stepper ? [stepper] : []), ...steppers].map((s) => s.stop()));
+    await stepper?.stop();
     await proxy.stop();
     await scenario.teardown();
   });
@@ -127,6 +126,7 @@ describe('the stepper behind a fault-injecting proxy', function () {
 
   it('when an A/B run goes through the same faults, then the header rule alone reaches the canary and it is promoted with every event once', async () => {
     const ab = new Scenario(`${NS}-ab`, 'podinfo');
+    let abStepper: Managed | undefined;
     const { cluster, prometheus, stateDir } = e2e();
     try {
       // Server-side and idempotent: the HTTPRoute CRD is too large for client-side apply.
@@ -136,10 +136,10 @@ describe('the stepper behind a fault-injecting proxy', function () {
       await ab.apply([{ ...deployment, metadata: { ...deployment.metadata, namespace: ab.namespace } }]);
       await eventually('podinfo to run 2 pods', async () => ((await ab.pods('app=podinfo')).length === 2 ? true : undefined), 60_000, 500);
       await ab.apply([ab.shorten(abCanary(ab.namespace), 2)]);
-      steppers.push(startStepper({
+      abStepper = startStepper({
         kubeconfig: kubeconfigThrough(ab.kubeconfig, proxyUrl, ca, path.join(stateDir, 'stepper-faults-ab.kubeconfig')),
         metricsServer: prometheus.url, namespaces: [ab.namespace], extraArgs: ['--poll-interval', '1s'], logFile: path.join(stateDir, 'stepper-faults-ab.log'),
-      }));
+      });
       await ab.waitPhase('Initialized', 120_000);
       const requestsBefore = proxy.requests;
       await cluster.kubectlOk(['-n', ab.namespace, 'set', 'image', 'deployment/podinfo', `podinfod=${image('6.0.1')}`]);
@@ -163,6 +163,9 @@ describe('the stepper behind a fault-injecting proxy', function () {
       ]) expect(once(events, message), `${message}\n${all}`).to.equal(1);
       expect(proxy.requests - requestsBefore, 'requests went through the proxy during the A/B run').to.be.greaterThan(10);
     } finally {
+      // Stopped first, as Scenario.teardown stops its own: a stepper still running would put back
+      // the finalizer that teardown drops, and finalize only as fast as the faults let it.
+      await abStepper?.stop();
       await ab.teardown();
     }
   });

@@ -78,6 +78,19 @@ describe('stepper lifecycle on the OSM tutorial objects', function () {
     expect(await kube.get({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', namespace: 'test', name: 'podinfo' })).to.not.equal(undefined);
   });
 
+  it('when the Canary\'s namespace is deleted mid-analysis, then the stepper finalizes the Canary and the namespace goes', async () => {
+    await prepare(scenario);
+    await setImage('6.0.1');
+    await eventually('weight 10', async () => (((await scenario.canary()).status?.canaryWeight ?? 0) >= 10 ? true : undefined), 120_000, 500);
+    // The stepper keeps running: its finalizer must not hold the namespace (Events, for one, can no
+    // longer be created in a namespace that is terminating).
+    const { kube } = e2e().cluster;
+    await kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: 'test' }, { propagationPolicy: 'Background' });
+    const gone = await eventually('the namespace to be gone', async () => ((await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: 'test' }))
+      ? undefined : true), 90_000, 500).catch((error: Error) => error);
+    expect(gone, `${String(gone)}\nstepper:\n${scenario.stepperLog()}`).to.equal(true);
+  });
+
   it('when the stepper is killed right after each of its writes, then the rollout still ends promoted with no weight advanced twice', async () => {
     await prepare(scenario, false);
     const { stateDir, prometheus } = e2e();
