@@ -124,7 +124,6 @@ export const WARNINGS = {
   deprecatedThreshold: '{path}.threshold: deprecated, use thresholdRange (a minimum for request-success-rate, a maximum otherwise)',
   deprecatedQuery: '{path}.query: deprecated, use a MetricTemplate and templateRef; Davy runs it against metricsServer',
   noThreshold: '{path}: no threshold and no thresholdRange: the check always passes and its value is only recorded',
-  builtinWithoutQueries: '{path}: provider {provider} has no builtin {name} query in Davy yet: the check fails at run time; use a MetricTemplate',
   revertOnDeletion: 'spec.revertOnDeletion: accepted for compatibility: Davy always removes its objects and releases its hold when a Canary is deleted',
   emptySeverity: '{path}.severity: empty: Davy sends info and above (Flagger would send nothing)',
   ignoredByProvider: '{path}: ignored by provider {provider} (used by {providers})',

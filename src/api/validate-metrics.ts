@@ -52,10 +52,7 @@ function checkThresholds(metric: Json, path: FieldPath, report: Report): void {
   if (!isSet(metric.threshold) && min === undefined && max === undefined) report.warn('noThreshold', { path: path.toString() });
 }
 
-/** Providers Davy routes whose builtin queries are not written yet (src/metrics/observers). */
-const WITHOUT_BUILTIN_QUERIES: readonly string[] = ['knative'];
-
-export function checkMetrics(analysis: Json, report: Report, provider?: string): void {
+export function checkMetrics(analysis: Json, report: Report): void {
   const list = asArray(analysis.metrics);
   if (!list) return;
   checkUniqueNames(list, METRICS, report);
@@ -64,10 +61,6 @@ export function checkMetrics(analysis: Json, report: Report, provider?: string):
     if (!metric) return;
     const path = METRICS.index(i);
     checkSource(metric, path, report);
-    const name = asString(metric.name);
-    if (provider && WITHOUT_BUILTIN_QUERIES.includes(provider) && name !== undefined && isBuiltinMetric(name) && !isSet(metric.query) && !isSet(metric.templateRef)) {
-      report.warn('builtinWithoutQueries', { path: path.toString(), provider, name });
-    }
     checkThresholds(metric, path, report);
     checkDuration(metric.interval, path.child('interval'), report);
     const query = asString(metric.query);

@@ -152,7 +152,7 @@ function checkCanarySpec(spec: Json, report: Report, options: ValidateOptions): 
   const intervalMs = checkAnalysis(ctx);
   const analysis = asRecord(spec.analysis);
   if (analysis) {
-    checkMetrics(analysis, report, provider);
+    checkMetrics(analysis, report);
     checkWebhooks(ctx, analysis, intervalMs);
     checkAlerts(ctx, analysis);
   }

@@ -19,7 +19,7 @@ import {
   templateRenderError,
   templateSecretError,
 } from './messages.js';
-import { OBSERVERS, observerMissing } from './observers/index.js';
+import { OBSERVERS } from './observers/index.js';
 import { METRIC_PROVIDERS } from './providers/index.js';
 import type { MetricProvider, MetricProviderRegistry, MetricResult } from './provider.js';
 import { queryScope, renderBuiltin, renderQuery, type QueryScope } from './render.js';
@@ -55,6 +55,8 @@ export interface EvaluateOptions {
   /** Per-query timeout handed to providers; their own default when unset. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** `{{ route }}` in place of spec.routeRef's name: a Knative target's latest created revision. */
+  route?: string;
 }
 
 export const DEFAULT_METRIC_CONCURRENCY = 4;
@@ -103,9 +105,7 @@ export async function renderMetric(
     return { kind: 'rendered', query: rendered.query, scale: 1 };
   }
   if (!isBuiltinMetric(metric.name)) return { kind: 'error', query: '', message: NO_USABLE_QUERY };
-  const observer = OBSERVERS[analysis.observer];
-  if (!observer) return { kind: 'error', query: '', message: builtinQueryFailed(metric.name, observerMissing(analysis.observer)) };
-  const builtin = observer[metric.name];
+  const builtin = OBSERVERS[analysis.observer][metric.name];
   const rendered = renderBuiltin(builtin.template, scope, metric.intervalMs);
   if (!rendered.ok) return { kind: 'error', query: builtin.template, message: builtinQueryFailed(metric.name, rendered.message) };
   return { kind: 'rendered', query: rendered.query, scale: builtin.scale };
@@ -156,7 +156,7 @@ export async function evaluateMetrics(
   options: EvaluateOptions,
   metrics: readonly EffectiveMetric[] = analysis.metrics,
 ): Promise<MetricCheck[]> {
-  const scope = queryScope(canary, analysis);
+  const scope = { ...queryScope(canary, analysis), ...(options.route ? { routeName: options.route } : {}) };
   const workload = `${scope.canaryWorkloadName}.${scope.namespace}`;
   return mapBounded(metrics, options.concurrency ?? DEFAULT_METRIC_CONCURRENCY, async (metric) => {
     const plan = await planMetric(scope, analysis, metric, options).catch(

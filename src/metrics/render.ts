@@ -72,7 +72,7 @@ type Scalar = Exclude<keyof TemplateValues, 'variables'>;
 const SCALARS: readonly Scalar[] = ['name', 'namespace', 'target', 'service', 'ingress', 'route', 'interval'];
 const WHY_EMPTY: Partial<Record<Scalar, string>> = {
   ingress: 'the canary has no spec.ingressRef',
-  route: 'the canary has no spec.routeRef',
+  route: 'the canary has no spec.routeRef (a Knative target: its Service has no revision yet)',
 };
 
 /** A Prometheus duration for a window: "1m", "30s", "1m30s"; "1500ms" where seconds would be fractional. */

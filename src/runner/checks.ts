@@ -10,7 +10,9 @@ import { describeError } from '../webhooks/http.js';
 import type { WebhookCaller } from '../webhooks/caller.js';
 import type { AddressGuard } from './address-guard.js';
 import type { CanaryScope, RunnerDeps } from './types.js';
+import { isKnativeTarget } from './knative.js';
 import type { ClusterView } from './view.js';
+import type { KnativeService } from '../routers/knative.js';
 
 export const DEFAULT_METRIC_TIMEOUT_MS = 10_000;
 
@@ -63,6 +65,7 @@ async function callHooks(
 
 async function checkMetrics(scope: CanaryScope, checks: Checks, deps: Pick<RunnerDeps, 'metricProviders' | 'addressGuard'>, options: CheckOptions): Promise<MetricOutcome[]> {
   if (checks.metrics.length === 0) return [];
+  const route = await knativeRevision(scope);
   const outcomes = await evaluateMetrics(
     scope.canary,
     scope.analysis,
@@ -71,6 +74,7 @@ async function checkMetrics(scope: CanaryScope, checks: Checks, deps: Pick<Runne
       ...(deps.metricProviders ? { providers: deps.metricProviders } : {}),
       timeoutMs: options.metricTimeoutMs ?? DEFAULT_METRIC_TIMEOUT_MS,
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(route ? { route } : {}),
     },
     checks.metrics.map((m) => m.metric),
   );
@@ -78,6 +82,16 @@ async function checkMetrics(scope: CanaryScope, checks: Checks, deps: Pick<Runne
     scope.log.debug('metric checked', { metric: m.name, query: m.query, verdict: m.verdict, ...(m.value === undefined ? {} : { value: m.value }) });
   }
   return outcomes;
+}
+
+/**
+ * A Knative target's revision under analysis, `{{ route }}` in its queries (Flagger's): the latest
+ * created one, from the Service the pass already listed.
+ */
+async function knativeRevision(scope: CanaryScope): Promise<string | undefined> {
+  if (!isKnativeTarget(scope.targetRef)) return undefined;
+  const service = await scope.view.get<KnativeService>(scope.targetRef);
+  return service?.status?.latestCreatedRevisionName;
 }
 
 /** The stepper judges values itself: a value outside its bounds is still an `ok` query result. */

@@ -2,7 +2,9 @@
 // real Service CRD (test/fixtures/crds/knative-service.yaml), stepped by a stepper with deploy/'s
 // identity. No Knative controller runs: the test plays its part, stamping a revision name into
 // status for each new template as Knative would (ready at once). Two Knative Services run side
-// by side, one promoted and one rolled back, then both Canaries are deleted: about a minute.
+// by side, one promoted and one rolled back (by its load test), then both Canaries are deleted:
+// about a minute. The tutorial's builtin metrics are judged from the test exporter's Envoy series
+// for each Service's latest revision.
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -82,13 +84,15 @@ describe('router: Knative (Flagger\'s Knative tutorial against Knative Serving\'
     knative = fakeKnative(ns, ['podinfo', 'faulty']);
     const canaries = ['podinfo', 'faulty'].map((name) => {
       const c = scenario.shorten({ ...tutorial!, metadata: { name, namespace: ns } });
-      delete c.spec.analysis.metrics;
       c.spec.targetRef = { ...KSVC, name };
       c.spec.progressDeadlineSeconds = 120;
       Object.assign(c.spec.analysis, { stepWeight: 10, maxWeight: 20, threshold: 1 });
       for (const w of c.spec.analysis.webhooks ?? []) w.url = `${String(w.url)}-${name}`;
       return c;
     });
+    // The tutorial's builtin metrics stay: Knative's queries select the revision under analysis
+    // (`{{ route }}`, the Service's latest created revision), whose Envoy cluster answers well.
+    for (const name of ['podinfo', 'faulty']) e2e().exporter.shapeEnvoy(`${ns}/${name}-00002`, { requestsPerSecond: 20, successRate: 1, latencyMs: 40 });
     await scenario.apply(canaries);
     scenario.startStepper();
     await Promise.all(['podinfo', 'faulty'].map((name) => eventually(`${name} initialized`, async () => {

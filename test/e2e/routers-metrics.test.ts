@@ -27,6 +27,9 @@ interface Feed {
   stable: Labels;
 }
 
+/** A Knative Service's latest created revision, as the runner reads it from the Service's status. */
+const KNATIVE_REVISION = 'podinfo-00002';
+
 /** Envoy's series (contour, gloo, kuma, App Mesh): the providers differ in the labels that name the copy. */
 const envoy = (canary: Labels, stable: Labels): Feed =>
   ({ counter: 'envoy_cluster_upstream_rq', code: 'envoy_response_code', latency: 'envoy_cluster_upstream_rq_time', histogram: true, unit: 1000, canary, stable });
@@ -43,6 +46,8 @@ const FEEDS: [FixtureFile, Feed][] = [
   ['podinfo-canary-contour', envoy({ envoy_cluster_name: `${NS}_podinfo-canary_80` }, { envoy_cluster_name: `${NS}_podinfo-primary_80` })],
   ['podinfo-canary-gloo', envoy({ envoy_cluster_name: `${NS}-podinfo-canaryupstream-9898_${NS}` }, { envoy_cluster_name: `${NS}-podinfo-primaryupstream-9898_${NS}` })],
   ['podinfo-canary-kuma', envoy({ service: `podinfo-canary_${NS}_svc_9898` }, { service: `podinfo-primary_${NS}_svc_9898` })],
+  // Knative's queries select the revision under analysis, which the runner passes as {{ route }}.
+  ['podinfo-canary-knative', envoy({ envoy_cluster_name: `${NS}/${KNATIVE_REVISION}` }, { envoy_cluster_name: `${NS}/podinfo-00001` })],
   ['podinfo-canary-appmesh', envoy({ kubernetes_namespace: NS, kubernetes_pod_name: 'podinfo-canary-7d9f8c6b5-x2x7k' }, { kubernetes_namespace: NS, kubernetes_pod_name: 'podinfo-7d9f8c6b5-q8w4z' })],
   ['podinfo-canary-traefik', {
     counter: 'traefik_service_request_duration_seconds_bucket', code: 'code', latency: 'traefik_service_request_duration_seconds', histogram: true, unit: 1,
@@ -85,7 +90,8 @@ async function plans(file: FixtureFile): Promise<{ name: string; query: string; 
   const metrics = analysis.metrics.filter((m: EffectiveMetric) => m.source === 'builtin');
   const noTemplates = { template: () => Promise.resolve(undefined), secretData: () => Promise.resolve(undefined) };
   return Promise.all(metrics.map(async (metric) => {
-    const plan = await planMetric(queryScope(canary, analysis), analysis, metric, { lookup: noTemplates });
+    const scope = { ...queryScope(canary, analysis), ...(analysis.provider === 'knative' ? { routeName: KNATIVE_REVISION } : {}) };
+    const plan = await planMetric(scope, analysis, metric, { lookup: noTemplates });
     if (plan.kind !== 'ready') throw new Error(`${file} ${metric.name}: ${plan.message}`);
     return { name: metric.name, query: plan.query, scale: plan.scale };
   }));

@@ -15,7 +15,7 @@ export interface TrafficShape {
 }
 
 type Labels = Record<string, string>;
-type Mesh = 'osm' | 'istio' | 'http';
+type Mesh = 'osm' | 'istio' | 'http' | 'envoy';
 
 interface Series {
   mesh: Mesh;
@@ -54,6 +54,11 @@ export class MetricsExporter {
     this.shape('http', { kubernetes_namespace: namespace, kubernetes_pod_name: pod }, shape);
   }
 
+  /** Envoy's `envoy_cluster_upstream_rq` / `envoy_cluster_upstream_rq_time_bucket` for one upstream cluster. */
+  shapeEnvoy(cluster: string, shape: TrafficShape): void {
+    this.shape('envoy', { envoy_cluster_name: cluster }, shape);
+  }
+
   setGauge(name: string, labels: Labels, value: number): void {
     this.gauges.set(key(name, labels), { name, labels, value });
   }
@@ -63,17 +68,19 @@ export class MetricsExporter {
     const now = this.now();
     const lines: string[] = [];
     for (const s of this.series.values()) this.advance(s, now);
-    const families: [Mesh, string, string, number][] = [
-      ['osm', 'osm_request_total', 'osm_request_duration_ms', 1],
-      ['istio', 'istio_requests_total', 'istio_request_duration_milliseconds', 1],
-      ['http', '', 'http_request_duration_seconds', 1000],
+    // [mesh, request counter, the label of its response code, latency histogram, ms per unit]
+    const families: [Mesh, string, string, string, number][] = [
+      ['osm', 'osm_request_total', 'response_code', 'osm_request_duration_ms', 1],
+      ['istio', 'istio_requests_total', 'response_code', 'istio_request_duration_milliseconds', 1],
+      ['http', '', '', 'http_request_duration_seconds', 1000],
+      ['envoy', 'envoy_cluster_upstream_rq', 'envoy_response_code', 'envoy_cluster_upstream_rq_time', 1],
     ];
-    for (const [mesh, counter, histogram, unit] of families) {
+    for (const [mesh, counter, codeLabel, histogram, unit] of families) {
       const members = [...this.series.values()].filter((s) => s.mesh === mesh);
       if (!members.length) continue;
       if (counter) {
         lines.push(`# TYPE ${counter} counter`);
-        for (const s of members) for (const [code, n] of s.codes) lines.push(`${counter}${fmt({ ...s.labels, response_code: code })} ${n}`);
+        for (const s of members) for (const [code, n] of s.codes) lines.push(`${counter}${fmt({ ...s.labels, [codeLabel]: code })} ${n}`);
       }
       lines.push(`# TYPE ${histogram} histogram`);
       for (const s of members) {

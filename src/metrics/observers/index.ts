@@ -1,7 +1,5 @@
 // The builtin observers, keyed by src/api's BuiltinObserver: every observer has an entry, so a new
-// one fails to compile until Davy decides what it does. `null` marks the meshes and ingresses whose
-// routers Davy does not have yet; the validator refuses their providers, and a check that still
-// reaches one fails with observerMissing()'s message.
+// one fails to compile until its queries are written.
 
 import type { BuiltinObserver } from '../../api/providers.js';
 import { apisixObserver } from './apisix.js';
@@ -10,6 +8,7 @@ import { contourObserver } from './contour.js';
 import { glooObserver } from './gloo.js';
 import { httpObserver } from './http.js';
 import { istioObserver } from './istio.js';
+import { knativeObserver } from './knative.js';
 import { kumaObserver } from './kuma.js';
 import { linkerdObserver } from './linkerd.js';
 import { nginxObserver } from './nginx.js';
@@ -20,7 +19,7 @@ import { traefikObserver } from './traefik.js';
 
 export type { BuiltinQuery, Observer } from './observer.js';
 
-export const OBSERVERS: Readonly<Record<BuiltinObserver, Observer | null>> = {
+export const OBSERVERS: Readonly<Record<BuiltinObserver, Observer>> = {
   istio: istioObserver,
   linkerd: linkerdObserver,
   osm: osmObserver,
@@ -33,8 +32,5 @@ export const OBSERVERS: Readonly<Record<BuiltinObserver, Observer | null>> = {
   traefik: traefikObserver,
   kuma: kumaObserver,
   apisix: apisixObserver,
-  knative: null,
+  knative: knativeObserver,
 };
-
-export const observerMissing = (observer: BuiltinObserver): string =>
-  `the builtin metrics of ${observer} are not supported yet by Davy; use a prometheus MetricTemplate`;

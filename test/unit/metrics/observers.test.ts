@@ -72,12 +72,24 @@ describe('observers: the example canaries\' builtin queries', () => {
     expect(plan).to.have.property('scale', 1000);
   });
 
-  it('when a builtin runs on a mesh Davy has no queries for, then the plan is an error saying so', async () => {
+  it('when a knative canary is planned with its latest revision as the route, then both queries select that revision\'s Envoy cluster', async () => {
+    const canary = canaryFixture('podinfo-canary-osm');
+    canary.spec.provider = 'knative';
+    const analysis = effectiveAnalysis(canary.spec, { namespace: 'test' });
+    const scope = { ...queryScope(canary, analysis), routeName: 'podinfo-00002' };
+    const [success, duration] = await Promise.all(analysis.metrics.map((m) => planMetric(scope, analysis, m, { lookup: noTemplates })));
+    const sel = 'envoy_cluster_name=~"test/podinfo-00002"';
+    expect(success).to.have.property('query',
+      `sum(rate(envoy_cluster_upstream_rq{${sel}, envoy_response_code!~"5.*"}[1m])) / sum(rate(envoy_cluster_upstream_rq{${sel}}[1m])) * 100`);
+    expect(duration).to.have.property('query', `histogram_quantile(0.99, sum by (le) (rate(envoy_cluster_upstream_rq_time_bucket{${sel}}[30s])))`);
+  });
+
+  it('when a knative canary has no revision yet, then the plan is an error saying so', async () => {
     const canary = canaryFixture('podinfo-canary-osm');
     canary.spec.provider = 'knative';
     const analysis = effectiveAnalysis(canary.spec, { namespace: 'test' });
     const plan = await planMetric(queryScope(canary, analysis), analysis, analysis.metrics[0]!, { lookup: noTemplates });
-    expect(plan).to.have.property('message').that.includes('knative are not supported yet by Davy');
+    expect(plan).to.have.property('message').that.includes('its Service has no revision yet');
   });
 
   it('when rewriteQueries is false, then the builtins still select the copy', async () => {
