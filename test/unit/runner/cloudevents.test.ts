@@ -164,7 +164,9 @@ describe('runner: CloudEvents', function () {
       const types = receiver.types().map((t) => t.slice(TYPE_PREFIX.length));
       expect(types.slice(0, 4)).to.deep.equal(['initializing', 'initialized', 'progressing', 'advanced']);
       expect(types.slice(4)).to.deep.equal(['halted', 'halted', 'halted', 'halted', 'rolledback']);
-      const rollback = receiver.received.at(-1)!.event.data as { failedChecks: number; canaryWeight: number; checks: { name: string; value: number; thresholdRange: { min: number }; verdict: string }[] };
+      const rollback = receiver.received.at(-1)!.event.data as {
+        failedChecks: number; canaryWeight: number; checks: { name: string; value: number; thresholdRange: { min: number }; verdict: string }[];
+      };
       expect(rollback.failedChecks).to.equal(5);
       expect(rollback.canaryWeight).to.equal(0);
       expect(rollback.checks.find((c) => c.name === 'request-success-rate')).to.deep.include({ value: 50, thresholdRange: { min: 99 }, verdict: 'failed' });
