@@ -112,7 +112,10 @@ function templateImages(pod: PodSpec, holes: Holes): void {
 /** `--flag=value` when the value is set; nothing (as in deploy/) when it is empty. */
 const optionalFlag = (value: string, flag: string): string[] => [`{{- with .Values.${value} }}`, `- ${flag}={{ . }}`, '{{- end }}'];
 
-/** The stepper's schedule, shards (an Indexed Job), concurrency, mesh provider, metrics server and event webhook. */
+/**
+ * The stepper's schedule, shards (an Indexed Job), concurrency, mesh provider, metrics server, event
+ * webhook and CloudEvents sink.
+ */
 function templateStepper(cronJob: KubeObject, holes: Holes): void {
   const spec = cronJob.spec as { schedule: string; jobTemplate: { spec: Record<string, Json> & { template: { spec: PodSpec } } } };
   spec.schedule = holes.scalar('{{ .Values.stepper.schedule | quote }}');
@@ -134,6 +137,7 @@ function templateStepper(cronJob: KubeObject, holes: Holes): void {
     ...optionalFlag('meshProvider', '--mesh-provider'),
     ...optionalFlag('metricsServer', '--metrics-server'),
     ...optionalFlag('eventWebhook', '--event-webhook'),
+    ...optionalFlag('cloudEventsSink', '--cloudevents-sink'),
   ]))];
 }
 
@@ -216,6 +220,7 @@ function valuesSchema(): string {
       meshProvider: { enum: ['', ...DAVY_PROVIDERS] },
       metricsServer: { type: 'string', pattern: '^(https?://.+)?$' },
       eventWebhook: { type: 'string', pattern: '^(https?://.+)?$' },
+      cloudEventsSink: { type: 'string', pattern: '^(https?://.+)?$' },
     },
   };
   return `${JSON.stringify(schema, null, 2)}\n`;

@@ -128,6 +128,7 @@ export async function runStep(argv: string[], env: NodeJS.ProcessEnv, deps: Step
         // keptn and externalmetrics reach the API server with the stepper's own client.
         metricProviders: deps.metricProviders ?? metricProviderRegistry({ kube, ...(client ? { api: client } : {}) }),
         ...(config.eventWebhook ? { eventWebhook: config.eventWebhook } : {}),
+        ...(config.cloudEventsSink ? { cloudEventsSink: config.cloudEventsSink } : {}),
         ...(deps.sleep ? { sleep: deps.sleep } : {}),
         ...(deps.onPass ? { onPass: deps.onPass } : {}),
       },

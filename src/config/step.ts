@@ -1,8 +1,9 @@
 // The configuration of `davy step`, parsed once from argv and the environment. This is the only
 // place the command reads environment variables: JOB_COMPLETION_INDEX (an Indexed Job's shard,
-// with `--shard N`), DAVY_LOG_LEVEL and DAVY_ALLOWED_HOSTS; flags win over them.
+// with `--shard N`), DAVY_LOG_LEVEL, DAVY_ALLOWED_HOSTS, DAVY_CLOUDEVENTS_SINK and Flagger's
+// EVENT_WEBHOOK_URL; flags win over them.
 import { parseArgs } from 'node:util';
-import { DEFAULT_ALLOWED_HOSTS, parseAddressPolicy, type AddressPolicy } from '../api/address-policy.js';
+import { DEFAULT_ALLOWED_HOSTS, decideAddress, parseAddressPolicy, type AddressPolicy } from '../api/address-policy.js';
 import { parseDuration } from '../api/durations.js';
 import { DAVY_PROVIDERS, isDavyProvider, type DavyProvider } from '../api/providers.js';
 import type { LogLevel } from '../telemetry/logger.js';
@@ -21,6 +22,8 @@ export interface StepConfig {
   metricsServer?: string;
   /** Flagger's global event webhook (`-event-webhook`, EVENT_WEBHOOK_URL), for canaries with no `event` webhook. */
   eventWebhook?: string;
+  /** Davy's CloudEvents sink (DAVY_CLOUDEVENTS_SINK): one CloudEvent per transition is posted there. */
+  cloudEventsSink?: string;
   meshProvider: DavyProvider;
   /** nginx: the canary annotations' prefix (Flagger's -ingress-annotations-prefix). */
   ingressAnnotationsPrefix?: string;
@@ -61,6 +64,9 @@ Flags:
   --metrics-server URL     Prometheus for canaries that name none (default http://prometheus:9090)
   --event-webhook URL      every event of canaries with no event webhook is posted here, as
                            Flagger's -event-webhook does (default: EVENT_WEBHOOK_URL, else none)
+  --cloudevents-sink URL   one CloudEvent (structured JSON) per transition of every canary is
+                           posted here, retried until delivered (default: DAVY_CLOUDEVENTS_SINK,
+                           else none); the URL must pass --allowed-hosts
   --mesh-provider NAME     the provider of canaries that name none (default istio):
                            ${DAVY_PROVIDERS.join(', ')}
   --ingress-annotations-prefix P
@@ -125,6 +131,7 @@ const parsedOptions = {
   shard: { type: 'string' },
   'metrics-server': { type: 'string' },
   'event-webhook': { type: 'string' },
+  'cloudevents-sink': { type: 'string' },
   'mesh-provider': { type: 'string' },
   'ingress-annotations-prefix': { type: 'string' },
   'ingress-class': { type: 'string' },
@@ -137,6 +144,17 @@ const parsedOptions = {
   'allowed-hosts': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/**
+ * The sink, refused at start when the address policy refuses its host outright; an in-cluster
+ * `<name>.<namespace>` host is checked against the cluster before each post, as hook URLs are.
+ */
+function parseSink(sink: string | undefined, policy: AddressPolicy): string | undefined | { error: string } {
+  if (sink === undefined) return undefined;
+  if (!/^https?:\/\/./.test(sink) || !URL.canParse(sink)) return { error: `--cloudevents-sink: not an http(s) URL: ${JSON.stringify(sink)}` };
+  const verdict = decideAddress(policy, sink);
+  return verdict.verdict === 'refused' ? { error: `--cloudevents-sink: ${verdict.reason}` } : sink;
+}
 
 export function parseStepConfig(argv: readonly string[], env: NodeJS.ProcessEnv): StepConfigResult {
   let values;
@@ -180,6 +198,8 @@ export function parseStepConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
   }
   const allowedHosts = parseAddressPolicy(values['allowed-hosts'] ?? env.DAVY_ALLOWED_HOSTS ?? DEFAULT_ALLOWED_HOSTS);
   if (!allowedHosts.ok) return fail(`--allowed-hosts: ${allowedHosts.error}`);
+  const cloudEventsSink = parseSink(values['cloudevents-sink'] ?? (env.DAVY_CLOUDEVENTS_SINK || undefined), allowedHosts.policy);
+  if (typeof cloudEventsSink === 'object') return fail(cloudEventsSink.error);
   const namespaces = [...new Set((values.namespace ?? []).flatMap((n) => n.split(',')).map((n) => n.trim()).filter((n) => n !== ''))];
   return {
     ok: true,
@@ -189,6 +209,7 @@ export function parseStepConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
       ...(shard ? { shard } : {}),
       ...(metricsServer ? { metricsServer } : {}),
       ...(eventWebhook ? { eventWebhook } : {}),
+      ...(cloudEventsSink ? { cloudEventsSink } : {}),
       meshProvider,
       ...(prefix === undefined ? {} : { ingressAnnotationsPrefix: prefix }),
       ...(ingressClass === undefined ? {} : { ingressClass }),

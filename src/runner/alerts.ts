@@ -48,7 +48,7 @@ export async function deliverAlert(ctx: ApplyContext, action: AlertAction): Prom
   let failed = 0;
   for (const name of targets.filter((t) => !already.has(t))) {
     const { type, outcome } = await postOne(ctx, name, notification);
-    count(ctx.deps, type, outcome.ok ? 'sent' : 'failed');
+    countPost(ctx.deps, type, outcome.ok ? 'sent' : 'failed');
     if (outcome.ok) fresh.push(name);
     else {
       failed += 1;
@@ -170,14 +170,17 @@ async function recordSent(ctx: ApplyContext, id: string, names: string[]): Promi
 
 const ALERTS_TOTAL = 'davy_stepper_alerts_total';
 
-/** The counter lives on the stepper's own registry, created there on first use. */
-function count(deps: RunnerDeps, provider: string, outcome: 'sent' | 'failed'): void {
+/**
+ * Counts one post to a chat service or the CloudEvents sink (src/runner/cloudevents.ts). The counter
+ * lives on the stepper's own registry, created there on first use.
+ */
+export function countPost(deps: RunnerDeps, provider: string, outcome: 'sent' | 'failed'): void {
   const registry = deps.metrics?.registry;
   if (!registry) return;
   const existing = registry.getSingleMetric(ALERTS_TOTAL) as Counter<'provider' | 'outcome'> | undefined;
   const counter = existing ?? new Counter({
     name: ALERTS_TOTAL,
-    help: 'Alert posts to chat services, by AlertProvider type (global: the stepper\'s own notifier) and outcome (sent, failed).',
+    help: 'Alert posts to chat services, by AlertProvider type (global: the stepper\'s own notifier; cloudevents: the CloudEvents sink) and outcome (sent, failed).',
     labelNames: ['provider', 'outcome'],
     registers: [registry],
   });

@@ -17,6 +17,7 @@ import { ownershipOf } from '../workloads/meta.js';
 import type { Result } from '../workloads/result.js';
 import type { Autoscaler } from '../workloads/types.js';
 import { deliverAlert } from './alerts.js';
+import { deliverCloudEvent } from './cloudevents.js';
 import { recordEvent } from './events.js';
 import { ProblemError, type ApplyContext, type CanaryScope } from './types.js';
 import { isStaleWrite } from './view.js';
@@ -203,6 +204,8 @@ async function applyCall(ctx: ApplyContext, action: Exclude<Action, TargetAction
       return { id: action.id, result: await callHook(ctx, action) };
     case 'alert':
       return deliverAlert(ctx, action);
+    case 'cloudEvent':
+      return deliverCloudEvent(ctx, action);
   }
 }
 

@@ -31,6 +31,11 @@ export interface RunnerDeps {
    * canary with no `event` webhook of its own is posted there, as a webhook named `events`.
    */
   eventWebhook?: string;
+  /**
+   * The CloudEvents sink (`--cloudevents-sink`): steps queue CloudEvents in the outbox and each is
+   * posted there (src/runner/cloudevents.ts); none by default.
+   */
+  cloudEventsSink?: string;
   /** Metric providers by MetricTemplate type; the real registry by default. */
   metricProviders?: MetricProviderRegistry;
   /**
@@ -134,8 +139,9 @@ export interface CanaryScope {
 
 export const canaryKey = (canary: Canary): string => `${canary.metadata.namespace ?? ''}/${canary.metadata.name ?? ''}`;
 
-export function stepOptionsOf(options: PassOptions): StepOptions {
+export function stepOptionsOf(options: PassOptions, cloudEvents = false): StepOptions {
   return {
+    ...(cloudEvents ? { cloudEvents } : {}),
     ...(options.meshProvider ? { meshProvider: options.meshProvider } : {}),
     ...(options.metricsServer ? { metricsServer: options.metricsServer } : {}),
     ...(options.clusterPollMs === undefined ? {} : { pollIntervalMs: options.clusterPollMs }),
@@ -143,8 +149,13 @@ export function stepOptionsOf(options: PassOptions): StepOptions {
   };
 }
 
-/** The scope of a canary, or why it has none (a provider Davy does not route is a validation error). */
-export function scopeOf(canary: Canary, view: ClusterView, logger: Logger, options: PassOptions): CanaryScope | string {
+/**
+ * The scope of a canary, or why it has none (a provider Davy does not route is a validation error).
+ * `cloudEvents`: the stepper has a sink, so steps queue CloudEvents.
+ */
+export function scopeOf(
+  canary: Canary, view: ClusterView, logger: Logger, options: PassOptions, cloudEvents = false,
+): CanaryScope | string {
   const namespace = canary.metadata.namespace ?? '';
   const analysis = effectiveAnalysis(canary.spec, {
     ...(options.meshProvider ? { meshProvider: options.meshProvider } : {}),
@@ -176,7 +187,7 @@ export function scopeOf(canary: Canary, view: ClusterView, logger: Logger, optio
           },
         }
       : {}),
-    stepOptions: stepOptionsOf(options),
+    stepOptions: stepOptionsOf(options, cloudEvents),
   };
 }
 
@@ -210,4 +221,6 @@ export interface ApplyContext {
   canary: Canary;
   /** Events of this pass that could not be written, for the state (events.ts carryUnsent). */
   unsent?: UnsentEvent[];
+  /** A CloudEvent of this canary failed this pass: the later ones wait, to reach the sink in order. */
+  cloudEventsHeld?: boolean;
 }

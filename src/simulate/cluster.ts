@@ -4,7 +4,7 @@
 // clock (time is a number the driver moves).
 
 import { FINALIZER } from '../api/keys.js';
-import type { Action, ActionRequest, Delivery, Observations, Routes, WorkloadReadiness } from '../stepper/index.js';
+import type { Action, ActionRequest, CloudEventEntry, Delivery, Observations, Routes, WorkloadReadiness } from '../stepper/index.js';
 
 export interface SimTiming {
   /** How long the copy takes to be available after it is scaled up or re-synced. */
@@ -45,6 +45,8 @@ export interface SimCluster {
     events: { at: number; type: string; message: string }[];
     hooks: { at: number; hook: string; phase: string; id: string }[];
     alerts: { at: number; severity: string; message: string }[];
+    /** Queued only with StepOptions.cloudEvents (`davy simulate` has no sink). */
+    cloudEvents: CloudEventEntry[];
   };
 }
 
@@ -77,7 +79,7 @@ export function newCluster(options: NewCluster = {}): SimCluster {
     configs: {},
     delivered: [],
     deliveredIds: [],
-    log: { events: [], hooks: [], alerts: [] },
+    log: { events: [], hooks: [], alerts: [], cloudEvents: [] },
   };
 }
 
@@ -227,6 +229,8 @@ function applyOne(cluster: SimCluster, action: Action): void {
       return deliver(cluster, action.id, () =>
         cluster.log.alerts.push({ at: now, severity: action.severity, message: action.message }),
       );
+    case 'cloudEvent':
+      return deliver(cluster, action.id, () => cluster.log.cloudEvents.push(action.event));
   }
 }
 

@@ -7,7 +7,7 @@
 // must make true; "no write" means the runner compares first and writes only on a difference.
 
 import type { AlertSeverity, CanarySpec } from '../api/types.js';
-import type { Phase, State } from './state.js';
+import type { CloudEventEntry, Phase, State } from './state.js';
 
 /** Ensure `davy.dev/finalizer` is in the Canary's metadata.finalizers. */
 export interface AddFinalizer {
@@ -141,6 +141,16 @@ export interface AlertAction {
   revision?: string;
 }
 
+/**
+ * At least once: POST `event` to the stepper's CloudEvents sink as one CloudEvent whose id derives
+ * from the entry (the same on every retry); report `id` once the sink answered 2xx.
+ */
+export interface CloudEventAction {
+  kind: 'cloudEvent';
+  id: string;
+  event: CloudEventEntry;
+}
+
 /** Actions that state a cluster target (the rest are one-shot or at-least-once calls). */
 export type TargetAction =
   | AddFinalizer
@@ -153,7 +163,7 @@ export type TargetAction =
   | Finalize
   | RemoveFinalizer;
 
-export type Action = TargetAction | EventAction | CallHook | AlertAction;
+export type Action = TargetAction | EventAction | CallHook | AlertAction | CloudEventAction;
 
 export type ActionKind = Action['kind'];
 
@@ -193,6 +203,7 @@ export function outboxActions(state: State): Action[] {
       const { id, hook, type, phase, revision, checksum } = entry;
       return { kind: 'callHook', id, hook, type, phase, revision, checksum };
     }
+    if (entry.kind === 'cloudEvent') return { kind: 'cloudEvent', id: entry.id, event: entry };
     const { id, severity, message, phase, revision } = entry;
     return { kind: 'alert', id, severity, message, phase, ...(revision === undefined ? {} : { revision }) };
   });

@@ -21,5 +21,10 @@ export {
   type CheckRecord,
   type TransitionRecord,
   type WaitKind,
+  type CloudEventEntry,
+  type CheckValue,
+  type Occurrence,
+  OCCURRENCES,
 } from './state.js';
+export { occurrenceOf } from './cloudevents.js';
 export type { StepOptions } from './options.js';

@@ -13,4 +13,6 @@ export interface StepOptions {
   pollIntervalMs?: number;
   /** How long a canary may wait on people (approval gates, `davy pause`) before it fails. Default 24h. */
   humanWaitTimeoutMs?: number;
+  /** The stepper has a CloudEvents sink (`--cloudevents-sink`): each step queues its events in the outbox. */
+  cloudEvents?: boolean;
 }

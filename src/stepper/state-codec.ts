@@ -5,7 +5,11 @@
 
 import { ALERT_SEVERITIES, type AlertSeverity } from '../api/types.js';
 import {
+  OCCURRENCES,
   PHASES,
+  type CheckValue,
+  type CloudEventEntry,
+  type Occurrence,
   STATE_VERSION,
   type ActionRecord,
   type CheckRecord,
@@ -113,9 +117,39 @@ function outboxEntry(v: unknown): OutboxEntry | undefined {
     if (hook === undefined || revision === undefined || checksum === undefined || v.type !== 'post-rollout') return undefined;
     return { id, kind: 'hook', hook, type: 'post-rollout', phase: v.phase, revision, checksum };
   }
+  if (v.kind === 'cloudEvent') return cloudEventEntry(v, id, v.phase);
   const message = str(v.message);
   if (v.kind !== 'alert' || message === undefined || !ALERT_SEVERITIES.includes(v.severity as AlertSeverity)) return undefined;
   return { id, kind: 'alert', severity: v.severity as AlertSeverity, message, phase: v.phase, ...(revision === undefined ? {} : { revision }) };
+}
+
+function checkValue(v: unknown): CheckValue | undefined {
+  const record = check({ ...(isObject(v) ? v : {}), at: '' });
+  if (!record) return undefined;
+  const { at: _at, query: _query, message: _message, revision: _revision, ...value } = record;
+  return value;
+}
+
+function cloudEventEntry(v: Json, id: string, phase: Phase): CloudEventEntry | undefined {
+  const [at, routed] = [str(v.at), routes(v.routes)];
+  const [iterations, failedChecks] = [count(v.iterations), count(v.failedChecks)];
+  const known = (OCCURRENCES as readonly unknown[]).includes(v.occurrence);
+  const occurrence = known ? (v.occurrence as Occurrence) : undefined;
+  if (occurrence === undefined || at === undefined || routed === undefined) return undefined;
+  if (iterations === undefined || failedChecks === undefined || !Array.isArray(v.checks)) return undefined;
+  const checks = v.checks.map(checkValue);
+  if (checks.some((c) => c === undefined)) return undefined;
+  const [reason, message, revision] = [str(v.reason), str(v.message), str(v.revision)];
+  const stableRevision = str(v.stableRevision);
+  return {
+    id, kind: 'cloudEvent', occurrence, at, phase,
+    ...(isPhase(v.from) ? { from: v.from } : {}),
+    ...(reason === undefined ? {} : { reason: reason as Reason }),
+    ...(message === undefined ? {} : { message }),
+    ...(revision === undefined ? {} : { revision }),
+    ...(stableRevision === undefined ? {} : { stableRevision }),
+    routes: routed, iterations, failedChecks, checks: checks as CheckValue[],
+  };
 }
 
 function holdLeak(v: unknown): HoldLeak | undefined {

@@ -17,6 +17,8 @@ export const STATE_VERSION = 1;
 export const CHECK_HISTORY_LIMIT = 50;
 export const TRANSITION_HISTORY_LIMIT = 30;
 export const OUTBOX_LIMIT = 20;
+/** CloudEvents waiting for the sink, bounded apart so an unreachable sink never evicts hooks or alerts. */
+export const CLOUD_EVENTS_LIMIT = 20;
 export const MAX_TEXT = 1000;
 /** Events whose every write failed for a passing reason, carried to the next pass (runner/events.ts). */
 export const UNSENT_EVENTS_LIMIT = 10;
@@ -107,12 +109,51 @@ export interface ActionRecord {
 }
 
 /**
+ * What a CloudEvent reports (cloudevents.ts): a phase entered, named after the reason, or a step
+ * within a phase (`advanced`: a weight or iteration; `halted`: a failed check or a new hold).
+ */
+export type Occurrence =
+  | 'initializing' | 'initialized' | 'progressing' | 'restarted' | 'retried' | 'reverted' | 'waiting'
+  | 'advanced' | 'halted' | 'promotion.waiting' | 'promotion.started' | 'promotion.finalising' | 'promoted'
+  | 'promotion.failed' | 'rolledback' | 'failed' | 'terminating';
+export const OCCURRENCES: readonly Occurrence[] = [
+  'initializing', 'initialized', 'progressing', 'restarted', 'retried', 'reverted', 'waiting', 'advanced', 'halted',
+  'promotion.waiting', 'promotion.started', 'promotion.finalising', 'promoted', 'promotion.failed', 'rolledback', 'failed',
+  'terminating',
+];
+
+/** A check as a CloudEvent carries it: no query or message, only what was judged. */
+export type CheckValue = Pick<CheckRecord, 'kind' | 'name' | 'hookType' | 'value' | 'min' | 'max' | 'verdict'>;
+
+/** One CloudEvent to post: what happened in one step, with the step's outcome. */
+export interface CloudEventEntry {
+  id: string;
+  kind: 'cloudEvent';
+  occurrence: Occurrence;
+  /** When the step ran: the event's `time`, and part of its `id`. */
+  at: string;
+  /** The phase entered (or, for advanced and halted, the phase the step stayed in) and the one left. */
+  phase: Phase;
+  from?: Phase;
+  reason?: Reason;
+  message?: string;
+  revision?: string;
+  stableRevision?: string;
+  routes: Routes;
+  iterations: number;
+  failedChecks: number;
+  /** The checks this step ran, in order. */
+  checks: CheckValue[];
+}
+
+/**
  * Calls with outside effects that must happen at least once. An entry stays here, and in
  * intent(), until the runner reports it delivered (Observations.delivered).
  */
 export type OutboxEntry =
   | { id: string; kind: 'hook'; hook: string; type: 'post-rollout'; phase: Phase; revision: string; checksum: string }
-  | { id: string; kind: 'alert'; severity: AlertSeverity; message: string; phase: Phase; revision?: string };
+  | { id: string; kind: 'alert'; severity: AlertSeverity; message: string; phase: Phase; revision?: string }
+  | CloudEventEntry;
 
 /**
  * A held DaemonSet running pods of its unanalysed (or rolled-back) template (hold-leak.ts): which

@@ -14,6 +14,7 @@
 import type { CanarySpec } from '../api/types.js';
 import { templateRevision } from '../api/revision.js';
 import { intent, outboxActions, targets, type Action } from './actions.js';
+import { queueCloudEvents } from './cloudevents.js';
 import { probeChecker, resultsChecker, type Checker, type Checks } from './checks.js';
 import { acknowledge, deleting, deletionTick, hasDeliveries, suspendTick } from './housekeeping.js';
 import { noteHoldLeak } from './hold-leak.js';
@@ -111,6 +112,7 @@ function run(
     decide({ ...tick, periodic: false });
   }
   settle(tick, state);
+  if (options.cloudEvents) queueCloudEvents(tick, state);
   const due = dueAt(tick.state, ctx);
   // A periodic tick that found everything as it was moved only the clock: nothing to write (a wait
   // goes on, a resting canary rests). The state keeps its old clock, so the next pass ticks again

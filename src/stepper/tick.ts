@@ -10,6 +10,7 @@ import type { Checker } from './checker.js';
 import type { Observations } from './observations.js';
 import type { StepOptions } from './options.js';
 import {
+  CLOUD_EVENTS_LIMIT,
   HUMAN_WAITS,
   OUTBOX_LIMIT,
   TRANSITION_HISTORY_LIMIT,
@@ -110,8 +111,17 @@ export function recordCheck(tick: Tick, record: CheckRecord | undefined): void {
 export const runChecksum = (state: State): string =>
   templateRevision({ lastAppliedSpec: state.revision ?? '', trackedConfigs: state.trackedConfigs });
 
-function outbox(tick: Tick, entry: State['outbox'][number]): void {
-  tick.state.outbox = bounded(tick.state.outbox, entry, OUTBOX_LIMIT);
+/**
+ * Queues an outbox entry. CloudEvents and the other calls are bounded apart (the oldest of the
+ * entry's own family goes), so events piling up for an unreachable sink never push out a hook or an alert.
+ */
+export function outbox(tick: Tick, entry: State['outbox'][number]): void {
+  const family = (e: State['outbox'][number]): boolean => (e.kind === 'cloudEvent') === (entry.kind === 'cloudEvent');
+  const limit = entry.kind === 'cloudEvent' ? CLOUD_EVENTS_LIMIT : OUTBOX_LIMIT;
+  const next = [...tick.state.outbox, entry];
+  const kin = next.filter(family);
+  const dropped = new Set(kin.slice(0, Math.max(0, kin.length - limit)));
+  tick.state.outbox = next.filter((e) => !dropped.has(e));
 }
 
 export function alert(tick: Tick, severity: AlertSeverity, message: string): void {

@@ -8,8 +8,8 @@ const path = require('node:path');
 
 const SECONDS = {
   'stepper-osm': 320, 'stepper-lifecycle': 345, 'router-gatewayapi': 270, 'actions': 260, 'demo': 230,
-  'faults': 175, 'routers-tutorials': 140, 'stepper-keda': 100, 'stepper-istio': 100, 'alerts': 90,
-  'router-knative': 80, 'kstatus': 70, 'daemonset-hold': 25,
+  'faults': 175, 'routers-tutorials': 140, 'dashboard': 130, 'stepper-keda': 100, 'stepper-istio': 100,
+  'alerts': 90, 'cloudevents': 90, 'router-knative': 80, 'kstatus': 70, 'daemonset-hold': 25,
 };
 const DEFAULT_SECONDS = 15;
 

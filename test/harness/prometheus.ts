@@ -1,4 +1,6 @@
-// A real Prometheus (Debian's package), started on a free port with a generated scrape config.
+// A real Prometheus (Debian's package), started on a free port with a generated scrape config:
+// `targets` fixed at start, and more added while it runs (`scrape()`: Davy's own processes, whose
+// ports are known only once they start) through file-based discovery, which Prometheus re-reads.
 import fs from 'node:fs';
 import path from 'node:path';
 import { startProcess, freePort, eventually, type Managed } from './process.js';
@@ -17,6 +19,11 @@ export interface PrometheusServer {
   url: string;
   port: number;
   process: Managed;
+  /**
+   * Scrapes `targets` (host:port, /metrics) from now on, labelled `component`; a second call with
+   * the same component replaces its targets. Resolves once Prometheus has scraped them all.
+   */
+  scrape(component: string, targets: string[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -37,8 +44,13 @@ export async function startPrometheus(
     '  - job_name: davy-e2e',
     '    static_configs:',
     `      - targets: [${targets.map((t) => JSON.stringify(t)).join(', ')}]`,
+    '  - job_name: davy-components',
+    '    file_sd_configs:',
+    `      - files: [${JSON.stringify(path.join(dir, 'targets', '*.json'))}]`,
+    `        refresh_interval: ${scrapeIntervalSeconds}s`,
     '',
   ].join('\n');
+  fs.mkdirSync(path.join(dir, 'targets'), { recursive: true });
   const configFile = path.join(dir, 'prometheus.yml');
   fs.writeFileSync(configFile, config);
   const proc = startProcess(binary, [
@@ -55,7 +67,17 @@ export async function startPrometheus(
     await proc.stop();
     throw new Error(`${(error as Error).message}\n${proc.tail()}`, { cause: error });
   }
-  return { url, port, process: proc, stop: () => proc.stop() };
+  const scrape = async (component: string, scraped: string[]): Promise<void> => {
+    const file = path.join(dir, 'targets', `${component}.json`);
+    // Written aside and renamed, so Prometheus never reads half a file.
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify([{ targets: scraped, labels: { component } }]));
+    fs.renameSync(`${file}.tmp`, file);
+    await eventually(`Prometheus to scrape ${component} (${scraped.join(', ')})`, async () => {
+      const up = await promQuery(url, `up{component=${JSON.stringify(component)}} == 1`);
+      return scraped.every((t) => up.some((s) => s.metric.instance === t)) ? true : undefined;
+    }, 30_000, 500);
+  };
+  return { url, port, process: proc, scrape, stop: () => proc.stop() };
 }
 
 /** An instant query; the raw `data.result` of the HTTP API. */

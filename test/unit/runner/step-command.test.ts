@@ -76,6 +76,13 @@ describe('davy step: flags', () => {
     expect(config([], { EVENT_WEBHOOK_URL: 'http://sink.events/flagger' })).to.include({ eventWebhook: 'http://sink.events/flagger' });
     expect(config(['--event-webhook', 'https://hooks.example/e'], { EVENT_WEBHOOK_URL: 'http://sink.events/flagger' })).to.include({ eventWebhook: 'https://hooks.example/e' });
     expect(config(['--event-webhook', 'sink.events'])).to.equal('--event-webhook: not an http(s) URL: "sink.events"');
+    expect(config(['--cloudevents-sink', 'http://broker-ingress.knative-eventing/default/davy'])).to.include({ cloudEventsSink: 'http://broker-ingress.knative-eventing/default/davy' });
+    expect(config([], { DAVY_CLOUDEVENTS_SINK: 'http://sink' })).to.include({ cloudEventsSink: 'http://sink' });
+    expect(config(['--cloudevents-sink', 'sink'])).to.equal('--cloudevents-sink: not an http(s) URL: "sink"');
+    // The address policy applies at start to a host it refuses outright (an in-cluster name is checked per post).
+    expect(config(['--cloudevents-sink', 'https://events.example.com/in'])).to.equal(
+      '--cloudevents-sink: host events.example.com is not allowed by the stepper\'s --allowed-hosts (cluster)');
+    expect(config(['--cloudevents-sink', 'https://events.example.com/in', '--allowed-hosts', 'cluster,*.example.com'])).to.include({ cloudEventsSink: 'https://events.example.com/in' });
     expect(config(['--metrics-port', '70000'])).to.match(/^--metrics-port: must be an integer/);
     expect(config(['--poll-interval', '500ms'])).to.match(/^--poll-interval: must be a duration of at least 1s/);
     expect(config(['--concurrency', '0'])).to.match(/^--concurrency: must be an integer from 1 to 64/);
