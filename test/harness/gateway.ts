@@ -13,6 +13,11 @@ import type { KubeObject } from '../../src/kube/client.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 export const LOADTESTER_IMAGE = 'localhost/flagger-loadtester:1.36.1';
+const TRAEFIK_CRDS = 'test/fixtures/crds/traefik-v3.6.12.yaml';
+const TRAEFIK_KINDS = [
+  'ingressroutes', 'ingressroutetcps', 'ingressrouteudps', 'middlewares', 'middlewaretcps', 'traefikservices',
+  'tlsoptions', 'tlsstores', 'serverstransports', 'serverstransporttcps',
+];
 
 export interface Gateway {
   /** The Gateway's entry from the host and from pods: Service traefik.traefik, port 80. */
@@ -26,15 +31,28 @@ interface PodObject extends KubeObject { status?: { podIP?: string; conditions?:
 interface GatewayObject extends KubeObject { status?: { conditions?: { type: string; status: string }[] } }
 
 /**
- * Installs the Gateway API CRDs and Traefik, waits until Traefik has programmed the Gateway, and
- * starts Prometheus scraping Traefik's metrics every second. Davy's Traefik MetricTemplates are
- * applied from deploy/metrics/traefik as shipped; a selector-less Service monitoring/prometheus
- * with an EndpointSlice sends their address to the host's Prometheus.
+ * Waits until the CRDs are served. `kubectl wait` fails at once, instead of waiting, on a CRD that
+ * has no conditions yet ("<nil> is of the type <nil>"): retried.
+ */
+async function established(cluster: Cluster, crds: string[]): Promise<void> {
+  const wait = ['wait', '--for=condition=Established', '--timeout=60s', ...crds];
+  await eventually('the CRDs to be Established', async () => ((await cluster.kubectl(wait)).code === 0 ? true : undefined), 90_000, 500);
+}
+
+/**
+ * Installs the Gateway API CRDs, Traefik's own CRDs and Traefik, waits until Traefik has programmed
+ * the Gateway, and starts Prometheus scraping Traefik's metrics every second. Davy's Traefik
+ * MetricTemplates are applied from deploy/metrics/traefik as shipped; a selector-less Service
+ * monitoring/prometheus with an EndpointSlice sends their address to the host's Prometheus.
  */
 export async function startGateway(cluster: Cluster, stateDir: string): Promise<Gateway> {
   await cluster.kubectlOk(['apply', '--server-side', '-f', path.join(ROOT, 'test/fixtures/crds/gateway-api')]);
-  await cluster.kubectlOk(['wait', '--for=condition=Established', '--timeout=60s',
-    ...['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'referencegrants', 'backendtlspolicies'].map((k) => `crd/${k}.gateway.networking.k8s.io`)]);
+  // Traefik's own CRDs too: its kubernetescrd provider lists all ten kinds, and fails to start without them.
+  await cluster.kubectlOk(['apply', '--server-side', '-f', path.join(ROOT, TRAEFIK_CRDS)]);
+  await established(cluster, [
+    ...['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'referencegrants', 'backendtlspolicies'].map((k) => `crd/${k}.gateway.networking.k8s.io`),
+    ...TRAEFIK_KINDS.map((k) => `crd/${k}.traefik.io`),
+  ]);
   await cluster.kubectlOk(['apply', '-f', path.join(ROOT, 'hack/real-node/traefik.yaml')]);
   await cluster.kubectlOk(['-n', 'traefik', 'rollout', 'status', 'deployment/traefik', '--timeout=120s']);
   await eventually('Traefik to program the Gateway', async () => {
