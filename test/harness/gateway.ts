@@ -164,9 +164,18 @@ export async function versionsServed(gateway: Gateway, target: Target, count: nu
   return served;
 }
 
-/** The canary's share of the requests Traefik forwarded for `namespace`'s podinfo over the last `window`. */
-export async function traefikCanaryShare(gateway: Gateway, namespace: string, window: string): Promise<number | undefined> {
-  const by = (side: string) => `sum(increase(traefik_service_requests_total{service=~"${namespace}-podinfo-${side}-http-9898@kubernetesgateway"}[${window}]))`;
+/** Traefik's name for podinfo's `-primary` or `-canary` Service, the `service` label of its metrics. */
+export type TraefikBackend = (side: 'primary' | 'canary') => string;
+
+/** The Service as a Gateway API backendRef on port 9898 (pkg/provider/kubernetes/gateway). */
+export const gatewayBackend = (namespace: string): TraefikBackend => (side) => `${namespace}-podinfo-${side}-http-9898@kubernetesgateway`;
+
+/** The Service as a TraefikService's weighted entry names it with its port (pkg/provider/kubernetes/crd). */
+export const crdBackend = (namespace: string, port: number): TraefikBackend => (side) => `${namespace}-podinfo-${side}-${port}@kubernetescrd`;
+
+/** The canary's share of the requests Traefik forwarded to podinfo's two Services over the last `window`. */
+export async function traefikCanaryShare(gateway: Gateway, backend: TraefikBackend, window: string): Promise<number | undefined> {
+  const by = (side: 'primary' | 'canary') => `sum(increase(traefik_service_requests_total{service="${backend(side)}"}[${window}]))`;
   const [canary] = await promQuery(gateway.prometheus.url, by('canary'));
   const [primary] = await promQuery(gateway.prometheus.url, by('primary'));
   if (!canary || !primary) return undefined;
