@@ -4,7 +4,9 @@
 // each canary weight.
 import { expect } from 'chai';
 import { inCluster } from './hooks.js';
-import { loadTester, traefikCanaryShare, versionsServed, type Gateway, type Target, type TraefikBackend } from '../harness/gateway.js';
+import {
+  loadTester, traefikCanaryShare, versionsServed, type Gateway, type Target, type TraefikBackend,
+} from '../harness/gateway.js';
 import { PODINFO_NEXT, apply, canaryEvents, canaryPhase, podinfoDeployment } from './podinfo.js';
 import { eventually } from '../harness/process.js';
 import { ANNOTATION_STATE } from '../../src/api/keys.js';
@@ -26,20 +28,24 @@ export const LATENCY_MAX_MS = 2000;
 export const DATA_PLANE_SETTLE_MS = 3_000;
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export interface CanaryObject extends KubeObject { status?: { phase?: string; canaryWeight?: number; iterations?: number } }
+export interface CanaryObject extends KubeObject {
+  status?: { phase?: string; canaryWeight?: number; iterations?: number };
+}
 
 /** At one canary weight: who answered 200 requests through Traefik, and the canary's share in Traefik's own metrics. */
 export interface Observation { weight: number; served: Map<string, number>; traefikShare?: number }
 
-export const getCanary = (namespace: string) =>
-  inCluster().cluster.kube.get<CanaryObject>({ apiVersion: 'flagger.app/v1beta1', kind: 'Canary', namespace, name: 'podinfo' });
+export const getCanary = (namespace: string) => inCluster().cluster.kube.get<CanaryObject>(
+  { apiVersion: 'flagger.app/v1beta1', kind: 'Canary', namespace, name: 'podinfo' },
+);
 
 /**
  * podinfo (one replica), the load tester, `extra` objects and the Canary in a new namespace,
  * Initialized; `beforeCanary` runs just before the Canary is applied.
  */
 export async function canaried(
-  namespace: string, canary: KubeObject, extra: KubeObject[] = [], beforeCanary: () => Promise<unknown> = () => Promise.resolve(),
+  namespace: string, canary: KubeObject, extra: KubeObject[] = [],
+  beforeCanary: () => Promise<unknown> = () => Promise.resolve(),
 ): Promise<void> {
   const { cluster } = inCluster();
   await cluster.createNamespace(namespace);
@@ -56,7 +62,8 @@ export async function release(namespace: string, env: Record<string, string> = {
   const { cluster } = inCluster();
   await cluster.kubectlOk(['-n', namespace, 'set', 'image', 'deployment/podinfo', `podinfod=${PODINFO_NEXT}`]);
   if (Object.keys(env).length > 0) {
-    await cluster.kubectlOk(['-n', namespace, 'set', 'env', 'deployment/podinfo', ...Object.entries(env).map(([k, v]) => `${k}=${v}`)]);
+    const assignments = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+    await cluster.kubectlOk(['-n', namespace, 'set', 'env', 'deployment/podinfo', ...assignments]);
   }
 }
 
@@ -67,7 +74,9 @@ export interface Route { target: Target; backend: TraefikBackend }
  * Until the Canary reaches `phase`: at each canary weight above 0, 200 requests through the gateway,
  * kept only if the weight did not move while they were sent.
  */
-export async function watchRollout(gateway: Gateway, namespace: string, phase: string, timeoutMs: number, route: Route): Promise<Observation[]> {
+export async function watchRollout(
+  gateway: Gateway, namespace: string, phase: string, timeoutMs: number, route: Route,
+): Promise<Observation[]> {
   const seen: Observation[] = [];
   const sampled = new Set<number>();
   await eventually(`Canary ${namespace}/podinfo to reach ${phase}`, async () => {
@@ -104,13 +113,15 @@ export function expectSharesFollowWeights(observed: Observation[]): void {
   for (const { weight, served } of observed) {
     const share = (100 * (served.get(NEW_VERSION) ?? 0)) / 200;
     expect(Math.abs(share - weight), `weight ${weight}%, served ${JSON.stringify([...served])}`).to.be.at.most(15);
-    expect([...served.keys()].sort(), 'only the two versions answer, never an error').to.deep.equal([OLD_VERSION, NEW_VERSION].sort());
+    expect([...served.keys()].sort(), 'only the two versions answer, never an error')
+      .to.deep.equal([OLD_VERSION, NEW_VERSION].sort());
   }
 }
 
 /** The Warning events' messages of the Canary. */
 export async function warnings(namespace: string): Promise<string[]> {
-  return (await canaryEvents(inCluster().cluster, namespace)).filter((e) => (e as { type?: string }).type === 'Warning').map((e) => e.message);
+  const events = await canaryEvents(inCluster().cluster, namespace);
+  return events.filter((e) => (e as { type?: string }).type === 'Warning').map((e) => e.message);
 }
 
 /** The metric checks the stepper recorded in the Canary's state (the last 50), oldest first. */

@@ -13,6 +13,9 @@ import type { KubeObject } from '../../src/kube/client.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 export const LOADTESTER_IMAGE = 'localhost/flagger-loadtester:1.36.1';
+const GATEWAY_KINDS = [
+  'gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'referencegrants', 'backendtlspolicies',
+];
 const TRAEFIK_CRDS = 'test/fixtures/crds/traefik-v3.6.12.yaml';
 const TRAEFIK_KINDS = [
   'ingressroutes', 'ingressroutetcps', 'ingressrouteudps', 'middlewares', 'middlewaretcps', 'traefikservices',
@@ -36,7 +39,8 @@ interface GatewayObject extends KubeObject { status?: { conditions?: { type: str
  */
 async function established(cluster: Cluster, crds: string[]): Promise<void> {
   const wait = ['wait', '--for=condition=Established', '--timeout=60s', ...crds];
-  await eventually('the CRDs to be Established', async () => ((await cluster.kubectl(wait)).code === 0 ? true : undefined), 90_000, 500);
+  const done = async () => ((await cluster.kubectl(wait)).code === 0 ? true : undefined);
+  await eventually('the CRDs to be Established', done, 90_000, 500);
 }
 
 /**
@@ -50,7 +54,7 @@ export async function startGateway(cluster: Cluster, stateDir: string): Promise<
   // Traefik's own CRDs too: its kubernetescrd provider lists all ten kinds, and fails to start without them.
   await cluster.kubectlOk(['apply', '--server-side', '-f', path.join(ROOT, TRAEFIK_CRDS)]);
   await established(cluster, [
-    ...['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'referencegrants', 'backendtlspolicies'].map((k) => `crd/${k}.gateway.networking.k8s.io`),
+    ...GATEWAY_KINDS.map((k) => `crd/${k}.gateway.networking.k8s.io`),
     ...TRAEFIK_KINDS.map((k) => `crd/${k}.traefik.io`),
   ]);
   await cluster.kubectlOk(['apply', '-f', path.join(ROOT, 'hack/real-node/traefik.yaml')]);
@@ -67,6 +71,12 @@ export async function startGateway(cluster: Cluster, stateDir: string): Promise<
   );
   const nodeIP = process.env.REAL_NODE_IP;
   if (!nodeIP) throw new Error('REAL_NODE_IP is not set (hack/cluster.sh writes it with DAVY_REAL_NODE=1)');
+  // A previous gateway's stop() does not wait for its monitoring namespace to go: nothing can be
+  // created in it while it terminates.
+  await eventually('namespace monitoring not to be terminating', async () => {
+    const namespace = await cluster.kube.get({ apiVersion: 'v1', kind: 'Namespace', name: 'monitoring' });
+    return namespace?.metadata.deletionTimestamp ? undefined : true;
+  }, 120_000, 500);
   await cluster.kubectlOk(['apply', '-f', '-'], [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'monitoring' } },
     { apiVersion: 'v1', kind: 'Service', metadata: { name: 'prometheus', namespace: 'monitoring' }, spec: { ports: [{ name: 'web', port: 9090 }] } },
@@ -168,14 +178,19 @@ export async function versionsServed(gateway: Gateway, target: Target, count: nu
 export type TraefikBackend = (side: 'primary' | 'canary') => string;
 
 /** The Service as a Gateway API backendRef on port 9898 (pkg/provider/kubernetes/gateway). */
-export const gatewayBackend = (namespace: string): TraefikBackend => (side) => `${namespace}-podinfo-${side}-http-9898@kubernetesgateway`;
+export const gatewayBackend = (namespace: string): TraefikBackend =>
+  (side) => `${namespace}-podinfo-${side}-http-9898@kubernetesgateway`;
 
 /** The Service as a TraefikService's weighted entry names it with its port (pkg/provider/kubernetes/crd). */
-export const crdBackend = (namespace: string, port: number): TraefikBackend => (side) => `${namespace}-podinfo-${side}-${port}@kubernetescrd`;
+export const crdBackend = (namespace: string, port: number): TraefikBackend =>
+  (side) => `${namespace}-podinfo-${side}-${port}@kubernetescrd`;
 
 /** The canary's share of the requests Traefik forwarded to podinfo's two Services over the last `window`. */
-export async function traefikCanaryShare(gateway: Gateway, backend: TraefikBackend, window: string): Promise<number | undefined> {
-  const by = (side: 'primary' | 'canary') => `sum(increase(traefik_service_requests_total{service="${backend(side)}"}[${window}]))`;
+export async function traefikCanaryShare(
+  gateway: Gateway, backend: TraefikBackend, window: string,
+): Promise<number | undefined> {
+  const by = (side: 'primary' | 'canary') =>
+    `sum(increase(traefik_service_requests_total{service="${backend(side)}"}[${window}]))`;
   const [canary] = await promQuery(gateway.prometheus.url, by('canary'));
   const [primary] = await promQuery(gateway.prometheus.url, by('primary'));
   if (!canary || !primary) return undefined;
