@@ -63,9 +63,13 @@ export async function startGateway(cluster: Cluster, stateDir: string): Promise<
     const gateway = await cluster.kube.get<GatewayObject>({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', namespace: 'traefik', name: 'gateway' });
     return gateway?.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True') ? true : undefined;
   }, 60_000, 500);
-  const traefik = (await cluster.kube.list<PodObject>('v1', 'Pod', 'traefik', { labelSelector: 'app=traefik' })).items
-    .find((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-  if (!traefik?.status?.podIP) throw new Error('no ready Traefik pod');
+  // Its readiness probe (every second) can miss under load: the pod is waited for, not found once.
+  const traefik = await eventually('a ready Traefik pod', async () => {
+    const pods = await cluster.kube.list<PodObject>('v1', 'Pod', 'traefik', { labelSelector: 'app=traefik' });
+    const ready = (p: PodObject) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+    return pods.items.find((p) => !p.metadata.deletionTimestamp && ready(p) && p.status?.podIP);
+  }, 60_000, 500);
+  if (!traefik.status?.podIP) throw new Error('no ready Traefik pod');
   const prometheus = await startPrometheus(
     process.env.DAVY_E2E_PROMETHEUS ?? 'prometheus', path.join(stateDir, 'prometheus'), [`${traefik.status.podIP}:9100`], 1, '0.0.0.0',
   );
