@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { inCluster } from './hooks.js';
 import {
-  loadTester, traefikCanaryShare, versionsServed, type Gateway, type Target, type TraefikBackend,
+  canaryShare, loadTester, traefikRequests, versionsServed, type Gateway, type Target, type TraefikBackend,
 } from '../harness/gateway.js';
 import { PODINFO_NEXT, apply, canaryEvents, canaryPhase, podinfoDeployment } from './podinfo.js';
 import { eventually } from '../harness/process.js';
@@ -32,7 +32,10 @@ export interface CanaryObject extends KubeObject {
   status?: { phase?: string; canaryWeight?: number; iterations?: number };
 }
 
-/** At one canary weight: who answered 200 requests through Traefik, and the canary's share in Traefik's own metrics. */
+/**
+ * At one canary weight: who answered 200 requests through Traefik, and the canary's share of what
+ * Traefik counted meanwhile (those and the load tester's) in its own metrics.
+ */
 export interface Observation { weight: number; served: Map<string, number>; traefikShare?: number }
 
 export const getCanary = (namespace: string) => inCluster().cluster.kube.get<CanaryObject>(
@@ -84,12 +87,14 @@ export async function watchRollout(
     const weight = before?.status?.canaryWeight ?? 0;
     if (before?.status?.phase === 'Progressing' && weight > 0 && !sampled.has(weight)) {
       await sleep(DATA_PLANE_SETTLE_MS);
+      const counted = await traefikRequests(gateway, route.backend);
       const served = await versionsServed(gateway, route.target, 200);
       const after = await getCanary(namespace);
       if (after?.status?.canaryWeight === weight) {
         sampled.add(weight);
         await sleep(1_500); // one more scrape
-        seen.push({ weight, served, traefikShare: await traefikCanaryShare(gateway, route.backend, '4s') });
+        const traefikShare = canaryShare(counted, await traefikRequests(gateway, route.backend));
+        seen.push({ weight, served, traefikShare });
       }
     }
     return before?.status?.phase === phase ? true : undefined;

@@ -189,17 +189,26 @@ export const gatewayBackend = (namespace: string): TraefikBackend =>
 export const crdBackend = (namespace: string, port: number): TraefikBackend =>
   (side) => `${namespace}-podinfo-${side}-${port}@kubernetescrd`;
 
-/** The canary's share of the requests Traefik forwarded to podinfo's two Services over the last `window`. */
-export async function traefikCanaryShare(
-  gateway: Gateway, backend: TraefikBackend, window: string,
-): Promise<number | undefined> {
-  const by = (side: 'primary' | 'canary') =>
-    `sum(increase(traefik_service_requests_total{service="${backend(side)}"}[${window}]))`;
-  const [canary] = await promQuery(gateway.prometheus.url, by('canary'));
-  const [primary] = await promQuery(gateway.prometheus.url, by('primary'));
-  if (!canary || !primary) return undefined;
-  const [c, p] = [Number(canary.value[1]), Number(primary.value[1])];
-  return c + p > 0 ? c / (c + p) : undefined;
+export interface TraefikRequests { primary: number; canary: number }
+
+/**
+ * The requests Traefik has forwarded to podinfo's two Services so far, by its counters in
+ * Prometheus (0 for a Service it has not counted yet). Two readings give the split between them:
+ * exact, where `increase()` over a window misses what a counter born inside it counted first.
+ */
+export async function traefikRequests(gateway: Gateway, backend: TraefikBackend): Promise<TraefikRequests> {
+  const count = async (side: 'primary' | 'canary') => {
+    const query = `sum(traefik_service_requests_total{service="${backend(side)}"})`;
+    const [sample] = await promQuery(gateway.prometheus.url, query);
+    return sample ? Number(sample.value[1]) : 0;
+  };
+  return { primary: await count('primary'), canary: await count('canary') };
+}
+
+/** The canary's share of the requests between two readings, or undefined when there were none. */
+export function canaryShare(before: TraefikRequests, after: TraefikRequests): number | undefined {
+  const [canary, primary] = [after.canary - before.canary, after.primary - before.primary];
+  return canary + primary > 0 ? canary / (canary + primary) : undefined;
 }
 
 export interface Load {
