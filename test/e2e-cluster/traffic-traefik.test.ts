@@ -12,13 +12,15 @@
 import { expect } from 'chai';
 import { inCluster } from './hooks.js';
 import { crdBackend, startGateway, versionsServed, type Gateway } from '../harness/gateway.js';
-import { apply } from './podinfo.js';
+import { apply, podinfoDeployment } from './podinfo.js';
 import {
-  LATENCY_MAX_MS, NEW_VERSION, OLD_VERSION, canaried, describeObserved, expectSharesFollowWeights, metricChecks,
-  release, warnings, watchRollout, type Observation, type Route,
+  DATA_PLANE_SETTLE_MS, LATENCY_MAX_MS, NEW_VERSION, OLD_VERSION, canaried, describeObserved, expectSharesFollowWeights,
+  metricChecks, release, sleep, warnings, watchRollout, type Observation, type Route,
 } from './rollout.js';
 import { testNamespace } from '../harness/cluster.js';
 import type { KubeObject } from '../../src/kube/client.js';
+import type { Canary } from '../../src/api/types.js';
+import { traefikShape } from '../../src/routers/traefik.js';
 
 const PORT = 80;
 const host = (namespace: string) => `app.${namespace}.example.com`;
@@ -101,7 +103,9 @@ async function traefikReadErrors(): Promise<string[]> {
 
 describe('Real traffic through Traefik\'s TraefikService decides a traefik Canary', function () {
   let gateway: Gateway;
-  const ns = { promote: testNamespace('traefik-ok'), errors: testNamespace('traefik-5xx') };
+  const ns = {
+    promote: testNamespace('traefik-ok'), errors: testNamespace('traefik-5xx'), empty: testNamespace('traefik-empty'),
+  };
   const rollouts = new Map<string, Promise<Observation[]>>();
 
   before(async function () {
@@ -171,6 +175,39 @@ describe('Real traffic through Traefik\'s TraefikService decides a traefik Canar
     const served = await versionsServed(gateway, { host: host(ns.errors) }, 50);
     expect([...served]).to.deep.equal([[OLD_VERSION, 50]]);
     expect((await traefikService(ns.errors))?.spec?.weighted?.services).to.deep.equal(PRIMARY_ONLY);
+  });
+
+  it('when the copy has no ready endpoint while it has weight, then only its share fails', async function () {
+    this.timeout(120_000);
+    const { cluster } = inCluster();
+    const namespace = ns.empty;
+    await cluster.createNamespace(namespace);
+    // Davy's TraefikService at 25%, over the Services Davy would make: the copy's selects no pod.
+    const canary = {
+      apiVersion: 'flagger.app/v1beta1', kind: 'Canary', metadata: { name: 'podinfo', namespace },
+      spec: {
+        provider: 'traefik', service: { port: PORT },
+        targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' },
+      },
+    } as unknown as Canary;
+    const built = traefikShape.build(canary, { primary: 75, canary: 25, mirror: false });
+    if (!built.ok) throw new Error(built.error.message);
+    const service = (name: string, app: string): KubeObject => ({
+      apiVersion: 'v1', kind: 'Service', metadata: { name, namespace },
+      spec: { selector: { app }, ports: [{ name: 'http', port: PORT, targetPort: 9898 }] },
+    });
+    const services = [service('podinfo-primary', 'podinfo'), service('podinfo-canary', 'none')];
+    await apply(cluster, [podinfoDeployment(namespace, 1), ...services]);
+    await cluster.kubectlOk(['-n', namespace, 'rollout', 'status', 'deployment/podinfo', '--timeout=120s']);
+    await apply(cluster, [built.value, ingressRoute(namespace)]);
+    await sleep(DATA_PLANE_SETTLE_MS);
+    const served = await versionsServed(gateway, { host: host(namespace) }, 40);
+    // Without nativeLB Traefik drops the whole TraefikService: every request a 404.
+    expect(served.get('HTTP 404'), JSON.stringify([...served])).to.equal(undefined);
+    expect(served.get(OLD_VERSION) ?? 0, JSON.stringify([...served])).to.be.at.least(20);
+    const failed = [...served].filter(([who]) => who !== OLD_VERSION);
+    expect(failed.length, 'the canary\'s share was tried').to.be.above(0);
+    for (const [who] of failed) expect(who, JSON.stringify([...served])).to.match(/^HTTP 5\d\d$/);
   });
 
   it('when both rollouts end, then Traefik logged no read error and built every TraefikService', async function () {
