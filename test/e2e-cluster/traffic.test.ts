@@ -13,8 +13,8 @@ import { inCluster } from './hooks.js';
 import { ask, gatewayBackend, startGateway, versionsServed, type Gateway, type Target } from '../harness/gateway.js';
 import { PODINFO_NEXT, pods } from './podinfo.js';
 import {
-  DATA_PLANE_SETTLE_MS, LATENCY_MAX_MS, NEW_VERSION, OLD_VERSION, canaried, describeObserved, expectSharesFollowWeights, getCanary, release, sleep, warnings,
-  watchRollout, type Observation,
+  DATA_PLANE_SETTLE_MS, LATENCY_MAX_MS, NEW_VERSION, OLD_VERSION, canaried, describeObserved, expectSharesFollowWeights,
+  getCanary, release, sleep, warnings, watchRollout, type Observation,
 } from './rollout.js';
 import { eventually } from '../harness/process.js';
 import { testNamespace } from '../harness/cluster.js';
@@ -22,7 +22,9 @@ import type { KubeObject } from '../../src/kube/client.js';
 
 const host = (namespace: string) => `podinfo.${namespace}.example.com`;
 /** Requests to podinfo's host through the Gateway, Traefik's metrics by Gateway API backend. */
-const viaGateway = (namespace: string, target: Target = { host: host(namespace) }) => ({ target, backend: gatewayBackend(namespace) });
+const viaGateway = (namespace: string, target: Target = { host: host(namespace) }) => ({
+  target, backend: gatewayBackend(namespace),
+});
 
 interface ABObservation { insiders: Map<string, number>; others: Map<string, number>; phase?: string }
 
@@ -163,7 +165,8 @@ describe('Real traffic through Traefik on the real node decides promotion and ro
     rollouts.set(ns.promote, watchRollout(gateway, ns.promote, 'Succeeded', 360_000, viaGateway(ns.promote)));
     rollouts.set(ns.errors, watchRollout(gateway, ns.errors, 'Failed', 360_000, viaGateway(ns.errors)));
     rollouts.set(ns.slow, watchRollout(gateway, ns.slow, 'Failed', 360_000, viaGateway(ns.slow)));
-    rollouts.set(ns.route, watchRollout(gateway, ns.route, 'Succeeded', 360_000, viaGateway(ns.route, { host: shop(ns.route), path: '/api/version' })));
+    const viaUserRoute = viaGateway(ns.route, { host: shop(ns.route), path: '/api/version' });
+    rollouts.set(ns.route, watchRollout(gateway, ns.route, 'Succeeded', 360_000, viaUserRoute));
     abTest = watchAB(gateway, ns.ab, 360_000);
     for (const promise of [...rollouts.values(), abTest]) promise.catch(() => undefined);
   });
