@@ -172,6 +172,8 @@ describe('Real traffic through Traefik\'s TraefikService decides a traefik Canar
     // A ninth of podinfo's answers are 500 under PODINFO_RANDOM_ERROR (a third are errors: 500, 400 or 409).
     const value = Number(/success rate ([\d.]+)% < 99%/.exec(halts[0]!)![1]);
     expect(value, halts[0]).to.be.within(50, 99);
+    // The rollback moved the weights in the step that made it Failed: let Traefik apply them.
+    await sleep(DATA_PLANE_SETTLE_MS);
     const served = await versionsServed(gateway, { host: host(ns.errors) }, 50);
     expect([...served]).to.deep.equal([[OLD_VERSION, 50]]);
     expect((await traefikService(ns.errors))?.spec?.weighted?.services).to.deep.equal(PRIMARY_ONLY);

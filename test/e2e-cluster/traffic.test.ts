@@ -197,6 +197,8 @@ describe('Real traffic through Traefik on the real node decides promotion and ro
     // A ninth of podinfo's answers are 500 under PODINFO_RANDOM_ERROR (a third are errors: 500, 400 or 409).
     const value = Number(/success-rate ([\d.]+) < 99/.exec(halts[0]!)![1]);
     expect(value, halts[0]).to.be.within(50, 99);
+    // The rollback moved the weights in the step that made it Failed: let Traefik apply them.
+    await sleep(DATA_PLANE_SETTLE_MS);
     const served = await versionsServed(gateway, { host: host(ns.errors) }, 50);
     expect([...served]).to.deep.equal([[OLD_VERSION, 50]]);
   });
@@ -210,6 +212,8 @@ describe('Real traffic through Traefik on the real node decides promotion and ro
     // podinfo's PODINFO_RANDOM_DELAY waits 0-5 s: a P99 in Traefik's 1.2-5 s bucket.
     const value = Number(/latency ([\d.]+) > /.exec(halts[0]!)![1]);
     expect(value, halts[0]).to.be.within(LATENCY_MAX_MS, 5000);
+    // The rollback moved the weights in the step that made it Failed: let Traefik apply them.
+    await sleep(DATA_PLANE_SETTLE_MS);
     const served = await versionsServed(gateway, { host: host(ns.slow) }, 50);
     expect([...served]).to.deep.equal([[OLD_VERSION, 50]]);
   });
