@@ -1,7 +1,8 @@
 // The traefik provider (flagger-compat §5.2): a TraefikService `<svc>` (traefik.io/v1alpha1, the
 // group Flagger moved to in 1.43) of kind weighted, splitting between the Services
 // `<svc>-primary` and `<svc>-canary` on the Canary's port. As in Flagger, the canary entry is left
-// out at weight 0, so Traefik never even resolves the idle copy. The user's IngressRoute names the
+// out at weight 0, so Traefik never even resolves the idle copy, and with weight it goes through the
+// Service's ClusterIP (`nativeLB`; see build). The user's IngressRoute names the
 // TraefikService (`services: [{name: <svc>, kind: TraefikService}]`); it is the user's and Davy
 // never touches it. No A/B, no mirroring.
 import { effectiveService } from '../api/defaults.js';
@@ -19,6 +20,7 @@ export interface WeightedService {
   name: string;
   port?: number | string;
   weight?: number;
+  nativeLB?: boolean;
   [key: string]: unknown;
 }
 
@@ -37,7 +39,14 @@ export const traefikShape: OwnedObjectShape<TraefikService> = {
   build(canary, routes) {
     const svc = serviceOf(canary);
     const services: WeightedService[] = [{ name: svc.primaryName, port: svc.port, weight: routes.primary }];
-    if (routes.canary > 0) services.push({ name: svc.canaryName, port: svc.port, weight: routes.canary });
+    // Traefik builds a TraefikService only if every Service it names has a serving endpoint, and
+    // otherwise drops all of it, the stable share too. The copy's EndpointSlice can lag the
+    // readiness the stepper reads, which real traffic showed as a moment with no route at the
+    // first step; through the ClusterIP Traefik needs none of the copy's endpoints, and a copy
+    // that stops answering fails only its own share.
+    if (routes.canary > 0) {
+      services.push({ name: svc.canaryName, port: svc.port, weight: routes.canary, nativeLB: true });
+    }
     return ok({ apiVersion: TRAEFIK_API_VERSION, kind: 'TraefikService', metadata: ownedMetadata(canary, svc.name), spec: { weighted: { services } } });
   },
 

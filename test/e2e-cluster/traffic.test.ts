@@ -10,30 +10,23 @@
 import http from 'node:http';
 import { expect } from 'chai';
 import { inCluster } from './hooks.js';
-import { ask, loadTester, startGateway, traefikCanaryShare, versionsServed, type Gateway, type Target } from '../harness/gateway.js';
-import { PODINFO_NEXT, apply, canaryEvents, canaryPhase, podinfoDeployment, pods } from './podinfo.js';
+import { ask, gatewayBackend, startGateway, versionsServed, type Gateway, type Target } from '../harness/gateway.js';
+import { PODINFO_NEXT, pods } from './podinfo.js';
+import {
+  DATA_PLANE_SETTLE_MS, LATENCY_MAX_MS, NEW_VERSION, OLD_VERSION, canaried, describeObserved, expectSharesFollowWeights,
+  getCanary, release, sleep, warnings, watchRollout, type Observation,
+} from './rollout.js';
 import { eventually } from '../harness/process.js';
 import { testNamespace } from '../harness/cluster.js';
 import type { KubeObject } from '../../src/kube/client.js';
 
-const NEW_VERSION = '6.9.3';
-const OLD_VERSION = '6.9.2';
 const host = (namespace: string) => `podinfo.${namespace}.example.com`;
-/**
- * The latency check's bound. Traefik's duration buckets are 0.1, 0.3, 1.2 and 5 s, so a P99 reads
- * as an interpolation inside one of them: on this shared 2-core machine a healthy podinfo's P99
- * lands in the 0.3-1.2 s bucket at times (up to 1,200 ms), and the slow release's in the 1.2-5 s
- * one (about 4,900 ms). 2,000 ms tells them apart; the tutorial's 500 ms would not.
- */
-const LATENCY_MAX_MS = 2000;
+/** Requests to podinfo's host through the Gateway, Traefik's metrics by Gateway API backend. */
+const viaGateway = (namespace: string, target: Target = { host: host(namespace) }) => ({
+  target, backend: gatewayBackend(namespace),
+});
 
-interface CanaryObject extends KubeObject { status?: { phase?: string; canaryWeight?: number } }
-interface Observation { weight: number; served: Map<string, number>; traefikShare?: number }
 interface ABObservation { insiders: Map<string, number>; others: Map<string, number>; phase?: string }
-
-/** Traefik applies a route change within about two seconds (its providers' throttle); samples wait this long. */
-const DATA_PLANE_SETTLE_MS = 3_000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface CanaryOptions {
   analysis: Record<string, unknown>;
@@ -86,77 +79,6 @@ interface RouteObject extends KubeObject { spec: { rules: { backendRefs?: { name
 const getRoute = (namespace: string) =>
   inCluster().cluster.kube.get<RouteObject>({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace, name: 'storefront' });
 
-const getCanary = (namespace: string) =>
-  inCluster().cluster.kube.get<CanaryObject>({ apiVersion: 'flagger.app/v1beta1', kind: 'Canary', namespace, name: 'podinfo' });
-
-/**
- * podinfo (one replica), the load tester, `extra` objects and the Canary in a new namespace,
- * Initialized; `beforeCanary` runs just before the Canary is applied.
- */
-async function canaried(namespace: string, canary: KubeObject, extra: KubeObject[] = [], beforeCanary: () => Promise<unknown> = () => Promise.resolve()): Promise<void> {
-  const { cluster } = inCluster();
-  await cluster.createNamespace(namespace);
-  await apply(cluster, [podinfoDeployment(namespace, 1), ...loadTester(namespace), ...extra]);
-  await cluster.kubectlOk(['-n', namespace, 'rollout', 'status', 'deployment/podinfo', '--timeout=120s']);
-  await cluster.kubectlOk(['-n', namespace, 'rollout', 'status', 'deployment/flagger-loadtester', '--timeout=120s']);
-  await beforeCanary();
-  await apply(cluster, [canary]);
-  await canaryPhase(cluster, namespace, 'Initialized', 150_000);
-}
-
-/** What a user types: the new tag, and for a faulty release podinfo's own fault switch. */
-async function release(namespace: string, env: Record<string, string> = {}): Promise<void> {
-  const { cluster } = inCluster();
-  await cluster.kubectlOk(['-n', namespace, 'set', 'image', 'deployment/podinfo', `podinfod=${PODINFO_NEXT}`]);
-  if (Object.keys(env).length > 0) {
-    await cluster.kubectlOk(['-n', namespace, 'set', 'env', 'deployment/podinfo', ...Object.entries(env).map(([k, v]) => `${k}=${v}`)]);
-  }
-}
-
-/**
- * Until the Canary reaches `phase`: at each canary weight above 0, 200 requests through the gateway,
- * kept only if the weight did not move while they were sent.
- */
-async function watchRollout(
-  gateway: Gateway, namespace: string, phase: string, timeoutMs: number, target: Target = { host: host(namespace) },
-): Promise<Observation[]> {
-  const seen: Observation[] = [];
-  const sampled = new Set<number>();
-  await eventually(`Canary ${namespace}/podinfo to reach ${phase}`, async () => {
-    const before = await getCanary(namespace);
-    const weight = before?.status?.canaryWeight ?? 0;
-    if (before?.status?.phase === 'Progressing' && weight > 0 && !sampled.has(weight)) {
-      await sleep(DATA_PLANE_SETTLE_MS);
-      const served = await versionsServed(gateway, target, 200);
-      const after = await getCanary(namespace);
-      if (after?.status?.canaryWeight === weight) {
-        sampled.add(weight);
-        await sleep(1_500); // one more scrape
-        seen.push({ weight, served, traefikShare: await traefikCanaryShare(gateway, namespace, '4s') });
-      }
-    }
-    return before?.status?.phase === phase ? true : undefined;
-  }, timeoutMs, 500);
-  await routedOffCanary(namespace);
-  return seen;
-}
-
-/**
- * The stepper records the end of a rollout before it moves the routes (state first), and Traefik
- * applies a route change a moment later: until every HTTPRoute in `namespace` sends nothing to the
- * canary Service, then the data plane's settle time.
- */
-async function routedOffCanary(namespace: string): Promise<void> {
-  await eventually(`the HTTPRoutes in ${namespace} to send nothing to podinfo-canary`, async () => {
-    const listed = await inCluster().cluster.kubectlOk(['-n', namespace, 'get', 'httproutes', '-o', 'json']);
-    const routes = JSON.parse(listed) as { items: RouteObject[] };
-    const toCanary = routes.items.flatMap((r) => r.spec.rules.flatMap((rule) => rule.backendRefs ?? []))
-      .filter((b) => b.name === 'podinfo-canary' && (b.weight ?? 1) > 0);
-    return toCanary.length === 0 ? true : undefined;
-  }, 30_000, 500);
-  await sleep(DATA_PLANE_SETTLE_MS);
-}
-
 const shop = (namespace: string) => `shop.${namespace}.example.com`;
 
 /**
@@ -204,7 +126,7 @@ async function watchAB(gateway: Gateway, namespace: string, timeoutMs: number): 
   let seen: ABObservation | undefined;
   await eventually(`Canary ${namespace}/podinfo to reach Succeeded`, async () => {
     const canary = await getCanary(namespace);
-    if (!seen && canary?.status?.phase === 'Progressing' && (canary.status as { iterations?: number }).iterations) {
+    if (!seen && canary?.status?.phase === 'Progressing' && canary.status.iterations) {
       await sleep(DATA_PLANE_SETTLE_MS);
       const insiders = await versionsServed(gateway, { host: host(namespace), headers: { 'x-canary': 'insider' } }, 40);
       const others = await versionsServed(gateway, { host: host(namespace) }, 40);
@@ -213,11 +135,6 @@ async function watchAB(gateway: Gateway, namespace: string, timeoutMs: number): 
     return canary?.status?.phase === 'Succeeded' ? true : undefined;
   }, timeoutMs, 500);
   return seen;
-}
-
-/** The Warning events' messages of the Canary. */
-async function warnings(namespace: string): Promise<string[]> {
-  return (await canaryEvents(inCluster().cluster, namespace)).filter((e) => (e as { type?: string }).type === 'Warning').map((e) => e.message);
 }
 
 describe('Real traffic through Traefik on the real node decides promotion and rollback', function () {
@@ -245,10 +162,11 @@ describe('Real traffic through Traefik on the real node decides promotion and ro
     await Promise.all([
       release(ns.promote), release(ns.errors, { PODINFO_RANDOM_ERROR: 'true' }), release(ns.slow, { PODINFO_RANDOM_DELAY: 'true' }), release(ns.ab), release(ns.route),
     ]);
-    rollouts.set(ns.promote, watchRollout(gateway, ns.promote, 'Succeeded', 360_000));
-    rollouts.set(ns.errors, watchRollout(gateway, ns.errors, 'Failed', 360_000));
-    rollouts.set(ns.slow, watchRollout(gateway, ns.slow, 'Failed', 360_000));
-    rollouts.set(ns.route, watchRollout(gateway, ns.route, 'Succeeded', 360_000, { host: shop(ns.route), path: '/api/version' }));
+    rollouts.set(ns.promote, watchRollout(gateway, ns.promote, 'Succeeded', 360_000, viaGateway(ns.promote)));
+    rollouts.set(ns.errors, watchRollout(gateway, ns.errors, 'Failed', 360_000, viaGateway(ns.errors)));
+    rollouts.set(ns.slow, watchRollout(gateway, ns.slow, 'Failed', 360_000, viaGateway(ns.slow)));
+    const viaUserRoute = viaGateway(ns.route, { host: shop(ns.route), path: '/api/version' });
+    rollouts.set(ns.route, watchRollout(gateway, ns.route, 'Succeeded', 360_000, viaUserRoute));
     abTest = watchAB(gateway, ns.ab, 360_000);
     for (const promise of [...rollouts.values(), abTest]) promise.catch(() => undefined);
   });
@@ -262,15 +180,8 @@ describe('Real traffic through Traefik on the real node decides promotion and ro
   it('when a good release runs under load, then the canary\'s share of requests follows the weights and the new version is promoted', async function () {
     this.timeout(400_000);
     const observed = await rollouts.get(ns.promote)!;
-    console.log(`      observed: ${observed.map((o) => `weight ${o.weight}%: ${o.served.get(NEW_VERSION) ?? 0}/200 to ${NEW_VERSION}` +
-      (o.traefikShare === undefined ? '' : `, Traefik's metrics ${(100 * o.traefikShare).toFixed(1)}%`)).join('; ')}`);
-    expect(observed, 'no step was sampled at a stable weight').to.not.be.empty;
-    for (const { weight, served } of observed) {
-      const share = (100 * (served.get(NEW_VERSION) ?? 0)) / 200;
-      // 200 requests at p = 0.5 have a standard deviation of 3.5 points: 15 is over four.
-      expect(Math.abs(share - weight), `weight ${weight}%, served ${JSON.stringify([...served])}`).to.be.at.most(15);
-      expect([...served.keys()].sort(), 'only the two versions answer, never an error').to.deep.equal([OLD_VERSION, NEW_VERSION].sort());
-    }
+    console.log(`      observed: ${describeObserved(observed)}`);
+    expectSharesFollowWeights(observed);
     const afterPromotion = await versionsServed(gateway, { host: host(ns.promote) }, 50);
     expect([...afterPromotion]).to.deep.equal([[NEW_VERSION, 50]]);
     const userPods = await pods(inCluster().cluster, ns.promote, 'app=podinfo');
@@ -286,6 +197,8 @@ describe('Real traffic through Traefik on the real node decides promotion and ro
     // A ninth of podinfo's answers are 500 under PODINFO_RANDOM_ERROR (a third are errors: 500, 400 or 409).
     const value = Number(/success-rate ([\d.]+) < 99/.exec(halts[0]!)![1]);
     expect(value, halts[0]).to.be.within(50, 99);
+    // The rollback moved the weights in the step that made it Failed: let Traefik apply them.
+    await sleep(DATA_PLANE_SETTLE_MS);
     const served = await versionsServed(gateway, { host: host(ns.errors) }, 50);
     expect([...served]).to.deep.equal([[OLD_VERSION, 50]]);
   });
@@ -299,6 +212,8 @@ describe('Real traffic through Traefik on the real node decides promotion and ro
     // podinfo's PODINFO_RANDOM_DELAY waits 0-5 s: a P99 in Traefik's 1.2-5 s bucket.
     const value = Number(/latency ([\d.]+) > /.exec(halts[0]!)![1]);
     expect(value, halts[0]).to.be.within(LATENCY_MAX_MS, 5000);
+    // The rollback moved the weights in the step that made it Failed: let Traefik apply them.
+    await sleep(DATA_PLANE_SETTLE_MS);
     const served = await versionsServed(gateway, { host: host(ns.slow) }, 50);
     expect([...served]).to.deep.equal([[OLD_VERSION, 50]]);
   });

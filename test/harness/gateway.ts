@@ -13,6 +13,14 @@ import type { KubeObject } from '../../src/kube/client.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 export const LOADTESTER_IMAGE = 'localhost/flagger-loadtester:1.36.1';
+const GATEWAY_KINDS = [
+  'gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'referencegrants', 'backendtlspolicies',
+];
+const TRAEFIK_CRDS = 'test/fixtures/crds/traefik-v3.6.12.yaml';
+const TRAEFIK_KINDS = [
+  'ingressroutes', 'ingressroutetcps', 'ingressrouteudps', 'middlewares', 'middlewaretcps', 'traefikservices',
+  'tlsoptions', 'tlsstores', 'serverstransports', 'serverstransporttcps',
+];
 
 export interface Gateway {
   /** The Gateway's entry from the host and from pods: Service traefik.traefik, port 80. */
@@ -26,29 +34,53 @@ interface PodObject extends KubeObject { status?: { podIP?: string; conditions?:
 interface GatewayObject extends KubeObject { status?: { conditions?: { type: string; status: string }[] } }
 
 /**
- * Installs the Gateway API CRDs and Traefik, waits until Traefik has programmed the Gateway, and
- * starts Prometheus scraping Traefik's metrics every second. Davy's Traefik MetricTemplates are
- * applied from deploy/metrics/traefik as shipped; a selector-less Service monitoring/prometheus
- * with an EndpointSlice sends their address to the host's Prometheus.
+ * Waits until the CRDs are served. `kubectl wait` fails at once, instead of waiting, on a CRD that
+ * has no conditions yet ("<nil> is of the type <nil>"): retried.
+ */
+async function established(cluster: Cluster, crds: string[]): Promise<void> {
+  const wait = ['wait', '--for=condition=Established', '--timeout=60s', ...crds];
+  const done = async () => ((await cluster.kubectl(wait)).code === 0 ? true : undefined);
+  await eventually('the CRDs to be Established', done, 90_000, 500);
+}
+
+/**
+ * Installs the Gateway API CRDs, Traefik's own CRDs and Traefik, waits until Traefik has programmed
+ * the Gateway, and starts Prometheus scraping Traefik's metrics every second. Davy's Traefik
+ * MetricTemplates are applied from deploy/metrics/traefik as shipped; a selector-less Service
+ * monitoring/prometheus with an EndpointSlice sends their address to the host's Prometheus.
  */
 export async function startGateway(cluster: Cluster, stateDir: string): Promise<Gateway> {
   await cluster.kubectlOk(['apply', '--server-side', '-f', path.join(ROOT, 'test/fixtures/crds/gateway-api')]);
-  await cluster.kubectlOk(['wait', '--for=condition=Established', '--timeout=60s',
-    ...['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'referencegrants', 'backendtlspolicies'].map((k) => `crd/${k}.gateway.networking.k8s.io`)]);
+  // Traefik's own CRDs too: its kubernetescrd provider lists all ten kinds, and fails to start without them.
+  await cluster.kubectlOk(['apply', '--server-side', '-f', path.join(ROOT, TRAEFIK_CRDS)]);
+  await established(cluster, [
+    ...GATEWAY_KINDS.map((k) => `crd/${k}.gateway.networking.k8s.io`),
+    ...TRAEFIK_KINDS.map((k) => `crd/${k}.traefik.io`),
+  ]);
   await cluster.kubectlOk(['apply', '-f', path.join(ROOT, 'hack/real-node/traefik.yaml')]);
   await cluster.kubectlOk(['-n', 'traefik', 'rollout', 'status', 'deployment/traefik', '--timeout=120s']);
   await eventually('Traefik to program the Gateway', async () => {
     const gateway = await cluster.kube.get<GatewayObject>({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', namespace: 'traefik', name: 'gateway' });
     return gateway?.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True') ? true : undefined;
   }, 60_000, 500);
-  const traefik = (await cluster.kube.list<PodObject>('v1', 'Pod', 'traefik', { labelSelector: 'app=traefik' })).items
-    .find((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-  if (!traefik?.status?.podIP) throw new Error('no ready Traefik pod');
+  // Its readiness probe (every second) can miss under load: the pod is waited for, not found once.
+  const traefik = await eventually('a ready Traefik pod', async () => {
+    const pods = await cluster.kube.list<PodObject>('v1', 'Pod', 'traefik', { labelSelector: 'app=traefik' });
+    const ready = (p: PodObject) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+    return pods.items.find((p) => !p.metadata.deletionTimestamp && ready(p) && p.status?.podIP);
+  }, 60_000, 500);
+  if (!traefik.status?.podIP) throw new Error('no ready Traefik pod');
   const prometheus = await startPrometheus(
     process.env.DAVY_E2E_PROMETHEUS ?? 'prometheus', path.join(stateDir, 'prometheus'), [`${traefik.status.podIP}:9100`], 1, '0.0.0.0',
   );
   const nodeIP = process.env.REAL_NODE_IP;
   if (!nodeIP) throw new Error('REAL_NODE_IP is not set (hack/cluster.sh writes it with DAVY_REAL_NODE=1)');
+  // A previous gateway's stop() does not wait for its monitoring namespace to go: nothing can be
+  // created in it while it terminates.
+  await eventually('namespace monitoring not to be terminating', async () => {
+    const namespace = await cluster.kube.get({ apiVersion: 'v1', kind: 'Namespace', name: 'monitoring' });
+    return namespace?.metadata.deletionTimestamp ? undefined : true;
+  }, 120_000, 500);
   await cluster.kubectlOk(['apply', '-f', '-'], [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'monitoring' } },
     { apiVersion: 'v1', kind: 'Service', metadata: { name: 'prometheus', namespace: 'monitoring' }, spec: { ports: [{ name: 'web', port: 9090 }] } },
@@ -146,14 +178,37 @@ export async function versionsServed(gateway: Gateway, target: Target, count: nu
   return served;
 }
 
-/** The canary's share of the requests Traefik forwarded for `namespace`'s podinfo over the last `window`. */
-export async function traefikCanaryShare(gateway: Gateway, namespace: string, window: string): Promise<number | undefined> {
-  const by = (side: string) => `sum(increase(traefik_service_requests_total{service=~"${namespace}-podinfo-${side}-http-9898@kubernetesgateway"}[${window}]))`;
-  const [canary] = await promQuery(gateway.prometheus.url, by('canary'));
-  const [primary] = await promQuery(gateway.prometheus.url, by('primary'));
-  if (!canary || !primary) return undefined;
-  const [c, p] = [Number(canary.value[1]), Number(primary.value[1])];
-  return c + p > 0 ? c / (c + p) : undefined;
+/** Traefik's name for podinfo's `-primary` or `-canary` Service, the `service` label of its metrics. */
+export type TraefikBackend = (side: 'primary' | 'canary') => string;
+
+/** The Service as a Gateway API backendRef on port 9898 (pkg/provider/kubernetes/gateway). */
+export const gatewayBackend = (namespace: string): TraefikBackend =>
+  (side) => `${namespace}-podinfo-${side}-http-9898@kubernetesgateway`;
+
+/** The Service as a TraefikService's weighted entry names it with its port (pkg/provider/kubernetes/crd). */
+export const crdBackend = (namespace: string, port: number): TraefikBackend =>
+  (side) => `${namespace}-podinfo-${side}-${port}@kubernetescrd`;
+
+export interface TraefikRequests { primary: number; canary: number }
+
+/**
+ * The requests Traefik has forwarded to podinfo's two Services so far, by its counters in
+ * Prometheus (0 for a Service it has not counted yet). Two readings give the split between them:
+ * exact, where `increase()` over a window misses what a counter born inside it counted first.
+ */
+export async function traefikRequests(gateway: Gateway, backend: TraefikBackend): Promise<TraefikRequests> {
+  const count = async (side: 'primary' | 'canary') => {
+    const query = `sum(traefik_service_requests_total{service="${backend(side)}"})`;
+    const [sample] = await promQuery(gateway.prometheus.url, query);
+    return sample ? Number(sample.value[1]) : 0;
+  };
+  return { primary: await count('primary'), canary: await count('canary') };
+}
+
+/** The canary's share of the requests between two readings, or undefined when there were none. */
+export function canaryShare(before: TraefikRequests, after: TraefikRequests): number | undefined {
+  const [canary, primary] = [after.canary - before.canary, after.primary - before.primary];
+  return canary + primary > 0 ? canary / (canary + primary) : undefined;
 }
 
 export interface Load {
