@@ -4,16 +4,11 @@
 // A promotion and then a rollback must post one event per transition and weight step, in order,
 // each carrying the revision, the weight, the phase and the checks of its step.
 import { expect } from 'chai';
-import { e2e } from './hooks.js';
-import { Scenario, example } from './scenario.js';
+import { Scenario, promoteThenRollBack } from './scenario.js';
 import { eventually } from '../harness/process.js';
 import { CloudEventsReceiver, type ReceivedEvent } from '../harness/cloudevents-receiver.js';
-import type { KubeObject } from '../../src/kube/client.js';
 
 const NS = 'cloudevents-e2e';
-const NEW_IMAGE = 'ghcr.io/stefanprodan/podinfo:6.0.1';
-const OLD_IMAGE = 'ghcr.io/stefanprodan/podinfo:6.0.0';
-const HEALTHY = { requestsPerSecond: 20, successRate: 1, latencyMs: 40 };
 const PREFIX = 'dev.davy.canary.';
 
 interface Data {
@@ -31,8 +26,6 @@ interface Data {
     kind: string; name: string; value?: number; thresholdRange?: { min?: number; max?: number }; verdict: string;
   }[];
 }
-
-const inNamespace = (o: KubeObject): KubeObject => ({ ...o, metadata: { ...o.metadata, namespace: NS } });
 
 /** Each event once, as a receiver de-duplicating on source + id keeps them (a retry may repeat one). */
 function once(receiver: CloudEventsReceiver): ReceivedEvent['event'][] {
@@ -54,21 +47,7 @@ describe('cloudevents: a promotion and a rollback post one CloudEvent per transi
 
   it('when a new image is promoted and the next one fails its checks, then the sink receives the expected sequence of valid CloudEvents', async () => {
     scenario = new Scenario(NS, 'podinfo');
-    await scenario.setup();
-    await scenario.apply(example('podinfo-deployment.yaml').map(inNamespace));
-    e2e().exporter.shapeOsm(NS, 'podinfo-canary', HEALTHY);
-    e2e().exporter.shapeOsm(NS, 'podinfo', HEALTHY);
-    const canary = scenario.shorten(inNamespace(example('podinfo-canary-osm.yaml')[0]!));
-    Object.assign(canary.spec.analysis, { stepWeight: 10, maxWeight: 10, threshold: 1 });
-    await scenario.apply([canary]);
-    scenario.startStepper(['--cloudevents-sink', `${sink.url}/davy`]);
-    await scenario.waitPhase('Initialized', 90_000);
-
-    await e2e().cluster.kubectlOk(['-n', NS, 'set', 'image', 'deployment/podinfo', `podinfod=${NEW_IMAGE}`]);
-    await scenario.waitPhase('Succeeded', 180_000);
-    e2e().exporter.shapeOsm(NS, 'podinfo-canary', { ...HEALTHY, successRate: 0.6 });
-    await e2e().cluster.kubectlOk(['-n', NS, 'set', 'image', 'deployment/podinfo', `podinfod=${OLD_IMAGE}`]);
-    await scenario.waitPhase('Failed', 180_000);
+    await promoteThenRollBack(scenario, { stepperArgs: ['--cloudevents-sink', `${sink.url}/davy`] });
     await eventually('the rollback event', () => Promise.resolve(once(sink).some((e) => e.type === `${PREFIX}rolledback`) ? true : undefined), 30_000, 500);
 
     expect(sink.refused, 'no event was refused').to.deep.equal([]);

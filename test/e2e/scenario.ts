@@ -135,6 +135,37 @@ export class Scenario {
   }
 }
 
+/**
+ * The story the alert and CloudEvents e2e tell on the OSM tutorial, in `scenario`'s namespace: the
+ * Deployment and `extra` objects, the Canary (one 10% step, threshold 1, `analysis` merged in), a
+ * stepper with `stepperArgs`; then podinfo 6.0.1 is promoted, and 6.0.0 after it fails on a 60%
+ * success rate and is rolled back.
+ */
+export async function promoteThenRollBack(
+  scenario: Scenario, options: { extra?: KubeObject[]; analysis?: Record<string, unknown>; stepperArgs?: string[] } = {},
+): Promise<void> {
+  const { namespace } = scenario;
+  const { cluster, exporter } = e2e();
+  const healthy = { requestsPerSecond: 20, successRate: 1, latencyMs: 40 };
+  const inNamespace = (o: KubeObject): KubeObject => ({ ...o, metadata: { ...o.metadata, namespace } });
+  const setImage = (tag: string) => cluster.kubectlOk(['-n', namespace, 'set', 'image', 'deployment/podinfo', `podinfod=ghcr.io/stefanprodan/podinfo:${tag}`]);
+  await scenario.setup();
+  await scenario.apply(example('podinfo-deployment.yaml').map(inNamespace));
+  if (options.extra?.length) await scenario.apply(options.extra);
+  exporter.shapeOsm(namespace, 'podinfo-canary', healthy);
+  exporter.shapeOsm(namespace, 'podinfo', healthy);
+  const canary = scenario.shorten(inNamespace(example('podinfo-canary-osm.yaml')[0]!));
+  Object.assign(canary.spec.analysis, { stepWeight: 10, maxWeight: 10, threshold: 1, ...options.analysis });
+  await scenario.apply([canary]);
+  scenario.startStepper(options.stepperArgs);
+  await scenario.waitPhase('Initialized', 90_000);
+  await setImage('6.0.1');
+  await scenario.waitPhase('Succeeded', 180_000);
+  exporter.shapeOsm(namespace, 'podinfo-canary', { ...healthy, successRate: 0.6 });
+  await setImage('6.0.0');
+  await scenario.waitPhase('Failed', 180_000);
+}
+
 /** Events in the order they were created: timestamps have whole seconds, resourceVersions do not tie. */
 export const creationOrder = (a: KubeObject, b: KubeObject): number =>
   (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion);
