@@ -24,7 +24,6 @@ export const MESSAGES = {
   // the Canary's provider and target
   notSupportedYet: 'not supported yet by Davy',
   appmeshLegacy: 'App Mesh\'s v1beta1 API (App Mesh controller v0.x) is not supported by Davy: use appmesh:v1beta2',
-  featureNotSupportedYet: '{feature} is not supported yet by Davy (it would be accepted and ignored)',
   daemonSetAutoscaler: 'a DaemonSet target cannot have an autoscaler',
   knativeTarget: 'provider knative routes a Knative Service: targetRef must be apiVersion serving.knative.dev/v1, kind Service',
   knativeProvider: 'a Knative Service target is routed by provider knative only (it is {provider} here)',
@@ -74,6 +73,7 @@ export const MESSAGES = {
   stringMatch: 'must set exactly one of {options}',
   mirrorWeightNeedsMirror: 'applies only when mirror is true',
   mirrorAB: 'mirroring applies to weighted canaries and blue/green, not to A/B testing',
+  affinityRouteRef: 'session affinity adds routing rules, and Davy changes only the weights of the HTTPRoute that spec.service.routeRef names: remove one of the two',
 
   // metrics
   notBuiltinMetric: 'not a builtin metric: a custom metric needs templateRef or query',
@@ -90,6 +90,7 @@ export const MESSAGES = {
   // webhooks and alerts
   url: 'must be an absolute http or https URL',
   cookieName: 'must be a valid cookie name: an RFC 6265 token, without spaces, control characters or separators such as ()<>@,;:\\"/[]?={}',
+  cookieAttribute: 'must be printable ASCII without spaces or \';\' (it goes into the Set-Cookie header as it is)',
   cookieNamesEqual: 'must differ from cookieName',
 
   // MetricTemplate and AlertProvider
@@ -120,6 +121,7 @@ export const WARNINGS = {
   primaryScalerReplicas: 'spec.autoscalerRef.primaryScalerReplicas: accepted for compatibility and not used: Davy leaves the stable workload to your own autoscaler, and copies it for the canary',
   kubernetesWeights: 'spec.analysis: provider kubernetes cannot split traffic: this canary runs blue/green with {iterations} iterations, as in Flagger',
   kubernetesPromotion: 'spec.analysis.stepWeightPromotion: ignored with provider kubernetes, which cannot split traffic',
+  affinityNotWeighted: 'spec.analysis.sessionAffinity: applies to weighted canaries; with {strategy} no cookie is set',
   maxWeightIgnored: 'spec.analysis.maxWeight: ignored with iterations (blue/green or A/B testing)',
   deprecatedThreshold: '{path}.threshold: deprecated, use thresholdRange (a minimum for request-success-rate, a maximum otherwise)',
   deprecatedQuery: '{path}.query: deprecated, use a MetricTemplate and templateRef; Davy runs it against metricsServer',

@@ -22,6 +22,9 @@ export const isPortName = (s: string): boolean =>
 /** RFC 6265 cookie-name: an RFC 2616 token (visible ASCII without separators). */
 export const isCookieToken = (s: string): boolean => /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(s);
 
+/** A Set-Cookie attribute value (RFC 6265 av-value): printable ASCII without ';' or spaces. */
+export const isCookieAttributeValue = (s: string): boolean => /^[\x21-\x3a\x3c-\x7e]+$/.test(s);
+
 /** An absolute http or https URL with a host. */
 export function isHttpUrl(s: string): boolean {
   if (!/^https?:\/\//i.test(s)) return false;

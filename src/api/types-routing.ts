@@ -9,6 +9,21 @@ export interface Routes {
   canary: number;
   /** Shadow traffic to the canary copy (Istio only), by analysis.mirrorWeight. */
   mirror: boolean;
+  /** Session affinity (analysis.sessionAffinity, weighted canaries on istio and Gateway API). */
+  cookies?: SessionCookies;
+}
+
+/**
+ * The cookies of session affinity, each `name=value` (Flagger's status.*SessionAffinityCookie). The
+ * stepper records them; the router turns them into rules and Set-Cookie headers.
+ */
+export interface SessionCookies {
+  /** This run's canary cookie: answers from the canary set it, and requests carrying it go to the canary. */
+  canary?: string;
+  /** This run's primary cookie (primaryCookieName): set by the stable pods for one interval, it keeps a client there. */
+  primary?: string;
+  /** The last run's canary cookie: answers to requests that still carry it expire it (Max-Age=-1). */
+  expired?: string;
 }
 
 /** Everything to the stable pods. */

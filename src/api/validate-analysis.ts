@@ -5,7 +5,7 @@ import { effectiveAnalysis, KUBERNETES_DEFAULT_ITERATIONS, MIN_INTERVAL_MS, TOTA
 import { formatDuration } from './durations.js';
 import { FieldPath } from './field-errors.js';
 import { message } from './messages.js';
-import { isCookieToken } from './names.js';
+import { isCookieAttributeValue, isCookieToken } from './names.js';
 import { PROVIDER_CAPABILITIES, providersWith, type ProviderCapabilities } from './providers.js';
 import { matchProblem } from './router-match.js';
 import type { CanarySpec } from './types.js';
@@ -155,9 +155,9 @@ function checkSessionAffinity(ctx: CanaryContext, analysis: Json): void {
   const affinity = asRecord(analysis.sessionAffinity);
   const path = ANALYSIS.child('sessionAffinity');
   if (!affinity || !requireCapability(ctx, path, 'sessionAffinity')) return;
-  // Flagger's istio router sets cookies; Davy's does not yet, and a field accepted and then ignored
-  // is what Davy refuses. The cookie checks below still run, so every problem shows at once.
-  ctx.report.forbidden(path, 'featureNotSupportedYet', { feature: FEATURES.sessionAffinity });
+  // Davy changes only the weights of the user's own HTTPRoute: the cookie rules have no place there.
+  if (isSet(asRecord(ctx.spec.service)?.routeRef)) ctx.report.forbidden(path, 'affinityRouteRef');
+  if (ctx.strategy !== 'canary') ctx.report.warn('affinityNotWeighted', { strategy: ctx.strategy === 'ab-testing' ? 'A/B testing' : 'blue/green' });
   const cookie = asString(affinity.cookieName);
   const primary = asString(affinity.primaryCookieName);
   if (cookie !== undefined && !isCookieToken(cookie)) ctx.report.invalid(path.child('cookieName'), cookie, 'cookieName');
@@ -165,6 +165,11 @@ function checkSessionAffinity(ctx: CanaryContext, analysis: Json): void {
   else if (primary !== undefined && primary === cookie) ctx.report.invalid(path.child('primaryCookieName'), primary, 'cookieNamesEqual');
   const maxAge = asInteger(affinity.maxAge);
   if (maxAge !== undefined && maxAge < 0) ctx.report.invalid(path.child('maxAge'), maxAge, 'mustNotBeNegative');
+  // They go into the Set-Cookie header as they are: a ';' would add attributes of its own.
+  for (const key of ['domain', 'path'] as const) {
+    const value = asString(affinity[key]);
+    if (value !== undefined && !isCookieAttributeValue(value)) ctx.report.invalid(path.child(key), value, 'cookieAttribute');
+  }
 }
 
 /** Warnings on the whole run's length, from the same defaults the stepper uses. */

@@ -14,6 +14,7 @@ import type { Canary, CorsPolicy, GatewayParentReference, HeaderOperations, HTTP
 import type { KubeObject } from '../kube/client.js';
 import { fail, ok, type Result } from '../workloads/result.js';
 import type { Routes } from './router.js';
+import { COOKIE_HEADER, SET_COOKIE, cookiesFrom, expires, stickyRules } from './session-affinity.js';
 
 export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 export const GATEWAY_API_VERSION: Record<GatewayApiProvider, string> = {
@@ -204,15 +205,29 @@ export function httpRouteSpec(canary: Canary, provider: GatewayApiProvider, svc:
   if (!base.ok) return base;
   const matches = base.value.length ? base.value : [structuredClone(DEFAULT_MATCH)];
   const timeouts = timeoutsOf(canary, provider);
-  const rule = (ruleMatches: HTTPRouteMatch[], backendRefs: BackendRef[], extra: HTTPRouteFilter[] = []): HTTPRouteRule => {
-    const filters = [...ruleFilters(canary, provider), ...extra];
+  const rule = (ruleMatches: HTTPRouteMatch[], backendRefs: BackendRef[], extra: HTTPRouteFilter[] = [], cookie?: string): HTTPRouteRule => {
+    const filters = withResponseHeader([...ruleFilters(canary, provider), ...extra], SET_COOKIE, cookie);
     return { matches: ruleMatches, ...(filters.length ? { filters } : {}), backendRefs, ...(timeouts ? { timeouts: { ...timeouts } } : {}) };
   };
-  const weighted = [serviceBackend(svc.primaryName, svc.port, routes.primary), serviceBackend(svc.canaryName, svc.port, routes.canary)];
+  const sticky = stickyRules(canary, routes.cookies);
+  const weighted = [
+    withSetCookie(serviceBackend(svc.primaryName, svc.port, routes.primary), sticky.primary?.setCookie),
+    withSetCookie(serviceBackend(svc.canaryName, svc.port, routes.canary), sticky.canary?.setCookie),
+  ];
   const mirror = routes.mirror ? [mirrorToCanary(canary, svc)] : [];
   const hostnames = canary.spec.service.hosts ?? [];
   const spec: HTTPRouteSpec = { parentRefs: parentRefs(canary), ...(hostnames.length ? { hostnames: [...hostnames] } : {}) };
-  if (effectiveAnalysis(canary.spec).strategy !== 'ab-testing') return ok({ ...spec, rules: [rule(matches, weighted, mirror)] });
+  if (effectiveAnalysis(canary.spec).strategy !== 'ab-testing') {
+    // Rules that match a cookie go first: an HTTPRoute prefers the match with the most headers.
+    const byCookie = (cookie: string) => mergeRouteMatches([{ headers: [{ type: 'RegularExpression', name: COOKIE_HEADER, value: cookie }] }], matches);
+    const rules = [
+      ...(sticky.canary ? [rule(byCookie(sticky.canary.match), [serviceBackend(svc.canaryName, svc.port, 100)])] : []),
+      ...(sticky.primary ? [rule(byCookie(sticky.primary.match), [serviceBackend(svc.primaryName, svc.port, 100)])] : []),
+      ...(sticky.expire ? [rule(byCookie(sticky.expire.match), [serviceBackend(svc.primaryName, svc.port, 100)], [], sticky.expire.setCookie)] : []),
+      rule(matches, weighted, mirror),
+    ];
+    return ok({ ...spec, rules });
+  }
   const conditions = routeMatches(canary.spec.analysis?.match ?? []);
   if (!conditions.ok) return conditions;
   return ok({
@@ -222,6 +237,40 @@ export function httpRouteSpec(canary: Canary, provider: GatewayApiProvider, svc:
       rule(structuredClone(matches), [serviceBackend(svc.primaryName, svc.port, 100)]),
     ],
   });
+}
+
+/** A backendRef whose answers carry `cookie` (session affinity), or as it is without one. */
+const withSetCookie = (ref: BackendRef, cookie: string | undefined): BackendRef =>
+  cookie === undefined ? ref : { ...ref, filters: [{ type: 'ResponseHeaderModifier', responseHeaderModifier: { add: [{ name: SET_COOKIE, value: cookie }] } }] };
+
+/**
+ * `filters` with the response header `name: value` added: to the rule's header modifier when it has
+ * one (an HTTPRoute rule may carry each modifier once), else in a new one.
+ */
+function withResponseHeader(filters: HTTPRouteFilter[], name: string, value: string | undefined): HTTPRouteFilter[] {
+  if (value === undefined) return filters;
+  const header = { name, value };
+  const at = filters.findIndex((f) => f.type === 'ResponseHeaderModifier');
+  if (at < 0) return [...filters, { type: 'ResponseHeaderModifier', responseHeaderModifier: { add: [header] } }];
+  const modifier = (filters[at]!.responseHeaderModifier ?? {}) as { add?: { name: string; value: string }[] };
+  const next = { ...filters[at]!, responseHeaderModifier: { ...modifier, add: [...(modifier.add ?? []), header] } };
+  return filters.map((f, i) => (i === at ? next : f));
+}
+
+/** The Set-Cookie values a list of filters adds to answers. */
+function setCookies(filters: readonly unknown[] | undefined): string[] {
+  return (filters ?? []).flatMap((f) => {
+    const modifier = (f as HTTPRouteFilter).type === 'ResponseHeaderModifier' ? (f as HTTPRouteFilter).responseHeaderModifier as { add?: { name?: string; value?: string }[] } | undefined : undefined;
+    return (modifier?.add ?? []).filter((h) => h.name?.toLowerCase() === 'set-cookie' && typeof h.value === 'string').map((h) => h.value!);
+  });
+}
+
+/** The session affinity cookies a route carries: on the weighted rule's backends, and on the rule that expires the last one. */
+function routeCookies(rules: readonly HTTPRouteRule[], weighted: { primary: BackendRef; canary: BackendRef }): Routes['cookies'] {
+  const expire = rules.flatMap((r) => setCookies(r.filters)).find(expires);
+  const canary = setCookies(weighted.canary.filters)[0];
+  const primary = setCookies(weighted.primary.filters)[0];
+  return cookiesFrom({ ...(canary ? { canary } : {}), ...(primary ? { primary } : {}), ...(expire ? { expire } : {}) });
 }
 
 /** Whether a backendRef names a Service of this namespace called `name`. */
@@ -245,7 +294,8 @@ export function readRouteWeights(route: HTTPRoute, svc: EffectiveService): Resul
     if (weights.primary + weights.canary === 0) return fail('NotReconciled', `${name}: both weights are 0`);
     const mirror = rules.some((r) => (r.filters ?? []).some((f) => f.type === 'RequestMirror' && f.requestMirror && sendsTo(f.requestMirror.backendRef, svc.canaryName, namespace)));
     const canaryPercent = Math.round((weights.canary * 100) / (weights.primary + weights.canary));
-    return ok({ primary: 100 - canaryPercent, canary: canaryPercent, mirror });
+    const cookies = routeCookies(rules, { primary, canary });
+    return ok({ primary: 100 - canaryPercent, canary: canaryPercent, mirror, ...(cookies ? { cookies } : {}) });
   }
   return fail('NotReconciled', `${name} has no rule sending to ${svc.primaryName} and ${svc.canaryName}`);
 }

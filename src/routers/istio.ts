@@ -19,6 +19,7 @@ import { fail, failed, ok, type Result } from '../workloads/result.js';
 import { deleteIfOurs, namespacedRef, write } from './objects.js';
 import { STABLE_ROUTES, checkRoutes, type RouterFactory, type Routes } from './router.js';
 import { finalizeServices, reconcileServices } from './services.js';
+import { COOKIE_HEADER, SET_COOKIE, cookiesFrom, expires, stickyRules } from './session-affinity.js';
 
 export const ISTIO_API_VERSION = 'networking.istio.io/v1beta1';
 
@@ -30,6 +31,7 @@ interface Destination {
 interface WeightedDestination {
   destination: Destination;
   weight?: number;
+  headers?: { response?: { add?: Record<string, string>; [key: string]: unknown }; [key: string]: unknown };
 }
 
 interface RouteRule {
@@ -143,9 +145,10 @@ export function virtualServiceSpec(canary: Canary, svc: EffectiveService, routes
   const gateways = [...svc.gateways];
   const withPort = service.portDiscovery === true && (delegation || gateways[0] !== 'mesh');
   const destination = (host: string): Destination => ({ host, ...(withPort ? { port: { number: svc.port } } : {}) });
+  const sticky = isTcp(canary) ? {} : stickyRules(canary, routes.cookies);
   const weighted: WeightedDestination[] = [
-    { destination: destination(svc.primaryName), weight: routes.primary },
-    { destination: destination(svc.canaryName), weight: routes.canary },
+    withSetCookie({ destination: destination(svc.primaryName), weight: routes.primary }, sticky.primary?.setCookie),
+    withSetCookie({ destination: destination(svc.canaryName), weight: routes.canary }, sticky.canary?.setCookie),
   ];
   const addressing = delegation ? {} : { hosts, gateways };
   if (isTcp(canary)) {
@@ -158,7 +161,18 @@ export function virtualServiceSpec(canary: Canary, svc: EffectiveService, routes
   const mirror = routes.mirror ? { mirror: { host: svc.canaryName }, mirrorPercentage: { value: analysis.mirrorWeight } } : {};
   const baseMatch = service.match?.length ? { match: structuredClone(service.match) } : {};
   const first: RouteRule = { ...baseMatch, ...options, route: weighted, ...mirror };
-  if (analysis.strategy !== 'ab-testing') return ok({ ...addressing, http: [first] });
+  if (analysis.strategy !== 'ab-testing') {
+    // Istio takes the first rule that matches: the cookie rules go ahead of the weighted one.
+    const byCookie = (cookie: string) => mergeMatches([{ headers: { [COOKIE_HEADER.toLowerCase()]: { regex: cookie } } }], service.match ?? []);
+    const to = (host: string): WeightedDestination[] => [{ destination: destination(host), weight: 100 }];
+    const http: RouteRule[] = [
+      ...(sticky.canary ? [{ match: byCookie(sticky.canary.match), ...options, route: to(svc.canaryName) }] : []),
+      ...(sticky.primary ? [{ match: byCookie(sticky.primary.match), ...options, route: to(svc.primaryName) }] : []),
+      ...(sticky.expire ? [expiring({ match: byCookie(sticky.expire.match), ...structuredClone(options), route: to(svc.primaryName) }, sticky.expire.setCookie)] : []),
+      first,
+    ];
+    return ok({ ...addressing, http });
+  }
   return ok({
     ...addressing,
     http: [
@@ -207,9 +221,28 @@ export function mergeMatches(conditions: HTTPMatchRequest[], base: HTTPMatchRequ
   }));
 }
 
-/** The weights on the first rule; a route without a weight next to another counts as 0. */
+/** A destination whose answers carry `cookie` (session affinity), or as it is without one. */
+const withSetCookie = (to: WeightedDestination, cookie: string | undefined): WeightedDestination =>
+  cookie === undefined ? to : { ...to, headers: { response: { add: { [SET_COOKIE]: cookie } } } };
+
+/** `rule` answering with `cookie` too, beside the response headers service.headers gives it. */
+function expiring(rule: RouteRule, cookie: string): RouteRule {
+  const headers = (rule['headers'] ?? {}) as { response?: { add?: Record<string, string> } };
+  const response = headers.response ?? {};
+  return { ...rule, headers: { ...headers, response: { ...response, add: { ...(response.add ?? {}), [SET_COOKIE]: cookie } } } };
+}
+
+const setCookieOf = (headers: WeightedDestination['headers'] | undefined): string | undefined => headers?.response?.add?.[SET_COOKIE];
+
+/**
+ * The weights on the weighted rule (the first that routes to both sides: cookie rules route to
+ * one), and the session affinity cookies on its destinations and on the rule expiring the last one.
+ * A route without a weight next to another counts as 0.
+ */
 export function readRoutes(vs: VirtualService, svc: EffectiveService): Result<Routes> {
-  const rule = vs.spec?.http?.[0] ?? vs.spec?.tcp?.[0];
+  const both = (r: RouteRule) => [svc.primaryName, svc.canaryName].every((host) => r.route?.some((d) => d.destination.host === host));
+  const http = vs.spec?.http ?? [];
+  const rule = http.find(both) ?? vs.spec?.tcp?.[0];
   const find = (host: string) => rule?.route?.find((r) => r.destination.host === host);
   const primary = find(svc.primaryName);
   const canary = find(svc.canaryName);
@@ -217,7 +250,10 @@ export function readRoutes(vs: VirtualService, svc: EffectiveService): Result<Ro
   if (!primary || !canary) return fail('NotReconciled', `${name} does not route to ${svc.primaryName} and ${svc.canaryName}`);
   const weights = { primary: primary.weight ?? 0, canary: canary.weight ?? 0 };
   if (weights.primary + weights.canary === 0) return fail('NotReconciled', `${name}: both weights are 0`);
-  return ok({ ...weights, mirror: vs.spec?.http?.[0]?.mirror?.host === svc.canaryName });
+  const expire = http.map((r) => setCookieOf(r['headers'] as WeightedDestination['headers'])).find((c) => c !== undefined && expires(c));
+  const [canaryCookie, primaryCookie] = [setCookieOf(canary.headers), setCookieOf(primary.headers)];
+  const cookies = cookiesFrom({ ...(canaryCookie ? { canary: canaryCookie } : {}), ...(primaryCookie ? { primary: primaryCookie } : {}), ...(expire ? { expire } : {}) });
+  return ok({ ...weights, mirror: rule?.mirror?.host === svc.canaryName, ...(cookies ? { cookies } : {}) });
 }
 
 /** What finalize leaves: the adopted original, a released VirtualService, or 'delete'. */

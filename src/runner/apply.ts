@@ -147,8 +147,8 @@ async function scaleCopy(ctx: ApplyContext, action: Extract<TargetAction, { kind
 async function setRoutes(ctx: ApplyContext, action: Extract<TargetAction, { kind: 'setRoutes' }>): Promise<void> {
   // Every router routes between the workload's pods and the copy's; without the workload there is nothing to route.
   if (!(await targetExists(ctx))) return;
-  const { primary, canary, mirror } = action;
-  must(await ctx.scope.router.setRoutes(ctx.scope.canary, { primary, canary, mirror }));
+  const { kind: _kind, ...routes } = action;
+  must(await ctx.scope.router.setRoutes(ctx.scope.canary, routes));
 }
 
 /**

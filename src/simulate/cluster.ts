@@ -201,7 +201,10 @@ function applyOne(cluster: SimCluster, action: Action): void {
     case 'scaleCopy':
       return scaleCopy(cluster, action.replicas);
     case 'setRoutes':
-      if (cluster.routes) cluster.routes = { primary: action.primary, canary: action.canary, mirror: action.mirror };
+      if (cluster.routes) {
+        const { kind: _kind, ...routes } = action;
+        cluster.routes = structuredClone(routes);
+      }
       return;
     case 'releaseHold':
       if (target.template !== action.revision || !target.held) return;

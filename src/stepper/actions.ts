@@ -7,7 +7,7 @@
 // must make true; "no write" means the runner compares first and writes only on a difference.
 
 import type { AlertSeverity, CanarySpec } from '../api/types.js';
-import type { CloudEventEntry, Phase, State } from './state.js';
+import type { CloudEventEntry, Phase, SessionCookies, State } from './state.js';
 
 /** Ensure `davy.dev/finalizer` is in the Canary's metadata.finalizers. */
 export interface AddFinalizer {
@@ -72,6 +72,8 @@ export interface SetRoutes {
   primary: number;
   canary: number;
   mirror: boolean;
+  /** Session affinity: the cookies the routes set and match (state.cookies). */
+  cookies?: SessionCookies;
 }
 
 /**
@@ -189,7 +191,7 @@ export function targets(state: State, spec: CanarySpec): TargetAction[] {
   if (state.copy === 'up' && state.revision !== undefined) {
     list.push({ kind: 'syncCopy', revision: state.revision }, { kind: 'scaleCopy', replicas: 'match-target' });
   }
-  list.push({ kind: 'setRoutes', ...state.routes });
+  list.push({ kind: 'setRoutes', ...state.routes, ...(state.cookies ? { cookies: { ...state.cookies } } : {}) });
   if (state.copy === 'zero') list.push({ kind: 'scaleCopy', replicas: 0 });
   if (state.phase === 'Promoting' && !state.rolledOut && state.revision !== undefined) {
     list.push({ kind: 'releaseHold', revision: state.revision });

@@ -18,6 +18,7 @@ import {
   type Phase,
   type Reason,
   type Routes,
+  type SessionCookies,
   type State,
   type TransitionRecord,
   type UnsentEvent,
@@ -56,6 +57,17 @@ function routes(v: unknown): Routes | undefined {
   const canary = percent(v.canary);
   if (primary === undefined || canary === undefined || typeof v.mirror !== 'boolean') return undefined;
   return { primary, canary, mirror: v.mirror };
+}
+
+/** Cookies as `name=value`; anything else is dropped (the next step makes new ones). */
+function cookies(v: unknown): SessionCookies | undefined {
+  if (!isObject(v)) return undefined;
+  const out: SessionCookies = {};
+  for (const key of ['canary', 'primary', 'expired'] as const) {
+    const cookie = str(v[key]);
+    if (cookie !== undefined && /^[^=;\s]+=[^=;\s]+$/.test(cookie)) out[key] = cookie;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 function wait(v: unknown): Wait | undefined {
@@ -218,6 +230,8 @@ export function decodeState(raw: unknown): State | string {
   if (isObject(promotion) && str(promotion.revision) !== undefined && str(promotion.at) !== undefined) {
     state.lastPromotion = { revision: str(promotion.revision) ?? '', at: str(promotion.at) ?? '' };
   }
+  const jar = cookies(raw.cookies);
+  if (jar) state.cookies = jar;
   const leak = holdLeak(raw.holdLeak);
   if (leak) state.holdLeak = leak;
   const unsent = list(raw.unsentEvents, unsentEvent).slice(-UNSENT_EVENTS_LIMIT);

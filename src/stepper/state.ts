@@ -10,7 +10,7 @@
 // projection as the Canary's status is status.ts.
 
 import type { AlertSeverity, CanaryPhase } from '../api/types.js';
-import { STABLE_ROUTES, type Routes } from '../api/types-routing.js';
+import { STABLE_ROUTES, type Routes, type SessionCookies } from '../api/types-routing.js';
 
 export const STATE_VERSION = 1;
 /** Bounds that keep the annotation far below the 256 KiB limit on all annotations of an object. */
@@ -36,7 +36,7 @@ export const RESTING_PHASES: ReadonlySet<Phase> = new Set(['Initialized', 'Succe
 /** Whether a phase (the state's, or Flagger's status.phase) is one of RESTING_PHASES. */
 export const isResting = (phase: string): boolean => (RESTING_PHASES as ReadonlySet<string>).has(phase);
 
-export { STABLE_ROUTES, type Routes } from '../api/types-routing.js';
+export { STABLE_ROUTES, type Routes, type SessionCookies } from '../api/types-routing.js';
 
 /** Why a phase was entered: machine-readable, recorded with every transition. */
 export type Reason =
@@ -193,6 +193,8 @@ export interface State {
   stableConfigs: Record<string, string>;
   /** Router target. */
   routes: Routes;
+  /** Session affinity's cookies (affinity.ts), given to the router with `routes`. */
+  cookies?: SessionCookies;
   /** Canary copy target: 'up' matches the workload's replicas and runs `revision`. */
   copy: 'zero' | 'up';
   iterations: number;

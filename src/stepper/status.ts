@@ -135,6 +135,9 @@ export function projectStatus(
     ...(revision === undefined ? {} : { lastAppliedSpec: revision }),
     ...(state.stableRevision === undefined ? {} : { lastPromotedSpec: state.stableRevision }),
     lastTransitionTime: state.updatedAt ?? state.phaseSince ?? at,
+    ...(state.cookies?.canary ? { sessionAffinityCookie: state.cookies.canary } : {}),
+    ...(state.cookies?.primary ? { primarySessionAffinityCookie: state.cookies.primary } : {}),
+    ...(state.cookies?.expired ? { previousSessionAffinityCookie: state.cookies.expired } : {}),
     conditions: conditionsOf(state, kind, at, spec.targetRef?.name ?? ''),
   };
 }

@@ -16,6 +16,7 @@ import { templateRevision } from '../api/revision.js';
 import { intent, outboxActions, targets, type Action } from './actions.js';
 import { queueCloudEvents } from './cloudevents.js';
 import { probeChecker, resultsChecker, type Checker, type Checks } from './checks.js';
+import { settleCookies } from './affinity.js';
 import { acknowledge, deleting, deletionTick, hasDeliveries, suspendTick } from './housekeeping.js';
 import { noteHoldLeak } from './hold-leak.js';
 import { handleAction } from './imperative.js';
@@ -209,10 +210,11 @@ function somethingNew(state: State, ctx: Context): boolean {
   return revisionPending(state, observedSubject(obs));
 }
 
-/** Bookkeeping every decided step does: spec checksum, step time, status change time. */
+/** Bookkeeping every decided step does: spec checksum, step time, status change time, cookies. */
 function settle(tick: Tick, before: State): void {
   const { ctx, state } = tick;
   state.specChecksum = specChecksum(ctx.spec);
+  settleCookies(state, ctx);
   if (tick.periodic) state.lastStepAt = ctx.at;
   const visible = (s: State) => [s.phase, statusWeight(ctx.analysis, s.routes), s.iterations, s.failedChecks].join('/');
   if (visible(state) !== visible(before)) state.updatedAt = ctx.at;

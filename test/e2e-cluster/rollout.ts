@@ -29,7 +29,7 @@ export const DATA_PLANE_SETTLE_MS = 3_000;
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface CanaryObject extends KubeObject {
-  status?: { phase?: string; canaryWeight?: number; iterations?: number };
+  status?: { phase?: string; canaryWeight?: number; iterations?: number; sessionAffinityCookie?: string };
 }
 
 /**

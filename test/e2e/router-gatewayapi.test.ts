@@ -20,7 +20,7 @@ const TUTORIAL = path.join(ROOT, 'test/fixtures/tutorials/gatewayapi');
 const V1 = 'gateway.networking.k8s.io/v1';
 const NEW_IMAGE = 'ghcr.io/stefanprodan/podinfo:6.0.1';
 
-interface BackendRef { name: string; weight?: number }
+interface BackendRef { name: string; weight?: number; filters?: unknown[] }
 interface HTTPRoute extends KubeObject {
   spec: { rules?: { matches?: unknown[]; backendRefs?: BackendRef[]; [key: string]: unknown }[]; [key: string]: unknown };
 }
@@ -32,7 +32,8 @@ const getRoute = (namespace: string, name: string) => e2e().cluster.kube.get<HTT
 
 /** "primary/canary" of the first rule that sends to both sides, as the route has it now. */
 async function routeWeights(namespace: string, name: string, service = 'podinfo'): Promise<string | undefined> {
-  const rule = (await getRoute(namespace, name))?.spec.rules?.find((r) => (r.backendRefs ?? []).some((b) => b.name === `${service}-canary`));
+  const both = (r: { backendRefs?: BackendRef[] }) => ['primary', 'canary'].every((side) => (r.backendRefs ?? []).some((b) => b.name === `${service}-${side}`));
+  const rule = (await getRoute(namespace, name))?.spec.rules?.find(both);
   const weight = (side: string) => rule?.backendRefs?.find((b) => b.name === `${service}-${side}`)?.weight;
   const [primary, canary] = [weight('primary'), weight('canary')];
   return primary === undefined || canary === undefined ? undefined : `${primary}/${canary}`;
@@ -149,6 +150,39 @@ describe('router: Gateway API (HTTPRoute CRD v1.6.3, Flagger\'s tutorial)', func
     expect(rest?.backendRefs?.map((b) => [b.name, b.weight])).to.deep.equal([['podinfo-primary', 100]]);
     await scenario.waitPhase('Succeeded', 180_000);
     expect(await routeWeights(scenario.namespace, 'podinfo')).to.equal('100/0');
+  });
+
+  it('when the tutorial\'s session-affinity canary advances, then a cookie rule sends the run\'s cookie to the canary, and after promotion that cookie is expired', async () => {
+    scenario = new Scenario('gw-affinity', 'podinfo');
+    await startCanary(scenario, 'podinfo-canary-session-affinity', (c) => Object.assign(c.spec.analysis, { stepWeight: 25, maxWeight: 50 }));
+    const ns = scenario.namespace;
+    const routes: HTTPRoute[] = [];
+    const watch = recordChanges(async () => {
+      const route = await getRoute(ns, 'podinfo');
+      if (route && JSON.stringify(routes.at(-1)?.spec) !== JSON.stringify(route.spec)) routes.push(route);
+      return routeWeights(ns, 'podinfo');
+    });
+    await release(scenario);
+    const during = await eventually('the canary to have traffic and its cookie', async () => {
+      const canary = await scenario!.canary();
+      return (canary.status?.canaryWeight ?? 0) > 0 && canary.status?.sessionAffinityCookie ? canary : undefined;
+    }, 120_000, 300);
+    const cookie = during.status?.sessionAffinityCookie ?? '';
+    expect(cookie).to.match(/^flagger-cookie=[A-Za-z]{10}$/);
+    await scenario.waitPhase('Succeeded', 240_000).finally(watch.stop);
+    expect(watch.values).to.deep.equal(['100/0', '75/25', '50/50', '100/0']);
+
+    // The API server took the rules as Davy wrote them (the CRD's validation included).
+    const sticky = routes.find((r) => (r.spec.rules ?? []).length === 2 && r.spec.rules![0]!.backendRefs?.[0]?.name === 'podinfo-canary');
+    expect(sticky?.spec.rules?.[0]?.matches?.[0]).to.deep.include({ headers: [{ type: 'RegularExpression', name: 'Cookie', value: `^(.*;\\s*)?${cookie}(\\s*;.*)?$` }] });
+    const canaryRef = sticky?.spec.rules?.[1]?.backendRefs?.find((b) => b.name === 'podinfo-canary');
+    expect(canaryRef?.filters).to.deep.equal([{ type: 'ResponseHeaderModifier', responseHeaderModifier: { add: [{ name: 'Set-Cookie', value: `${cookie}; Max-Age=21600` }] } }]);
+    const after = (await getRoute(ns, 'podinfo'))!;
+    expect(after.spec.rules?.[0]?.['filters']).to.deep.equal([{ type: 'ResponseHeaderModifier', responseHeaderModifier: { add: [{ name: 'Set-Cookie', value: `${cookie}; Max-Age=-1` }] } }]);
+    expect(after.spec.rules?.[0]?.backendRefs?.map((b) => [b.name, b.weight])).to.deep.equal([['podinfo-primary', 100]]);
+    const status = (await scenario.canary()).status;
+    expect(status?.previousSessionAffinityCookie).to.equal(cookie);
+    expect(status?.sessionAffinityCookie).to.equal(undefined);
   });
 
   it('when a Canary names the user\'s HTTPRoute, then only its weights change during the rollout, and deleting the Canary restores it exactly', async () => {

@@ -17,7 +17,10 @@ export const EXAMPLES = path.resolve(import.meta.dirname, '../../../shared/examp
 
 export interface CanaryObject extends KubeObject {
   spec: Record<string, unknown> & { analysis: Record<string, unknown> & { metrics?: Record<string, unknown>[]; webhooks?: Record<string, unknown>[] } };
-  status?: { phase?: string; canaryWeight?: number; failedChecks?: number; iterations?: number };
+  status?: {
+    phase?: string; canaryWeight?: number; failedChecks?: number; iterations?: number;
+    sessionAffinityCookie?: string; previousSessionAffinityCookie?: string;
+  };
 }
 
 export interface PodSummary {

@@ -138,8 +138,8 @@ export interface Target {
   headers?: Record<string, string>;
 }
 
-/** One GET through the gateway: the status and the parsed JSON body (undefined if not JSON). */
-export function ask(gateway: Gateway, agent: http.Agent, target: Target): Promise<{ status: number; body: unknown }> {
+/** One GET through the gateway: the status, the headers and the parsed JSON body (undefined if not JSON). */
+export function ask(gateway: Gateway, agent: http.Agent, target: Target): Promise<{ status: number; body: unknown; headers: http.IncomingHttpHeaders }> {
   const [hostname, port] = gateway.address.split(':');
   return new Promise((resolve, reject) => {
     const headers = { host: target.host, ...target.headers };
@@ -148,7 +148,7 @@ export function ask(gateway: Gateway, agent: http.Agent, target: Target): Promis
       response.setEncoding('utf8').on('data', (chunk: string) => { text += chunk; }).on('end', () => {
         let body: unknown;
         try { body = JSON.parse(text); } catch { body = undefined; }
-        resolve({ status: response.statusCode ?? 0, body });
+        resolve({ status: response.statusCode ?? 0, body, headers: response.headers });
       });
     });
     request.on('timeout', () => request.destroy(new Error('timed out'))).on('error', reject);

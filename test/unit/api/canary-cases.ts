@@ -13,6 +13,7 @@ const SUBDOMAIN = "must be a DNS-1123 subdomain: lowercase letters, digits, '-' 
 const TARGET_PORT = "must be a port number between 1 and 65535 or a port name (IANA_SVC_NAME: at most 15 lowercase letters, digits and '-', with at least one letter)";
 const COOKIE = 'must be a valid cookie name: an RFC 6265 token, without spaces, control characters or separators such as ()<>@,;:\\"/[]?={}';
 const URL = 'must be an absolute http or https URL';
+const ATTRIBUTE = "must be printable ASCII without spaces or ';' (it goes into the Set-Cookie header as it is)";
 
 const analysis = (d: Doc): Doc => d.spec.analysis as Doc;
 const withoutWeights = (d: Doc): void => {
@@ -354,24 +355,33 @@ export const canaryCases: InvalidCase[] = [
     mutate: (d) => { d.spec.provider = 'osm'; delete d.spec.service.gateways; delete d.spec.service.retries; analysis(d).sessionAffinity = { cookieName: 'canary' }; },
     errors: ['spec.analysis.sessionAffinity: Forbidden: session affinity is supported only by provider istio, gatewayapi:v1, gatewayapi:v1beta1; the canary runs with provider osm'],
   },
-  { rule: 'cookieName', when: 'the cookie name has a space', fixture: ISTIO, mutate: (d) => (analysis(d).sessionAffinity = { cookieName: 'my cookie' }), errors: ['spec.analysis.sessionAffinity: Forbidden: session affinity is not supported yet by Davy (it would be accepted and ignored)', `spec.analysis.sessionAffinity.cookieName: Invalid value: "my cookie": ${COOKIE}`] },
+  { rule: 'cookieName', when: 'the cookie name has a space', fixture: ISTIO, mutate: (d) => (analysis(d).sessionAffinity = { cookieName: 'my cookie' }), errors: [`spec.analysis.sessionAffinity.cookieName: Invalid value: "my cookie": ${COOKIE}`] },
   {
     rule: 'cookieName',
     when: 'the primary cookie name has a semicolon',
     fixture: ISTIO,
     mutate: (d) => (analysis(d).sessionAffinity = { cookieName: 'canary', primaryCookieName: 'a;b' }),
-    errors: ['spec.analysis.sessionAffinity: Forbidden: session affinity is not supported yet by Davy (it would be accepted and ignored)', `spec.analysis.sessionAffinity.primaryCookieName: Invalid value: "a;b": ${COOKIE}`],
+    errors: [`spec.analysis.sessionAffinity.primaryCookieName: Invalid value: "a;b": ${COOKIE}`],
   },
   {
     rule: 'cookieNamesEqual',
     when: 'primaryCookieName equals cookieName',
     fixture: ISTIO,
     mutate: (d) => (analysis(d).sessionAffinity = { cookieName: 'flagger', primaryCookieName: 'flagger' }),
-    errors: ['spec.analysis.sessionAffinity: Forbidden: session affinity is not supported yet by Davy (it would be accepted and ignored)', 'spec.analysis.sessionAffinity.primaryCookieName: Invalid value: "flagger": must differ from cookieName'],
+    errors: ['spec.analysis.sessionAffinity.primaryCookieName: Invalid value: "flagger": must differ from cookieName'],
   },
-  { rule: 'mustNotBeNegative', when: 'the cookie maxAge is negative', fixture: ISTIO, mutate: (d) => (analysis(d).sessionAffinity = { cookieName: 'c', maxAge: -1 }), errors: ['spec.analysis.sessionAffinity: Forbidden: session affinity is not supported yet by Davy (it would be accepted and ignored)', 'spec.analysis.sessionAffinity.maxAge: Invalid value: -1: must not be negative'] },
-  { rule: 'featureNotSupportedYet', when: 'an istio canary sets session affinity', fixture: ISTIO, mutate: (d) => (analysis(d).sessionAffinity = { cookieName: 'canary' }), errors: ['spec.analysis.sessionAffinity: Forbidden: session affinity is not supported yet by Davy (it would be accepted and ignored)'] },
-  { rule: 'required (schema)', when: 'sessionAffinity has no cookieName', fixture: ISTIO, mutate: (d) => (analysis(d).sessionAffinity = { maxAge: 60 }), errors: ['spec.analysis.sessionAffinity.cookieName: Required value', 'spec.analysis.sessionAffinity: Forbidden: session affinity is not supported yet by Davy (it would be accepted and ignored)'] },
+  { rule: 'mustNotBeNegative', when: 'the cookie maxAge is negative', fixture: ISTIO, mutate: (d) => (analysis(d).sessionAffinity = { cookieName: 'c', maxAge: -1 }), errors: ['spec.analysis.sessionAffinity.maxAge: Invalid value: -1: must not be negative'] },
+  {
+    rule: 'cookieAttribute',
+    when: 'the cookie domain and path would add attributes of their own',
+    fixture: ISTIO,
+    mutate: (d) => (analysis(d).sessionAffinity = { cookieName: 'c', domain: 'example.com; Secure', path: '/a;HttpOnly' }),
+    errors: [
+      `spec.analysis.sessionAffinity.domain: Invalid value: "example.com; Secure": ${ATTRIBUTE}`,
+      `spec.analysis.sessionAffinity.path: Invalid value: "/a;HttpOnly": ${ATTRIBUTE}`,
+    ],
+  },
+  { rule: 'required (schema)', when: 'sessionAffinity has no cookieName', fixture: ISTIO, mutate: (d) => (analysis(d).sessionAffinity = { maxAge: 60 }), errors: ['spec.analysis.sessionAffinity.cookieName: Required value'] },
 
   // metrics
   {

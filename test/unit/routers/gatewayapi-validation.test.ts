@@ -28,10 +28,24 @@ describe('validation of Gateway API canaries', () => {
     }
   });
 
-  it('when the tutorial\'s session-affinity canary is validated, then only session affinity is refused, as not supported yet', () => {
-    expect(validateResource(tutorial('podinfo-canary-session-affinity')[0], AS_INSTALLED).errors.map(formatFieldError)).to.deep.equal([
-      'spec.analysis.sessionAffinity: Forbidden: session affinity is not supported yet by Davy (it would be accepted and ignored)',
+  it('when the tutorial\'s session-affinity canary is validated, then it is accepted without a warning', () => {
+    const result = validateResource(tutorial('podinfo-canary-session-affinity')[0], AS_INSTALLED);
+    expect(result.errors.map(formatFieldError)).to.deep.equal([]);
+    expect(result.warnings).to.deep.equal([]);
+  });
+
+  it('when session affinity meets the user\'s own HTTPRoute, then it is refused, and with A/B testing it draws a warning', () => {
+    const withRoute = canaryDoc('podinfo-canary-session-affinity');
+    const { gatewayRefs: _g, hosts: _h, ...service } = withRoute.spec.service;
+    withRoute.spec.service = { ...service, routeRef: { name: 'storefront' } };
+    expect(errorsOf(withRoute)).to.deep.equal([
+      'spec.analysis.sessionAffinity: Forbidden: session affinity adds routing rules, and Davy changes only the weights of the HTTPRoute that spec.service.routeRef names: remove one of the two',
     ]);
+    const ab = canaryDoc('podinfo-ab-canary');
+    ab.spec.analysis.sessionAffinity = { cookieName: 'flagger-cookie' };
+    const result = validateCanary(ab, AS_INSTALLED);
+    expect(result.errors).to.deep.equal([]);
+    expect(result.warnings).to.deep.equal(['spec.analysis.sessionAffinity: applies to weighted canaries; with A/B testing no cookie is set']);
   });
 
   it('when every part of a gatewayRef is wrong and one is repeated, then each error names its field', () => {

@@ -190,3 +190,61 @@ describe('gatewayapi router (Flagger\'s Gateway API tutorial)', () => {
     expect(versions(ex.kube)).to.deep.equal(before);
   });
 });
+
+describe('gatewayapi router: session affinity (Flagger\'s podinfo-canary-session-affinity tutorial)', () => {
+  const CANARY_COOKIE = 'flagger-cookie=AbCdEfGhIj';
+  const setCookie = (headerValue: string) => [{ type: 'ResponseHeaderModifier', responseHeaderModifier: { add: [{ name: 'Set-Cookie', value: headerValue }] } }];
+  const byCookie = (cookie: string) => [{ ...ROOT_MATCH, headers: [{ type: 'RegularExpression', name: 'Cookie', value: `^(.*;\\s*)?${cookie}(\\s*;.*)?$` }] }];
+
+  it('when the canary has traffic, then its answers set the run\'s cookie and a rule sends requests carrying it to the canary alone', async () => {
+    const ex = podinfo('podinfo-canary-session-affinity');
+    await value(ex.router.setRoutes(ex.canary, { primary: 90, canary: 10, mirror: false, cookies: { canary: CANARY_COOKIE } }));
+    expect(routeOf(ex)?.spec?.rules).to.deep.equal([
+      { matches: byCookie(CANARY_COOKIE), backendRefs: [backend('podinfo-canary', 100)] },
+      {
+        matches: [ROOT_MATCH],
+        backendRefs: [backend('podinfo-primary', 90), { ...backend('podinfo-canary', 10), filters: setCookie(`${CANARY_COOKIE}; Max-Age=21600`) }],
+      },
+    ]);
+    expect(await value(ex.router.getRoutes(ex.canary))).to.deep.equal({ primary: 90, canary: 10, mirror: false, cookies: { canary: CANARY_COOKIE } });
+    // The cookie regex takes the cookie among others, and not a cookie that merely contains it.
+    const regex = new RegExp(byCookie(CANARY_COOKIE)[0]!.headers[0]!.value);
+    expect(['flagger-cookie=AbCdEfGhIj', 'a=1; flagger-cookie=AbCdEfGhIj; b=2', 'a=1;flagger-cookie=AbCdEfGhIj'].every((h) => regex.test(h))).to.equal(true);
+    expect(['x-flagger-cookie=AbCdEfGhIj', 'flagger-cookie=AbCdEfGhIjK', 'flagger-cookie=other'].some((h) => regex.test(h))).to.equal(false);
+  });
+
+  it('when the route is reconciled during a run, then the cookie rules stay and nothing is written', async () => {
+    const ex = podinfo('podinfo-canary-session-affinity', (c) => { c.spec.analysis!.sessionAffinity!.primaryCookieName = 'flagger-primary'; });
+    await value(ex.router.setRoutes(ex.canary, { primary: 80, canary: 20, mirror: false, cookies: { canary: CANARY_COOKIE, primary: 'flagger-primary=KlMnOpQrSt' } }));
+    const before = versions(ex.kube);
+    await value(ex.router.reconcile(ex.canary));
+    expect(versions(ex.kube)).to.deep.equal(before);
+    const rules = routeOf(ex)?.spec?.rules ?? [];
+    expect(rules.map((r) => r.backendRefs?.map((b) => b.name))).to.deep.equal([['podinfo-canary'], ['podinfo-primary'], ['podinfo-primary', 'podinfo-canary']]);
+    // The primary cookie lives one analysis interval (1m): a client stays on the stable pods until the next step.
+    expect(rules[2]?.backendRefs?.[0]?.filters).to.deep.equal(setCookie('flagger-primary=KlMnOpQrSt; Max-Age=60'));
+  });
+
+  it('when traffic has left the canary, then requests still carrying the run\'s cookie go to the stable pods and are told to drop it', async () => {
+    const ex = podinfo('podinfo-canary-session-affinity', (c) => {
+      Object.assign(c.spec.analysis!.sessionAffinity!, { path: '/', secure: true, sameSite: 'Lax' });
+      c.spec.service.headers = { response: { add: { 'x-served-by': 'davy' } } };
+    });
+    await value(ex.router.setRoutes(ex.canary, { primary: 100, canary: 0, mirror: false, cookies: { expired: CANARY_COOKIE } }));
+    const [expire, weighted] = routeOf(ex)?.spec?.rules ?? [];
+    expect(expire).to.deep.equal({
+      matches: byCookie(CANARY_COOKIE),
+      // One ResponseHeaderModifier per rule: the expiry joins the one service.headers makes.
+      filters: [{ type: 'ResponseHeaderModifier', responseHeaderModifier: { add: [{ name: 'x-served-by', value: 'davy' }, { name: 'Set-Cookie', value: `${CANARY_COOKIE}; Max-Age=-1; Path=/; SameSite=Lax; Secure` }] } }],
+      backendRefs: [backend('podinfo-primary', 100)],
+    });
+    expect(weighted?.backendRefs).to.deep.equal([backend('podinfo-primary', 100), backend('podinfo-canary', 0)]);
+    expect(await value(ex.router.getRoutes(ex.canary))).to.deep.equal({ primary: 100, canary: 0, mirror: false, cookies: { expired: CANARY_COOKIE } });
+  });
+
+  it('when the canary runs A/B, then cookies are not routed (the match decides)', async () => {
+    const ex = podinfo('podinfo-ab-canary', (c) => { c.spec.analysis!.sessionAffinity = { cookieName: 'flagger-cookie' }; });
+    await value(ex.router.setRoutes(ex.canary, { primary: 0, canary: 100, mirror: false, cookies: { canary: CANARY_COOKIE } }));
+    expect(JSON.stringify(routeOf(ex)?.spec)).to.not.include('flagger-cookie');
+  });
+});

@@ -222,3 +222,36 @@ describe('mergeMatches', () => {
       .to.deep.equal([{ uri: { prefix: '/' }, headers: { b: { exact: 'c' }, x: { exact: 'y' }, a: { exact: '1' } } }]);
   });
 });
+
+describe('istio router: session affinity', () => {
+  const COOKIE = 'flagger-cookie=AbCdEfGhIj';
+  const byCookie = (cookie: string) => ({ cookie: { regex: `^(.*;\\s*)?${cookie}(\\s*;.*)?$` } });
+
+  it('when the canary has traffic, then a first rule sends requests with the run\'s cookie to the canary, whose answers set it', async () => {
+    const ex = reviews((c) => { c.spec.analysis!.sessionAffinity = { cookieName: 'flagger-cookie', maxAge: 600 }; });
+    await value(ex.router.setRoutes(ex.canary, { primary: 70, canary: 30, mirror: false, cookies: { canary: COOKIE } }));
+    const http = vsOf(ex)!.spec!.http!;
+    expect(http).to.have.length(2);
+    expect(http[0]).to.deep.include({ match: [{ headers: byCookie(COOKIE) }], route: [{ destination: { host: 'reviews-canary' }, weight: 100 }] });
+    expect(http[1]!.route).to.deep.equal([
+      { destination: { host: 'reviews-primary' }, weight: 70 },
+      { destination: { host: 'reviews-canary' }, weight: 30, headers: { response: { add: { 'Set-Cookie': `${COOKIE}; Max-Age=600` } } } },
+    ]);
+    expect(await value(ex.router.getRoutes(ex.canary))).to.deep.equal({ primary: 70, canary: 30, mirror: false, cookies: { canary: COOKIE } });
+    const before = versions(ex.kube);
+    await value(ex.router.reconcile(ex.canary));
+    expect(versions(ex.kube)).to.deep.equal(before);
+  });
+
+  it('when traffic has left the canary, then requests with the last run\'s cookie go to the stable pods and expire it', async () => {
+    const ex = reviews((c) => { c.spec.analysis!.sessionAffinity = { cookieName: 'flagger-cookie' }; });
+    await value(ex.router.setRoutes(ex.canary, { primary: 100, canary: 0, mirror: false, cookies: { expired: COOKIE } }));
+    const [expire] = vsOf(ex)!.spec!.http!;
+    expect(expire).to.deep.include({
+      match: [{ headers: byCookie(COOKIE) }],
+      headers: { response: { add: { 'Set-Cookie': `${COOKIE}; Max-Age=-1` } } },
+      route: [{ destination: { host: 'reviews-primary' }, weight: 100 }],
+    });
+    expect(await value(ex.router.getRoutes(ex.canary))).to.deep.equal({ primary: 100, canary: 0, mirror: false, cookies: { expired: COOKIE } });
+  });
+});
