@@ -176,21 +176,26 @@ function phaseTick(tick: Tick): void {
   }
 }
 
-/** How often a phase does its periodic work: the analysis interval, or the poll period for cluster convergence. */
-function cadenceMs(phase: Phase, ctx: Context): number {
-  return phase === 'Initializing' || phase === 'Terminating' ? ctx.pollMs : ctx.analysis.intervalMs;
+/**
+ * How often a phase does its periodic work: the analysis interval, or the poll period while it
+ * waits on the cluster (initialising, finalizing, and promotion's wait for the workload's rollout:
+ * nothing is judged there, and each interval spent after the rollout ended only delays the run).
+ */
+function cadenceMs(state: State, ctx: Context): number {
+  const converging = state.phase === 'Initializing' || state.phase === 'Terminating' || (state.phase === 'Promoting' && !state.rolledOut);
+  return converging ? ctx.pollMs : ctx.analysis.intervalMs;
 }
 
 function periodicDue(state: State, ctx: Context): boolean {
   const last = state.lastStepAt === undefined ? Number.NaN : Date.parse(state.lastStepAt);
   if (state.phase === '' || Number.isNaN(last)) return true;
-  return ctx.nowMs >= last + cadenceMs(state.phase, ctx);
+  return ctx.nowMs >= last + cadenceMs(state, ctx);
 }
 
 function dueAt(state: State, ctx: Context): string {
   const last = state.lastStepAt === undefined ? Number.NaN : Date.parse(state.lastStepAt);
   if (state.phase === '' || Number.isNaN(last)) return ctx.at;
-  return new Date(last + cadenceMs(state.phase, ctx)).toISOString();
+  return new Date(last + cadenceMs(state, ctx)).toISOString();
 }
 
 const specChecksum = (spec: CanarySpec): string => templateRevision(spec);

@@ -44,11 +44,11 @@ describe('davy simulate', () => {
     expect(heads[0]).to.equal('+0s Progressing weight 0%');
     expect(heads[1]).to.equal('+30s Progressing weight 5%');
     expect(heads[2]).to.equal('+1m Progressing weight 10% analysis step 1');
-    expect(heads.slice(-3)).to.deep.equal(['+5m30s Promoting weight 50% analysis step 10', '+6m Finalising weight 0%', '+6m30s Succeeded weight 0%']);
+    expect(heads.slice(-3)).to.deep.equal(['+5m30s Promoting weight 50% analysis step 10', '+5m35s Finalising weight 0%', '+6m5s Succeeded weight 0%']);
     expect(r.out).to.include('         hook   pre-rollout acceptance-test\n');
     expect(r.out).to.include('         check  request-success-rate 100 (>= 99) ok\n');
     expect(r.out).to.include('         event  Advance podinfo.test canary weight 50\n');
-    expect(r.out).to.include('Time to promotion:            6m30s\n');
+    expect(r.out).to.include('Time to promotion:            6m5s\n');
     expect(r.out).to.include('Worst-case time to rollback:  7m30s (every metric failing from analysis step 10, the last, on)\n');
   });
 
@@ -69,7 +69,7 @@ describe('davy simulate', () => {
     expect(r.out).to.include('kubernetes, blue-green (5 iterations), interval 15s, threshold 5');
     expect(r.out).to.match(/\+1m15s\s+Progressing\s+iteration 5\/5 /);
     expect(r.out).to.match(/\+1m30s\s+Promoting\s+iteration 5\/5, canary 100%/);
-    expect(r.out).to.include('Time to promotion:            2m\n');
+    expect(r.out).to.include('Time to promotion:            1m50s\n');
     expect(r.err).to.include('bg.yaml: Warning: spec.autoscalerRef.primaryScalerQueries');
   });
 

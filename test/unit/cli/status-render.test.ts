@@ -148,10 +148,10 @@ describe('davy status rendering', () => {
       'test/podinfo  Progressing      [██████░░░░░░░░░░░░░░] weight 15% of 50% (step 3 of 10)  failed 0/5',
       '    checks at 2025-01-01T00:01:35Z: rollout load-test ok, request-success-rate 100 (>= 99) ok, request-duration 250 (<= 500) ok',
       '    waiting for the next step in 20s',
-      '    promotion in ~4m50s if every check passes',
+      '    promotion in ~4m25s if every check passes',
     ]);
     const still = renderWatchList([view], renderOptions(now, false));
-    expect(still.slice(2)).to.deep.equal(['    waiting for the next step due at 2025-01-01T00:02:05Z', '    promotion at 2025-01-01T00:06:35Z if every check passes']);
+    expect(still.slice(2)).to.deep.equal(['    waiting for the next step due at 2025-01-01T00:02:05Z', '    promotion at 2025-01-01T00:06:10Z if every check passes']);
     expect(renderWatchList([], renderOptions(now))).to.deep.equal(['No canaries found.']);
   });
 

@@ -3,9 +3,9 @@ import { simulate } from '../../../src/simulate/index.js';
 import { canary, fixture } from '../stepper/driver.js';
 
 describe('stepper simulate', () => {
-  it('when the OSM tutorial canary is simulated, then it promotes in 13 intervals after 10 analysis steps', () => {
+  it('when the OSM tutorial canary is simulated, then it promotes 12 intervals and one poll after the change, after 10 analysis steps', () => {
     const sim = simulate(fixture('podinfo-canary-osm.yaml'));
-    expect(sim).to.include({ outcome: 'Succeeded', timeToPromotionMs: 390_000, analysisSteps: 10 });
+    expect(sim).to.include({ outcome: 'Succeeded', timeToPromotionMs: 12 * 30_000 + 5_000, analysisSteps: 10 });
     expect(sim.timeline[0]?.events).to.deep.equal(['New revision detected! Scaling up podinfo.test']);
     expect(sim.timeline.at(-1)?.events).to.include('Promotion completed! Scaling down podinfo.test');
   });
@@ -25,9 +25,9 @@ describe('stepper simulate', () => {
     expect(sim.timeline.filter((e) => e.checks.some((c) => c.verdict === 'ok' && c.value !== undefined))).to.not.be.empty;
   });
 
-  it('when the KEDA blue/green canary is simulated, then it takes 5 iterations of 15s and the switch', () => {
+  it('when the KEDA blue/green canary is simulated, then it takes 5 iterations of 15s, the switch, and one poll for the rollout', () => {
     const sim = simulate(fixture('podinfo-canary-keda-bluegreen.yaml'));
-    expect(sim).to.include({ outcome: 'Succeeded', timeToPromotionMs: 120_000 });
+    expect(sim).to.include({ outcome: 'Succeeded', timeToPromotionMs: 110_000 });
     expect(sim.timeline.map((e) => e.routes.canary)).to.include(100);
   });
 
