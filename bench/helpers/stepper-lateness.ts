@@ -22,8 +22,10 @@ export interface StepTiming {
   ms: number;
 }
 
-function cadenceMs(phase: string, intervalMs: number): number {
-  return phase === 'Initializing' || phase === 'Terminating' ? Math.min(intervalMs, CLUSTER_POLL_MS) : intervalMs;
+/** As the stepper's cadence (src/stepper/step.ts): the poll period while a phase waits on the cluster alone. */
+function cadenceMs(state: State, intervalMs: number): number {
+  const converging = state.phase === 'Initializing' || state.phase === 'Terminating' || (state.phase === 'Promoting' && !state.rolledOut);
+  return converging ? Math.min(intervalMs, CLUSTER_POLL_MS) : intervalMs;
 }
 
 /** The step timings of one canary's states after `triggeredAt` (ms since the epoch). */
@@ -40,7 +42,7 @@ export function stepTimings(canary: string, states: readonly State[], intervalMs
       timings.push({ ...step, kind: 'newRevision', ms: at - triggeredAt });
       continue;
     }
-    const due = Date.parse(prev.lastStepAt) + cadenceMs(prev.phase, intervalMs);
+    const due = Date.parse(prev.lastStepAt) + cadenceMs(prev, intervalMs);
     timings.push({ ...step, kind: prev.wait ? 'afterWait' : 'periodic', ms: at - due });
   }
   return timings;
