@@ -1,5 +1,6 @@
 // 100 canaries progressing at once under one `davy step --watch` (the shipped bundle, the
-// stepper's identity, debug logs for its "pass done" lines): every Deployment gets a new image at
+// stepper's identity, debug logs for its "pass done" lines), or under N side by side, each
+// `--shard i/N` (stepper-shards.bench.ts): every Deployment gets a new image at
 // the same moment (JSON patches, 16 in flight; the webhook holds each), the states are recorded as
 // they are written (stepper-watch.ts), and the run ends when every canary is Succeeded again.
 import fs from 'node:fs';
@@ -26,8 +27,10 @@ export interface ProgressRound {
   endToEndMs: number[];
   unfinished: string[];
   passes: PassLine[];
-  /** The stepper's own API requests, from its /metrics, by `verb kind`. */
+  /** The steppers' own API requests, from their /metrics, by `verb kind`, summed over the shards. */
   requests: Map<string, number>;
+  /** Each stepper's peak RSS (VmHWM) at the end of the round, MiB. */
+  peakRssMiB: number[];
 }
 
 export interface PassLine {
@@ -49,6 +52,8 @@ export interface RoundOptions {
   scoped: boolean;
   /** `davy step --concurrency`. */
   concurrency: number;
+  /** Steppers side by side, stepper i with `--shard i/N` (default 1: one stepper, no --shard). */
+  shards?: number;
   inReach: number;
   logDir: string;
   timeoutMs: number;
@@ -58,16 +63,24 @@ export async function progressRound(o: RoundOptions): Promise<ProgressRound> {
   const inScope = new Set(o.namespaces);
   const recorder = new StateRecorder((ns) => inScope.has(ns));
   await recorder.start(o.cluster.kubeconfig);
-  const metricsPort = await freePort();
-  const logFile = path.join(o.logDir, `stepper-${o.label.replace(/\W+/g, '-')}.log`);
-  const stepper = startProcess(process.execPath, [
-    ...BUNDLE.args, 'step', '--watch', '--kubeconfig', o.kubeconfig, '--mesh-provider', 'kubernetes', '--log-level', 'debug',
-    '--metrics-port', String(metricsPort), '--concurrency', String(o.concurrency), ...(o.scoped ? ['--namespace', o.namespaces.join(',')] : []),
-  ], logFile);
-  const stop = (): Promise<void> => stepper.stop();
+  const shards = o.shards ?? 1;
+  const steppers = await Promise.all(Array.from({ length: shards }, async (_, i) => {
+    const metricsPort = await freePort();
+    const logFile = path.join(o.logDir, `stepper-${o.label.replace(/\W+/g, '-')}${shards > 1 ? `-shard-${i}` : ''}.log`);
+    const managed = startProcess(process.execPath, [
+      ...BUNDLE.args, 'step', '--watch', '--kubeconfig', o.kubeconfig, '--mesh-provider', 'kubernetes', '--log-level', 'debug',
+      '--metrics-port', String(metricsPort), '--concurrency', String(o.concurrency), ...(o.scoped ? ['--namespace', o.namespaces.join(',')] : []),
+      ...(shards > 1 ? ['--shard', `${i}/${shards}`] : []),
+    ], logFile);
+    return { metricsPort, logFile, managed };
+  }));
+  const stop = async (): Promise<void> => {
+    await Promise.all(steppers.map((s) => s.managed.stop()));
+  };
   cleanups.add(stop);
+  const allPasses = (): PassLine[] => steppers.flatMap((s) => passLines(s.logFile)).sort((a, b) => a.at - b.at);
   try {
-    await waitFor(() => passLines(logFile).length >= 1, 120_000, 'the stepper\'s first pass');
+    await waitFor(() => steppers.every((s) => passLines(s.logFile).length >= 1), 120_000, 'each stepper\'s first pass');
     const loadAtStart = os.loadavg().map((l) => l.toFixed(2)).join(' / ');
     const targets = o.namespaces.flatMap((ns) => Array.from({ length: o.perNamespace }, (_, i) => ({ ns, name: appName(i) })));
     const triggered = new Map<string, number>();
@@ -78,7 +91,11 @@ export async function progressRound(o: RoundOptions): Promise<ProgressRound> {
     });
     const done = (): boolean => [...triggered].every(([key, at]) => promotedAfter(recorder.latest(key), at));
     await waitFor(done, o.timeoutMs, 'every canary to be promoted').catch(() => undefined);
-    const requests = await scrapeRequests(metricsPort).catch(() => new Map<string, number>());
+    const requests = new Map<string, number>();
+    for (const stepper of steppers) {
+      for (const [key, n] of await scrapeRequests(stepper.metricsPort).catch(() => new Map<string, number>())) requests.set(key, (requests.get(key) ?? 0) + n);
+    }
+    const peakRssMiB = steppers.map((s) => peakRss(s.managed.child.pid));
     const timings: StepTiming[] = [];
     const endToEndMs: number[] = [];
     const unfinished: string[] = [];
@@ -92,12 +109,22 @@ export async function progressRound(o: RoundOptions): Promise<ProgressRound> {
     const first = Math.min(...triggered.values());
     return {
       label: o.label, load: loadAtStart, inReach: o.inReach, progressing: targets.length, intervalMs: o.intervalMs, timings, endToEndMs, unfinished,
-      passes: passLines(logFile).filter((p) => p.at >= first), requests,
+      passes: allPasses().filter((p) => p.at >= first), requests: new Map([...requests].sort(([a], [b]) => a.localeCompare(b))), peakRssMiB,
     };
   } finally {
     cleanups.delete(stop);
-    await stepper.stop();
+    await stop();
     recorder.stop();
+  }
+}
+
+/** A live process's peak resident set (VmHWM), MiB; NaN when it cannot be read. */
+export function peakRss(pid: number | undefined): number {
+  try {
+    const kib = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid ?? 0}/status`, 'utf8'))?.[1];
+    return kib === undefined ? Number.NaN : Number(kib) / 1024;
+  } catch {
+    return Number.NaN;
   }
 }
 

@@ -1,0 +1,185 @@
+// 10,000 canaries over sharded steppers (issue 15, item 4), on kwok. Prints Markdown for
+// BENCHMARKS.md; figures are measured and written down, never asserted.
+//
+//   1. for each size (idle, Initialized canaries spread over 50 namespaces, created cumulatively):
+//      one `davy step --once` over all of them, then N at once, stepper i with `--shard i/N` (as
+//      the Indexed Job of deploy/stepper/sharded runs them), each through its own counting proxy:
+//      wall time, peak RSS, requests, and the canaries in its shard. The rows are the cost curve.
+//   2. at the largest size, 500 more canaries progressing at once among the idle ones, under N
+//      `davy step --watch --shard i/N`: each step's lateness, pass times, requests, RSS per shard.
+//
+// Run: hack/with-cluster.sh tsx bench/stepper-shards.bench.ts [--sizes 1000,2500,5000,10000]
+//        [--shards 4] [--namespaces 50] [--progressing 500]
+//      (make bench runs it after `make build`; about 40 minutes at the default sizes on 2 cores)
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import { shardOf } from '../src/runner/pass.js';
+import { startEnvironment } from '../test/harness/environment.js';
+import { stepperKubeconfig } from '../test/harness/stepper.js';
+import { addKwokNode, appName, bootstrap, createApps, settle } from './helpers/stepper-fixtures.js';
+import { progressRound } from './helpers/stepper-progress.js';
+import { BUNDLE, cleanups, requireBuild, runChild, stepOnceArgs, type ChildRun } from './helpers/stepper-process.js';
+import { kubeconfigVia, startApiProxy, tally, type ApiProxy } from './helpers/stepper-proxy.js';
+import { heading, latenessTable, load, machine } from './helpers/stepper-report.js';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '1000,2500,5000,10000' },
+    shards: { type: 'string', default: '4' },
+    namespaces: { type: 'string', default: '50' },
+    progressing: { type: 'string', default: '500' },
+  },
+});
+const SIZES = values.sizes.split(',').map(Number);
+const SHARDS = Number(values.shards);
+const IDLE_NS = Array.from({ length: Number(values.namespaces) }, (_, i) => `idle-${i}`);
+const PROG_NS = Array.from({ length: 10 }, (_, i) => `prog-${i}`);
+const PROGRESSING = Number(values.progressing);
+const SHAPE = { intervalSeconds: 10, iterations: 5 };
+/** Pods a kwok node takes (stepper-fixtures' addKwokNode). */
+const PODS_PER_NODE = 1000;
+const READS = new Set(['GET', 'LIST', 'WATCH']);
+
+const out = (text = ''): void => {
+  process.stdout.write(`${text}\n`);
+};
+const log = (text: string): void => {
+  process.stderr.write(`[shards-bench] ${new Date().toISOString()} ${text} (load ${load()})\n`);
+};
+
+/** One `davy step --once` process through its proxy: what it cost. */
+interface OnceRun {
+  label: string;
+  canaries: number;
+  wallMs: number;
+  rssMiB: number;
+  requests: Map<string, number>;
+}
+
+interface SizeResult {
+  size: number;
+  load: string;
+  whole: OnceRun;
+  shards: OnceRun[];
+}
+
+/** Starts `davy step --once` through `proxy` now; the function returned waits for it and says what it cost. */
+function once(label: string, canaries: number, proxy: ApiProxy, kubeconfig: string, extra: string[]): () => Promise<OnceRun> {
+  proxy.reset();
+  const started = runChild(BUNDLE, stepOnceArgs(kubeconfig, extra));
+  return async () => {
+    const run: ChildRun = await started;
+    if (run.code !== 0) throw new Error(`${label}: davy step --once exited ${run.code}: ${run.stderr}`);
+    return { label, canaries, wallMs: run.exitedAt - run.spawnedAt, rssMiB: run.maxRssMiB ?? Number.NaN, requests: tally(proxy.requests) };
+  };
+}
+
+/** How many of the first `perNs` apps of each idle namespace fall in each shard. */
+function shardSizes(perNs: number): number[] {
+  const sizes = Array.from({ length: SHARDS }, () => 0);
+  for (const ns of IDLE_NS) for (let i = 0; i < perNs; i += 1) sizes[shardOf(ns, appName(i), SHARDS)]! += 1;
+  return sizes;
+}
+
+const count = (m: ReadonlyMap<string, number>, pick: (key: string) => boolean): number =>
+  [...m].filter(([key]) => pick(key)).reduce((n, [, v]) => n + v, 0);
+const reads = (m: ReadonlyMap<string, number>): number => count(m, (k) => READS.has(k.split(' ')[0]!));
+const writes = (m: ReadonlyMap<string, number>): number => count(m, (k) => !READS.has(k.split(' ')[0]!));
+const fixed = (v: number, digits = 0): string => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
+
+function report(results: readonly SizeResult[]): void {
+  heading(`Idle passes over ${SIZES.join(', ')} canaries in ${IDLE_NS.length} namespaces: one stepper, then ${SHARDS} shards at once`,
+    results.map((r) => `at ${r.size}: ${r.load}`).join('; '));
+  out('| canaries | stepper | canaries in its shard | `davy step --once`, ms | peak RSS, MiB | reads | writes |');
+  out('| --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of results) {
+    for (const run of [r.whole, ...r.shards]) {
+      out(`| ${r.size} | ${run.label} | ${run.canaries} | ${fixed(run.wallMs)} | ${fixed(run.rssMiB)} | ${reads(run.requests)} | ${writes(run.requests)} |`);
+    }
+  }
+  out();
+  out(`The cost curve (${SHARDS} shards: the slowest and the largest of them; requests summed over the shards):`);
+  out();
+  out(`| canaries | one stepper: ms / MiB / requests | ${SHARDS} shards: slowest ms / largest MiB / requests | ms per 1,000 canaries, one stepper | MiB above the 1,000-canary run, one stepper |`);
+  out('| --- | --- | --- | --- | --- |');
+  const base = results[0]?.whole.rssMiB ?? Number.NaN;
+  for (const r of results) {
+    const slowest = Math.max(...r.shards.map((s) => s.wallMs));
+    const largest = Math.max(...r.shards.map((s) => s.rssMiB));
+    const requests = r.shards.reduce((n, s) => n + reads(s.requests) + writes(s.requests), 0);
+    const whole = `${fixed(r.whole.wallMs)} / ${fixed(r.whole.rssMiB)} / ${reads(r.whole.requests) + writes(r.whole.requests)}`;
+    out(`| ${r.size} | ${whole} | ${fixed(slowest)} / ${fixed(largest)} / ${requests} | ${fixed((r.whole.wallMs * 1000) / r.size)} | ${fixed(r.whole.rssMiB - base)} |`);
+  }
+}
+
+requireBuild();
+process.stdout.write(`Machine: ${machine()}.\n`);
+const env = await startEnvironment();
+cleanups.add(() => env.stop());
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void Promise.allSettled([...cleanups].map((stop) => stop())).finally(() => process.exit(130));
+  });
+}
+const work = path.join(env.stateDir, 'shards-bench');
+fs.mkdirSync(work, { recursive: true });
+const { cluster } = env;
+const proxies: ApiProxy[] = [];
+try {
+  await env.webhook();
+  const kubeconfig = await stepperKubeconfig(cluster, path.join(work, 'stepper.kubeconfig'));
+  const server = (parseYaml(fs.readFileSync(kubeconfig, 'utf8')) as { clusters: { cluster: { server: string } }[] }).clusters[0]!.cluster.server;
+  const pki = path.dirname(process.env.CA_CERT ?? path.join(env.stateDir, 'cluster/pki/ca.crt'));
+  for (let i = 0; i <= SHARDS; i += 1) proxies.push(await startApiProxy(server, pki));
+  const viaProxy = proxies.map((p, i) => kubeconfigVia(kubeconfig, p.url, path.join(work, `stepper-via-proxy-${i}.kubeconfig`)));
+  // Pods: one per idle app, and a target and a copy per progressing one, on nodes of 1,000 pods.
+  const pods = Math.max(...SIZES) + 2 * PROGRESSING;
+  for (let i = 1; i <= Math.ceil(pods / PODS_PER_NODE); i += 1) await addKwokNode(cluster, `kwok-node-${i}`);
+
+  const results: SizeResult[] = [];
+  let made = 0;
+  for (const size of SIZES) {
+    const perNs = Math.ceil(size / IDLE_NS.length);
+    const total = perNs * IDLE_NS.length;
+    log(`creating apps ${made}..${perNs - 1} in ${IDLE_NS.length} namespaces`);
+    await createApps(cluster, IDLE_NS, made, perNs, SHAPE);
+    made = perNs;
+    const boot = await bootstrap(kubeconfig, IDLE_NS, total, 3_600_000);
+    log(`${total} canaries Initialized: ${boot.passes} passes, ${boot.seconds.toFixed(0)} s`);
+    log(`the controllers caught up after ${(await settle(cluster, log, 3_600_000)).toFixed(0)} s more`);
+    // Every canary's interval passes, so each measured pass runs step() for all of them.
+    await new Promise((resolve) => setTimeout(resolve, SHAPE.intervalSeconds * 1000));
+    const loadAtStart = load();
+    const whole = await once('one stepper', total, proxies[SHARDS]!, viaProxy[SHARDS]!, [])();
+    const inShard = shardSizes(perNs);
+    const pending = inShard.map((n, i) => once(`shard ${i}/${SHARDS}`, n, proxies[i]!, viaProxy[i]!, ['--shard', `${i}/${SHARDS}`]));
+    const shards = await Promise.all(pending.map((finish) => finish()));
+    results.push({ size: total, load: loadAtStart, whole, shards });
+    log(`${total}: one stepper ${whole.wallMs.toFixed(0)} ms, ${whole.rssMiB.toFixed(0)} MiB; shards ${shards.map((s) => `${s.wallMs.toFixed(0)} ms ${s.rssMiB.toFixed(0)} MiB`).join(', ')}`);
+  }
+  report(results);
+
+  if (PROGRESSING > 0) {
+    const perNs = Math.ceil(PROGRESSING / PROG_NS.length);
+    log(`creating ${perNs * PROG_NS.length} progressing apps`);
+    await createApps(cluster, PROG_NS, 0, perNs, SHAPE);
+    await bootstrap(kubeconfig, PROG_NS, perNs * PROG_NS.length, 3_600_000);
+    await settle(cluster, log, 3_600_000);
+    const inReach = perNs * PROG_NS.length + made * IDLE_NS.length;
+    const label = `${SHARDS} shards over every namespace, --concurrency 4`;
+    log(`progressing: ${label}`);
+    const round = await progressRound({
+      label, cluster, kubeconfig, namespaces: PROG_NS, perNamespace: perNs, intervalMs: SHAPE.intervalSeconds * 1000, image: 'ghcr.io/stefanprodan/podinfo:6.2.0',
+      scoped: false, concurrency: 4, shards: SHARDS, inReach, logDir: work, timeoutMs: 1_200_000,
+    });
+    heading(`${perNs * PROG_NS.length} canaries progressing at once among ${inReach} (blue/green, ${SHAPE.iterations} iterations, ${SHAPE.intervalSeconds}s interval), ${SHARDS} \`davy step --watch --shard i/${SHARDS}\``,
+      `when the images were set: ${round.load}`);
+    latenessTable([round]);
+    out(`  - peak RSS per shard, MiB: ${round.peakRssMiB.map((v) => fixed(v)).join(', ')}`);
+  }
+} finally {
+  await Promise.all(proxies.map((p) => p.close()));
+  await env.stop();
+}
