@@ -132,6 +132,7 @@ function templateStepper(cronJob: KubeObject, holes: Holes): void {
   container.args = [...(container.args ?? []), holes.line((indent) => block(indent, [
     '{{- if gt (int .Values.stepper.shards) 1 }}',
     '- --shard={{ .Values.stepper.shards }}',
+    ...optionalFlag('stepper.shardBy', '--shard-by'),
     '{{- end }}',
     ...optionalFlag('stepper.concurrency', '--concurrency'),
     ...optionalFlag('meshProvider', '--mesh-provider'),
@@ -216,7 +217,7 @@ function valuesSchema(): string {
           selfSigned: { type: 'object', properties: { days: positive } },
         },
       },
-      stepper: { type: 'object', properties: { schedule: { type: 'string', minLength: 9 }, concurrency: { type: ['integer', 'null'], minimum: 1 }, shards: positive } },
+      stepper: { type: 'object', properties: { schedule: { type: 'string', minLength: 9 }, concurrency: { type: ['integer', 'null'], minimum: 1 }, shards: positive, shardBy: { enum: ['', 'canary', 'namespace'] } } },
       meshProvider: { enum: ['', ...DAVY_PROVIDERS] },
       metricsServer: { type: 'string', pattern: '^(https?://.+)?$' },
       eventWebhook: { type: 'string', pattern: '^(https?://.+)?$' },

@@ -18,7 +18,7 @@ export interface StepConfig {
   mode: StepMode;
   /** Empty: every namespace. */
   namespaces: string[];
-  shard?: { index: number; count: number };
+  shard?: { index: number; count: number; by?: 'canary' | 'namespace' };
   metricsServer?: string;
   /** Flagger's global event webhook (`-event-webhook`, EVENT_WEBHOOK_URL), for canaries with no `event` webhook. */
   eventWebhook?: string;
@@ -61,6 +61,8 @@ Flags:
   --namespace NS           step only the Canaries of NS; repeatable, or a comma list (default: all)
   --shard I/N              step only the canaries whose namespace/name hashes to shard I of N
                            (0 <= I < N); --shard N takes I from JOB_COMPLETION_INDEX (Indexed Jobs)
+  --shard-by KEY           what --shard hashes: canary (namespace/name, the default) or namespace
+                           (each shard then lists only its own namespaces' objects)
   --metrics-server URL     Prometheus for canaries that name none (default http://prometheus:9090)
   --event-webhook URL      every event of canaries with no event webhook is posted here, as
                            Flagger's -event-webhook does (default: EVENT_WEBHOOK_URL, else none)
@@ -129,6 +131,7 @@ const parsedOptions = {
   watch: { type: 'boolean' },
   namespace: { type: 'string', multiple: true },
   shard: { type: 'string' },
+  'shard-by': { type: 'string' },
   'metrics-server': { type: 'string' },
   'event-webhook': { type: 'string' },
   'cloudevents-sink': { type: 'string' },
@@ -168,6 +171,9 @@ export function parseStepConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
   if (typeof mode === 'string') return fail(mode);
   const shard = parseShard(values.shard, env);
   if (typeof shard === 'string') return fail(shard);
+  const shardBy = values['shard-by'];
+  if (shardBy !== undefined && shardBy !== 'canary' && shardBy !== 'namespace') return fail(`--shard-by: must be canary or namespace, got ${JSON.stringify(shardBy)}`);
+  if (shardBy !== undefined && !shard) return fail('--shard-by: only with --shard');
   const meshProvider = values['mesh-provider'] ?? 'istio';
   if (!isDavyProvider(meshProvider)) return fail(`--mesh-provider: must be one of ${DAVY_PROVIDERS.join(', ')}, got ${JSON.stringify(meshProvider)}`);
   const prefix = values['ingress-annotations-prefix'];
@@ -206,7 +212,7 @@ export function parseStepConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
     config: {
       mode,
       namespaces,
-      ...(shard ? { shard } : {}),
+      ...(shard ? { shard: { ...shard, ...(shardBy === 'namespace' ? { by: shardBy } : {}) } } : {}),
       ...(metricsServer ? { metricsServer } : {}),
       ...(eventWebhook ? { eventWebhook } : {}),
       ...(cloudEventsSink ? { cloudEventsSink } : {}),

@@ -21,7 +21,7 @@ import type { KubeClient, KubeObject } from '../kube/client.js';
 import { isResting as isRestingPhase } from '../stepper/index.js';
 import { stepCanary } from './canary.js';
 import { prefetchNamespace } from './observe.js';
-import type { CanaryReport, PassOptions, PassReport, RunnerDeps, Shard } from './types.js';
+import type { CanaryReport, PassOptions, PassReport, RunnerDeps, Shard, ShardKey } from './types.js';
 import { ClusterView, withoutManagedFields } from './view.js';
 import { mapBounded } from '../lib/map-bounded.js';
 
@@ -32,16 +32,19 @@ export const DEFAULT_CONCURRENCY = 16;
  */
 export const NAMESPACES_AT_ONCE = 2;
 
-/** The shard of a canary: the first 32 bits of SHA-256(`namespace/name`), modulo the shard count. */
-export function shardOf(namespace: string, name: string, count: number): number {
-  const digest = createHash('sha256').update(`${namespace}/${name}`).digest();
+/**
+ * The shard of a canary: the first 32 bits of SHA-256(`namespace/name`), or of the namespace alone
+ * when sharding `by` namespace, modulo the shard count.
+ */
+export function shardOf(namespace: string, name: string, count: number, by: ShardKey = 'canary'): number {
+  const digest = createHash('sha256').update(by === 'namespace' ? namespace : `${namespace}/${name}`).digest();
   return digest.readUInt32BE(0) % count;
 }
 
 const inShard = (canaries: Canary[], shard: Shard | undefined): Canary[] =>
   shard === undefined || shard.count <= 1
     ? canaries
-    : canaries.filter((c) => shardOf(c.metadata.namespace ?? '', c.metadata.name ?? '', shard.count) === shard.index);
+    : canaries.filter((c) => shardOf(c.metadata.namespace ?? '', c.metadata.name ?? '', shard.count, shard.by) === shard.index);
 
 /** The Canaries of the pass's namespaces (all of them when none are named), in this shard. */
 export async function listCanaries(kube: KubeClient, options: Pick<PassOptions, 'namespaces' | 'shard'>): Promise<Canary[]> {

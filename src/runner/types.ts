@@ -55,7 +55,15 @@ export interface Shard {
   /** 0-based, below count. */
   index: number;
   count: number;
+  /**
+   * What is hashed (`--shard-by`): `canary`, a canary's `namespace/name` (the default: canaries
+   * spread evenly), or `namespace` alone (a namespace's canaries share a shard, so each shard lists
+   * only its own namespaces' objects).
+   */
+  by?: ShardKey;
 }
+
+export type ShardKey = 'canary' | 'namespace';
 
 export interface PassOptions {
   /** Namespaces to step; all when empty or unset. */

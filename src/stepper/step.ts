@@ -25,7 +25,7 @@ import { observedSubject, type Observations } from './observations.js';
 import { analysisTick } from './progressing.js';
 import { finish, promotingTick } from './promotion.js';
 import { serializeState } from './state-codec.js';
-import type { Phase, State } from './state.js';
+import type { State } from './state.js';
 import { cloneState, makeContext, type Context, type StepOptions, type Tick } from './tick.js';
 import { statusWeight } from './weights.js';
 

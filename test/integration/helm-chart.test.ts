@@ -50,7 +50,7 @@ describe('the Helm chart (deploy/helm/davy)', function () {
     it('when values are set, then the image, replicas, schedule, shards, concurrency, provider and metrics server follow', () => {
       const objects = render('ops', {
         'image.repository': 'ghcr.io/acme/davy', 'image.tag': '1.2.3', 'image.pullPolicy': 'Always', 'webhook.replicas': '3',
-        'stepper.schedule': '*/2 * * * *', 'stepper.shards': '4', 'stepper.concurrency': '32',
+        'stepper.schedule': '*/2 * * * *', 'stepper.shards': '4', 'stepper.shardBy': 'namespace', 'stepper.concurrency': '32',
         meshProvider: 'linkerd', metricsServer: 'http://prom.monitoring:9090',
       });
       const webhook = find(objects, 'Deployment', 'davy-webhook');
@@ -61,7 +61,7 @@ describe('the Helm chart (deploy/helm/davy)', function () {
       expect(cron.schedule).to.equal('*/2 * * * *');
       expect(cron.jobTemplate.spec).to.include({ completionMode: 'Indexed', completions: 4, parallelism: 4 });
       expect(podOf(stepper).containers[0]?.args).to.deep.equal([
-        'step', '--for=55s', '--shard=4', '--concurrency=32', '--mesh-provider=linkerd', '--metrics-server=http://prom.monitoring:9090',
+        'step', '--for=55s', '--shard=4', '--shard-by=namespace', '--concurrency=32', '--mesh-provider=linkerd', '--metrics-server=http://prom.monitoring:9090',
       ]);
       expect(objects.every((o) => o.kind === 'CustomResourceDefinition' || o.metadata.namespace === undefined || o.metadata.namespace === 'ops')).to.equal(true);
     });
