@@ -3,8 +3,9 @@
 //
 //   1. for each size (idle, Initialized canaries spread over 50 namespaces, created cumulatively):
 //      one `davy step --once` over all of them, then N at once, stepper i with `--shard i/N` (as
-//      the Indexed Job of deploy/stepper/sharded runs them), each through its own counting proxy:
-//      wall time, peak RSS, requests, and the canaries in its shard. The rows are the cost curve.
+//      the Indexed Job of deploy/stepper/sharded runs them), sharded by canary and then by
+//      namespace, each through its own counting proxy: wall time, peak RSS, requests, and the
+//      canaries in its shard. The rows are the cost curve.
 //   2. at the largest size, 500 more canaries progressing at once among the idle ones, under N
 //      `davy step --watch --shard i/N`: each step's lateness, pass times, requests, RSS per shard.
 //
@@ -16,6 +17,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { shardOf } from '../src/runner/pass.js';
+import type { ShardKey } from '../src/runner/types.js';
 import { startEnvironment } from '../test/harness/environment.js';
 import { stepperKubeconfig } from '../test/harness/stepper.js';
 import { addKwokNode, appName, bootstrap, createApps, settle } from './helpers/stepper-fixtures.js';
@@ -58,11 +60,13 @@ interface OnceRun {
   requests: Map<string, number>;
 }
 
+const SHARD_KEYS: readonly ShardKey[] = ['canary', 'namespace'];
+
 interface SizeResult {
   size: number;
   load: string;
   whole: OnceRun;
-  shards: OnceRun[];
+  shards: Record<ShardKey, OnceRun[]>;
 }
 
 /** Starts `davy step --once` through `proxy` now; the function returned waits for it and says what it cost. */
@@ -77,9 +81,9 @@ function once(label: string, canaries: number, proxy: ApiProxy, kubeconfig: stri
 }
 
 /** How many of the first `perNs` apps of each idle namespace fall in each shard. */
-function shardSizes(perNs: number): number[] {
+function shardSizes(perNs: number, by: ShardKey): number[] {
   const sizes = Array.from({ length: SHARDS }, () => 0);
-  for (const ns of IDLE_NS) for (let i = 0; i < perNs; i += 1) sizes[shardOf(ns, appName(i), SHARDS)]! += 1;
+  for (const ns of IDLE_NS) for (let i = 0; i < perNs; i += 1) sizes[shardOf(ns, appName(i), SHARDS, by)]! += 1;
   return sizes;
 }
 
@@ -95,22 +99,21 @@ function report(results: readonly SizeResult[]): void {
   out('| canaries | stepper | canaries in its shard | `davy step --once`, ms | peak RSS, MiB | reads | writes |');
   out('| --- | --- | --- | --- | --- | --- | --- |');
   for (const r of results) {
-    for (const run of [r.whole, ...r.shards]) {
+    for (const run of [r.whole, ...SHARD_KEYS.flatMap((by) => r.shards[by])]) {
       out(`| ${r.size} | ${run.label} | ${run.canaries} | ${fixed(run.wallMs)} | ${fixed(run.rssMiB)} | ${reads(run.requests)} | ${writes(run.requests)} |`);
     }
   }
   out();
   out(`The cost curve (${SHARDS} shards: the slowest and the largest of them; requests summed over the shards):`);
   out();
-  out(`| canaries | one stepper: ms / MiB / requests | ${SHARDS} shards: slowest ms / largest MiB / requests | ms per 1,000 canaries, one stepper | MiB above the 1,000-canary run, one stepper |`);
+  out(`| canaries | one stepper: ms / MiB / requests | ${SHARDS} shards by canary: slowest ms / largest MiB / requests | by namespace: slowest ms / largest MiB / requests | ms per 1,000 canaries, one stepper |`);
   out('| --- | --- | --- | --- | --- |');
-  const base = results[0]?.whole.rssMiB ?? Number.NaN;
+  const cell = (runs: readonly OnceRun[]): string => {
+    const requests = runs.reduce((n, s) => n + reads(s.requests) + writes(s.requests), 0);
+    return `${fixed(Math.max(...runs.map((s) => s.wallMs)))} / ${fixed(Math.max(...runs.map((s) => s.rssMiB)))} / ${requests}`;
+  };
   for (const r of results) {
-    const slowest = Math.max(...r.shards.map((s) => s.wallMs));
-    const largest = Math.max(...r.shards.map((s) => s.rssMiB));
-    const requests = r.shards.reduce((n, s) => n + reads(s.requests) + writes(s.requests), 0);
-    const whole = `${fixed(r.whole.wallMs)} / ${fixed(r.whole.rssMiB)} / ${reads(r.whole.requests) + writes(r.whole.requests)}`;
-    out(`| ${r.size} | ${whole} | ${fixed(slowest)} / ${fixed(largest)} / ${requests} | ${fixed((r.whole.wallMs * 1000) / r.size)} | ${fixed(r.whole.rssMiB - base)} |`);
+    out(`| ${r.size} | ${cell([r.whole])} | ${cell(r.shards.canary)} | ${cell(r.shards.namespace)} | ${fixed((r.whole.wallMs * 1000) / r.size)} |`);
   }
 }
 
@@ -153,11 +156,14 @@ try {
     await new Promise((resolve) => setTimeout(resolve, SHAPE.intervalSeconds * 1000));
     const loadAtStart = load();
     const whole = await once('one stepper', total, proxies[SHARDS]!, viaProxy[SHARDS]!, [])();
-    const inShard = shardSizes(perNs);
-    const pending = inShard.map((n, i) => once(`shard ${i}/${SHARDS}`, n, proxies[i]!, viaProxy[i]!, ['--shard', `${i}/${SHARDS}`]));
-    const shards = await Promise.all(pending.map((finish) => finish()));
+    const shards = { canary: [], namespace: [] } as Record<ShardKey, OnceRun[]>;
+    for (const by of SHARD_KEYS) {
+      const pending = shardSizes(perNs, by).map((n, i) =>
+        once(`shard ${i}/${SHARDS} by ${by}`, n, proxies[i]!, viaProxy[i]!, ['--shard', `${i}/${SHARDS}`, '--shard-by', by]));
+      shards[by] = await Promise.all(pending.map((finish) => finish()));
+      log(`${total}: one stepper ${whole.wallMs.toFixed(0)} ms, ${whole.rssMiB.toFixed(0)} MiB; by ${by}: ${shards[by].map((s) => `${s.wallMs.toFixed(0)} ms ${s.rssMiB.toFixed(0)} MiB`).join(', ')}`);
+    }
     results.push({ size: total, load: loadAtStart, whole, shards });
-    log(`${total}: one stepper ${whole.wallMs.toFixed(0)} ms, ${whole.rssMiB.toFixed(0)} MiB; shards ${shards.map((s) => `${s.wallMs.toFixed(0)} ms ${s.rssMiB.toFixed(0)} MiB`).join(', ')}`);
   }
   report(results);
 
@@ -168,11 +174,11 @@ try {
     await bootstrap(kubeconfig, PROG_NS, perNs * PROG_NS.length, 3_600_000);
     await settle(cluster, log, 3_600_000);
     const inReach = perNs * PROG_NS.length + made * IDLE_NS.length;
-    const label = `${SHARDS} shards over every namespace, --concurrency 4`;
+    const label = `${SHARDS} shards by namespace over every namespace, --concurrency 4`;
     log(`progressing: ${label}`);
     const round = await progressRound({
       label, cluster, kubeconfig, namespaces: PROG_NS, perNamespace: perNs, intervalMs: SHAPE.intervalSeconds * 1000, image: 'ghcr.io/stefanprodan/podinfo:6.2.0',
-      scoped: false, concurrency: 4, shards: SHARDS, inReach, logDir: work, timeoutMs: 1_200_000,
+      scoped: false, concurrency: 4, shards: SHARDS, shardBy: 'namespace', inReach, logDir: work, timeoutMs: 1_200_000,
     });
     heading(`${perNs * PROG_NS.length} canaries progressing at once among ${inReach} (blue/green, ${SHAPE.iterations} iterations, ${SHAPE.intervalSeconds}s interval), ${SHARDS} \`davy step --watch --shard i/${SHARDS}\``,
       `when the images were set: ${round.load}`);

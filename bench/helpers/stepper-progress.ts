@@ -54,6 +54,8 @@ export interface RoundOptions {
   concurrency: number;
   /** Steppers side by side, stepper i with `--shard i/N` (default 1: one stepper, no --shard). */
   shards?: number;
+  /** `--shard-by` with shards (default canary). */
+  shardBy?: 'canary' | 'namespace';
   inReach: number;
   logDir: string;
   timeoutMs: number;
@@ -70,7 +72,7 @@ export async function progressRound(o: RoundOptions): Promise<ProgressRound> {
     const managed = startProcess(process.execPath, [
       ...BUNDLE.args, 'step', '--watch', '--kubeconfig', o.kubeconfig, '--mesh-provider', 'kubernetes', '--log-level', 'debug',
       '--metrics-port', String(metricsPort), '--concurrency', String(o.concurrency), ...(o.scoped ? ['--namespace', o.namespaces.join(',')] : []),
-      ...(shards > 1 ? ['--shard', `${i}/${shards}`] : []),
+      ...(shards > 1 ? ['--shard', `${i}/${shards}`, '--shard-by', o.shardBy ?? 'canary'] : []),
     ], logFile);
     return { metricsPort, logFile, managed };
   }));
