@@ -1,8 +1,9 @@
 // Writes per rollout (issue 15, item 5): the side-by-side bench's canary (provider kubernetes,
 // blue/green by 3 iterations of 10 s, no metrics, no alerts), from the new image to Succeeded and
-// one pass more, counted by verb and kind, with the admission calls those writes cost (a Canary
-// write goes through /validate, a write to the labelled workload through /mutate; status writes
-// and Events through neither). A count, not a timing: it fails when a change adds a write.
+// one pass more, counted by verb and kind, with the writes the webhooks' rules match (a Canary
+// write, /validate; a write to the labelled workload, /mutate; status writes and Events neither).
+// deploy/'s matchConditions then skip the stepper's identity, so none of these reaches the webhook.
+// A count, not a timing: it fails when a change adds a write.
 import { expect } from 'chai';
 import { LABEL_CANARY } from '../../../src/api/keys.js';
 import { editCanary, pass, passUntil, phaseIs, setImage, tap, world, type World } from './world.js';
