@@ -10,25 +10,18 @@
 // logged and counted (davy_stepper_alerts_total{outcome="failed"}); it never stops a step.
 
 import { Counter } from 'prom-client';
-import type { EffectiveAlert } from '../api/defaults.js';
 import { ANNOTATION_ALERTS_SENT, GROUP, VERSION } from '../api/keys.js';
 import type { AlertProvider, Canary } from '../api/types.js';
 import { ConflictError, type KubeObject } from '../kube/client.js';
 import { NOTIFIERS } from '../notifiers/index.js';
 import { nopNotifier } from '../notifiers/nop.js';
 import { DEFAULT_CHANNEL, DEFAULT_USERNAME, type Notification, type NotificationField, type Notifier, type NotifyResult } from '../notifiers/notifier.js';
-import type { Action, Delivery } from '../stepper/index.js';
+import { admits, type Action, type Delivery } from '../stepper/index.js';
 import { alerts as wording } from '../stepper/events.js';
 import { describeError } from '../webhooks/http.js';
 import type { ApplyContext, RunnerDeps } from './types.js';
 
 type AlertAction = Extract<Action, { kind: 'alert' }>;
-
-const SEVERITY_RANK = { info: 0, warn: 1, error: 2 } as const;
-
-/** Flagger's filter: an alert receives the notifications at or above its own severity. */
-export const admits = (alert: Pick<EffectiveAlert, 'severity'>, severity: AlertAction['severity']): boolean =>
-  SEVERITY_RANK[severity] >= SEVERITY_RANK[alert.severity];
 
 /** The name the global notifier is counted and recorded under. */
 const GLOBAL = 'global';

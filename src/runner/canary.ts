@@ -28,7 +28,8 @@ const describe = (error: unknown): string => (error instanceof Error ? error.mes
 export async function stepCanary(canary: Canary, pass: CanaryPass): Promise<CanaryReport> {
   const { deps, options, view } = pass;
   const report = { namespace: canary.metadata.namespace ?? '', name: canary.metadata.name ?? '' };
-  const scope = scopeOf(canary, view, deps.logger, options, deps.cloudEventsSink !== undefined);
+  const sinks = { cloudEvents: deps.cloudEventsSink !== undefined, notifier: deps.notifier !== undefined };
+  const scope = scopeOf(canary, view, deps.logger, options, sinks);
   const deleting = canary.metadata.deletionTimestamp !== undefined;
   const invalid = typeof scope === 'string' ? [scope] : invalidity(canary, options);
   // A Canary being deleted is still finalized when Davy can route it: its objects must go.

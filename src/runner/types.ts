@@ -147,9 +147,16 @@ export interface CanaryScope {
 
 export const canaryKey = (canary: Canary): string => `${canary.metadata.namespace ?? ''}/${canary.metadata.name ?? ''}`;
 
-export function stepOptionsOf(options: PassOptions, cloudEvents = false): StepOptions {
+/** Where a step's outbox goes besides the canary's own spec: the stepper's CloudEvents sink and global notifier. */
+export interface Sinks {
+  cloudEvents?: boolean;
+  notifier?: boolean;
+}
+
+export function stepOptionsOf(options: PassOptions, sinks: Sinks = {}): StepOptions {
   return {
-    ...(cloudEvents ? { cloudEvents } : {}),
+    ...(sinks.cloudEvents ? { cloudEvents: true } : {}),
+    ...(sinks.notifier ? { notifier: true } : {}),
     ...(options.meshProvider ? { meshProvider: options.meshProvider } : {}),
     ...(options.metricsServer ? { metricsServer: options.metricsServer } : {}),
     ...(options.clusterPollMs === undefined ? {} : { pollIntervalMs: options.clusterPollMs }),
@@ -159,10 +166,10 @@ export function stepOptionsOf(options: PassOptions, cloudEvents = false): StepOp
 
 /**
  * The scope of a canary, or why it has none (a provider Davy does not route is a validation error).
- * `cloudEvents`: the stepper has a sink, so steps queue CloudEvents.
+ * `sinks`: the stepper has a CloudEvents sink (steps queue CloudEvents) or a global notifier.
  */
 export function scopeOf(
-  canary: Canary, view: ClusterView, logger: Logger, options: PassOptions, cloudEvents = false,
+  canary: Canary, view: ClusterView, logger: Logger, options: PassOptions, sinks: Sinks = {},
 ): CanaryScope | string {
   const namespace = canary.metadata.namespace ?? '';
   const analysis = effectiveAnalysis(canary.spec, {
@@ -195,7 +202,7 @@ export function scopeOf(
           },
         }
       : {}),
-    stepOptions: stepOptionsOf(options, cloudEvents),
+    stepOptions: stepOptionsOf(options, sinks),
   };
 }
 

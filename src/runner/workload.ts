@@ -98,11 +98,21 @@ function copyReplicas(copy: Workload): number {
   return copy.spec?.template?.spec?.nodeSelector?.[LABEL_SCALE_TO_ZERO] === undefined ? 1 : 0;
 }
 
-/** The copy runs the workload's template when that template is `revision`; otherwise nothing. */
+/** The copy's size when up: the workload's replicas, at least 1. */
+const upReplicas = (target: Workload | undefined): number => Math.max(1, target?.kind === 'Deployment' ? (target.spec?.replicas ?? 1) : 1);
+
+/**
+ * The copy runs the workload's template when that template is `revision`; otherwise nothing. The
+ * stepper intends a sync only while the copy is up, right before scaleCopy 'match-target', so a
+ * Deployment copy gets its up size in the same write (one PUT, not a PUT and a PATCH; issue 15).
+ * Not with an autoscaler copy, which must wake before the copy grows (apply.ts), nor for a
+ * DaemonSet copy, whose size is its parking.
+ */
 export async function syncCopy(scope: CanaryScope, revision: string, configs: TrackedConfigs): Promise<void> {
   const [target, copy] = await Promise.all([read(scope, 'target'), read(scope, 'copy')]);
   if (!target || !copy || templateRevision(target.spec?.template) !== revision) return;
-  const desired = desiredCopy(scope, target, copyReplicas(copy), configs);
+  const replicas = copy.kind === 'Deployment' && !scope.autoscaler ? upReplicas(target) : copyReplicas(copy);
+  const desired = desiredCopy(scope, target, replicas, configs);
   await write(scope.view, converged(copy, desired), copy);
 }
 
@@ -120,7 +130,7 @@ export async function scaleCopy(scope: CanaryScope, replicas: 'match-target' | 0
     await patch(scope, copy, { spec: { template: { spec: { nodeSelector: { [LABEL_SCALE_TO_ZERO]: park ? 'true' : null } } } } });
     return;
   }
-  const wanted = replicas === 0 ? 0 : Math.max(1, target?.kind === 'Deployment' ? (target.spec?.replicas ?? 1) : 1);
+  const wanted = replicas === 0 ? 0 : upReplicas(target);
   if (current === wanted || (replicas === 'match-target' && current > 0 && scope.autoscaler)) return;
   await patch(scope, copy, { spec: { replicas: wanted } });
 }

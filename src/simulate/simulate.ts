@@ -89,7 +89,8 @@ const defaultMetric = (check: MetricCheck): MetricResult => ({ verdict: 'ok', qu
 export function createDriver(canary: Canary, options: DriverOptions = {}): Driver {
   const cluster = newCluster({ name: canary.metadata.name ?? 'canary', namespace: canary.metadata.namespace ?? 'default', ...options });
   const spec = canary.spec;
-  const stepOptions = options.stepOptions ?? {};
+  // The simulated stepper has a global notifier unless told otherwise, so every alert a step raises shows.
+  const stepOptions: StepOptions = { notifier: true, ...options.stepOptions };
   let state = freshState();
   let due = cluster.now;
   let steps = 0;

@@ -43,7 +43,8 @@ export interface RecordStableRevision {
  * The copy runs the workload's template for `revision`: when the workload's current template has
  * that revision, the copy's template becomes it (labels rewritten) and the copy records `revision`
  * (reported back as CopyObservation.revision). When the workload's template is another revision,
- * do nothing: the next step sees the newer revision.
+ * do nothing: the next step sees the newer revision. Intended only while the copy is up, right
+ * before scaleCopy 'match-target', so the runner may give the copy that size in the same write.
  */
 export interface SyncCopy {
   kind: 'syncCopy';

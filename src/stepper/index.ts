@@ -27,4 +27,5 @@ export {
   OCCURRENCES,
 } from './state.js';
 export { occurrenceOf } from './cloudevents.js';
+export { admits } from './tick.js';
 export type { StepOptions } from './options.js';

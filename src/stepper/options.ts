@@ -15,4 +15,9 @@ export interface StepOptions {
   humanWaitTimeoutMs?: number;
   /** The stepper has a CloudEvents sink (`--cloudevents-sink`): each step queues its events in the outbox. */
   cloudEvents?: boolean;
+  /**
+   * The stepper has a global notifier: alerts of a canary without `analysis.alerts` go to it.
+   * Without one, such alerts have nowhere to go and are not queued (nor written, nor acknowledged).
+   */
+  notifier?: boolean;
 }

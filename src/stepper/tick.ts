@@ -50,6 +50,8 @@ export interface Context {
   skip: boolean;
   pollMs: number;
   humanWaitMs: number;
+  /** StepOptions.notifier: a global notifier takes the alerts of a canary without alerts. */
+  notifier: boolean;
 }
 
 export interface Tick {
@@ -80,6 +82,7 @@ export function makeContext(spec: CanarySpec, obs: Observations, now: Date, opti
     skip: analysis.skipAnalysis || spec.analysis === undefined,
     pollMs: Math.min(analysis.intervalMs, options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS),
     humanWaitMs: options.humanWaitTimeoutMs ?? DEFAULT_HUMAN_WAIT_TIMEOUT_MS,
+    notifier: options.notifier === true,
   };
 }
 
@@ -124,8 +127,23 @@ export function outbox(tick: Tick, entry: State['outbox'][number]): void {
   tick.state.outbox = next.filter((e) => !dropped.has(e));
 }
 
+const SEVERITY_RANK: Record<AlertSeverity, number> = { info: 0, warn: 1, error: 2 };
+
+/** Flagger's filter: an alert receives the notifications at or above its own severity. */
+export const admits = (alert: { severity: AlertSeverity }, severity: AlertSeverity): boolean =>
+  SEVERITY_RANK[severity] >= SEVERITY_RANK[alert.severity];
+
+/** Whether an alert of `severity` reaches anyone: an alert of the canary's that admits it, else the global notifier. */
+const alertReceived = (ctx: Context, severity: AlertSeverity): boolean =>
+  ctx.analysis.alerts.length === 0 ? ctx.notifier : ctx.analysis.alerts.some((a) => admits(a, severity));
+
+/**
+ * Queues an alert for its receivers. One nobody receives is not queued: an outbox entry costs a
+ * state write to acknowledge (issue 15: two Canary writes per rollout for alerts going nowhere).
+ */
 export function alert(tick: Tick, severity: AlertSeverity, message: string): void {
   tick.state.seq += 1;
+  if (!alertReceived(tick.ctx, severity)) return;
   const revision = tick.state.revision;
   outbox(tick, { id: `r${tick.state.run}-a${tick.state.seq}`, kind: 'alert', severity, message, phase: tick.state.phase, ...(revision ? { revision } : {}) });
 }

@@ -16,7 +16,7 @@ const podOf = (o: Manifest | undefined): PodSpec => {
   const spec = o?.spec as { template: { spec: PodSpec }; jobTemplate: { spec: { template: { spec: PodSpec } } } };
   return o?.kind === 'CronJob' ? spec.jobTemplate.spec.template.spec : spec.template.spec;
 };
-const webhooksOf = (o: Manifest | undefined): { clientConfig: { caBundle?: string; service: { name: string; namespace: string } }; namespaceSelector?: unknown }[] =>
+const webhooksOf = (o: Manifest | undefined): { clientConfig: { caBundle?: string; service: { name: string; namespace: string } }; namespaceSelector?: unknown; matchConditions?: unknown }[] =>
   (o as unknown as { webhooks: [] }).webhooks;
 
 describe('the Helm chart (deploy/helm/davy)', function () {
@@ -80,6 +80,7 @@ describe('the Helm chart (deploy/helm/davy)', function () {
         const [hook] = webhooksOf(find(objects, config.endsWith('validate') ? 'ValidatingWebhookConfiguration' : 'MutatingWebhookConfiguration', config));
         expect(hook?.clientConfig.service).to.include({ name: 'davy-a-webhook', namespace: 'team-a' });
         expect(hook?.namespaceSelector).to.deep.equal({ matchLabels: { davy: 'on' } });
+        expect(hook?.matchConditions).to.deep.equal([{ name: 'not-the-stepper', expression: "request.userInfo.username != 'system:serviceaccount:team-a:davy-a-stepper'" }]);
       }
     });
 

@@ -3,7 +3,8 @@
 // order, after a rollout and a rollback; severity filtering; and a failed post retried on the next
 // pass without a second copy to the providers that already took it.
 import { expect } from 'chai';
-import { ANNOTATION_ALERTS_SENT } from '../../../src/api/keys.js';
+import { ANNOTATION_ALERTS_SENT, ANNOTATION_STATE } from '../../../src/api/keys.js';
+import { parseState } from '../../../src/stepper/index.js';
 import type { KubeObject } from '../../../src/kube/client.js';
 import { StepperMetrics } from '../../../src/telemetry/stepper-metrics.js';
 import { ChatReceiver, type ReceivedPost } from '../../harness/chat-receiver.js';
@@ -116,4 +117,50 @@ describe('runner: alerts', function () {
     expect(heard(receiver, 'gchat').at(-1)).to.equal('Canary analysis completed successfully, promotion finished.');
     expect(stateOf(w).outbox.length).to.be.greaterThan(0);
   });
+
+  it('when a canary has no alerts, then the global notifier hears every alert, and without one none is queued', async () => {
+    const rollout = async (w: World): Promise<void> => {
+      await passUntil(w, phaseIs('Initialized'), 20);
+      await setImage(w, NEW_IMAGE);
+      await passUntil(w, phaseIs('Succeeded'));
+      await pass(w);
+    };
+    const posted: string[] = [];
+    const notified = world();
+    notified.deps.notifier = {
+      post: (n) => {
+        posted.push(n.message);
+        return Promise.resolve({ ok: true as const });
+      },
+    };
+    await rollout(notified);
+    expect(posted).to.deep.equal([
+      'New Deployment detected, initialization completed.',
+      'New revision detected, progressing canary analysis.',
+      'Canary analysis completed successfully, promotion finished.',
+    ]);
+    const silent = world();
+    const queued: string[] = [];
+    silent.deps.kube = tapOutbox(silent, queued);
+    await rollout(silent);
+    expect(queued).to.deep.equal([]);
+  });
 });
+
+/** A MemoryKube in front of which every Canary write's outbox is read: the kinds it held. */
+function tapOutbox(w: World, into: string[]): World['deps']['kube'] {
+  const inner = w.kube;
+  return {
+    get: (ref) => inner.get(ref),
+    list: (...args) => inner.list(...args),
+    create: (o, options) => inner.create(o, options),
+    replace: (o, options) => {
+      const text = o.metadata.annotations?.[ANNOTATION_STATE];
+      if (o.kind === 'Canary' && text) into.push(...parseState(text).state.outbox.map((e) => e.kind));
+      return inner.replace(o, options);
+    },
+    replaceStatus: (o, options) => inner.replaceStatus(o, options),
+    patch: (ref, p, options) => inner.patch(ref, p, options),
+    delete: (ref, options) => inner.delete(ref, options),
+  };
+}

@@ -145,4 +145,22 @@ describe('stepper promotion scenarios', () => {
       'Canary analysis completed successfully, promotion finished.',
     ]);
   });
+
+  it('when no alert of the canary and no global notifier would receive an alert, then none is queued, so none costs a state write to acknowledge', () => {
+    const d = toEnd(released(canary(), { stepOptions: { notifier: false } }));
+    expect(d.cluster.log.alerts).to.deep.equal([]);
+    expect(d.state.outbox).to.deep.equal([]);
+  });
+
+  it("when the canary's only alert takes errors, then info alerts are not queued and the error alert of a rollback is", () => {
+    const pager = [{ name: 'pager', severity: 'error' as const, providerRef: { name: 'pd' } }];
+    const promoted = toEnd(released(canary({ alerts: pager })));
+    promoted.advance();
+    expect(promoted.cluster.log.alerts).to.deep.equal([]);
+    const failing = released(canary({ alerts: pager }, { progressDeadlineSeconds: 30 }));
+    failing.cluster.copy.stuck = true;
+    toEnd(failing);
+    failing.advance();
+    expect(failing.cluster.log.alerts.map((a) => a.severity)).to.deep.equal(['error']);
+  });
 });
