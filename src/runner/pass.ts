@@ -21,7 +21,7 @@ import type { KubeClient, KubeObject } from '../kube/client.js';
 import { isResting as isRestingPhase } from '../stepper/index.js';
 import { stepCanary } from './canary.js';
 import { prefetchNamespace } from './observe.js';
-import type { CanaryReport, PassOptions, PassReport, RunnerDeps, Shard } from './types.js';
+import type { CanaryReport, Due, PassOptions, PassReport, RunnerDeps, Shard, TurnEnd } from './types.js';
 import { ClusterView, withoutManagedFields } from './view.js';
 import { mapBounded } from '../lib/map-bounded.js';
 
@@ -166,15 +166,38 @@ export async function runPass(deps: RunnerDeps, options: PassOptions = {}): Prom
   const turns = await mapBounded([...groups.keys()], NAMESPACES_AT_ONCE, async (namespace) => {
     const discovered = groups.get(namespace) ?? [];
     groups.delete(namespace);
-    const turn = await passNamespace(deps, options, namespace, discovered, turnsEnded);
+    const end = options.turns ? await options.turns.begin(namespace) : undefined;
+    if (options.turns && end === undefined) {
+      // Another pass began there since this one did and saw what this one would.
+      totals[namespace] = discovered.length;
+      return [];
+    }
+    let turn: NamespaceTurn;
+    try {
+      turn = await passNamespace(deps, options, namespace, discovered, turnsEnded);
+    } catch (error) {
+      end?.({ running: {}, resting: {} });
+      throw error;
+    }
+    end?.(turnDue(turn.reports, turnsEnded));
     if (turn.stepped > 0) totals[namespace] = turn.stepped;
     return turn.reports;
   });
   const reports = turns.flat();
-  deps.metrics?.totals(totals);
+  if (!options.partial) deps.metrics?.totals(totals);
   const durationMs = performance.now() - began;
-  record(deps, reports, durationMs);
+  record(deps, reports, durationMs, options.partial ? options.namespaces : undefined);
   return { startedAt: startedAt.toISOString(), durationMs, canaries: reports, ...earliestDue(reports, turnsEnded) };
+}
+
+/**
+ * When a namespace's canaries are next due, those with a run under way apart from the resting ones
+ * (whose periodic step only looks for something new, as every whole pass does).
+ */
+export function turnDue(reports: readonly CanaryReport[], turnsEnded: ReadonlyMap<CanaryReport, number>): TurnEnd {
+  const resting = reports.filter((r) => isRestingPhase(r.phase ?? ''));
+  const running = reports.filter((r) => !isRestingPhase(r.phase ?? ''));
+  return { running: earliestDue(running, turnsEnded), resting: earliestDue(resting, turnsEnded) };
 }
 
 /**
@@ -182,7 +205,7 @@ export async function runPass(deps: RunnerDeps, options: PassOptions = {}): Prom
  * on it), and whether a canary reported a due it had already reached at its turn (one it does not
  * act on yet, e.g. while it waits on the cluster, which the schedule must not spin on).
  */
-export function earliestDue(reports: readonly CanaryReport[], turnsEnded: ReadonlyMap<CanaryReport, number>): Pick<PassReport, 'due' | 'overdue'> {
+export function earliestDue(reports: readonly CanaryReport[], turnsEnded: ReadonlyMap<CanaryReport, number>): Due {
   let due: number | undefined;
   let overdue = false;
   for (const report of reports) {
@@ -194,7 +217,8 @@ export function earliestDue(reports: readonly CanaryReport[], turnsEnded: Readon
   return { ...(due === undefined ? {} : { due: new Date(due).toISOString() }), ...(overdue ? { overdue } : {}) };
 }
 
-function record(deps: RunnerDeps, reports: readonly CanaryReport[], durationMs: number): void {
+/** `namespaces`: the pass went over these alone (the schedule's namespace passes). */
+function record(deps: RunnerDeps, reports: readonly CanaryReport[], durationMs: number, namespaces?: readonly string[]): void {
   const metrics = deps.metrics;
   const tally: Record<string, number> = {};
   for (const r of reports) {
@@ -203,5 +227,5 @@ function record(deps: RunnerDeps, reports: readonly CanaryReport[], durationMs: 
     else if (r.outcome !== 'idle') metrics?.canarySkipped(r.outcome);
   }
   metrics?.pass(durationMs / 1000);
-  deps.logger.debug('pass done', { durationMs: Math.round(durationMs), canaries: reports.length, ...tally });
+  deps.logger.debug('pass done', { durationMs: Math.round(durationMs), canaries: reports.length, ...tally, ...(namespaces ? { namespaces } : {}) });
 }
