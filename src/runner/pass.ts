@@ -166,7 +166,14 @@ export async function runPass(deps: RunnerDeps, options: PassOptions = {}): Prom
   const turns = await mapBounded([...groups.keys()], NAMESPACES_AT_ONCE, async (namespace) => {
     const discovered = groups.get(namespace) ?? [];
     groups.delete(namespace);
+    // Stopped: no namespace is begun (its LISTs would serve no canary).
+    const aborted = (): CanaryReport[] => discovered.map((c) => ({ namespace, name: c.metadata.name ?? '', outcome: 'aborted' }));
+    if (options.signal?.aborted) return aborted();
     const end = options.turns ? await options.turns.begin(namespace) : undefined;
+    if (options.signal?.aborted) {
+      end?.({ running: {}, resting: {} });
+      return aborted();
+    }
     if (options.turns && end === undefined) {
       // Another pass began there since this one did and saw what this one would.
       totals[namespace] = discovered.length;
@@ -218,7 +225,9 @@ export function earliestDue(reports: readonly CanaryReport[], turnsEnded: Readon
 }
 
 /** `namespaces`: the pass went over these alone (the schedule's namespace passes). */
-function record(deps: RunnerDeps, reports: readonly CanaryReport[], durationMs: number, namespaces?: readonly string[]): void {
+function record(
+  deps: RunnerDeps, reports: readonly CanaryReport[], durationMs: number, namespaces?: readonly string[],
+): void {
   const metrics = deps.metrics;
   const tally: Record<string, number> = {};
   for (const r of reports) {

@@ -88,7 +88,8 @@ export async function runSchedule(deps: ScheduleDeps, options: ScheduleOptions):
   let nextWholeAt = nowMs();
   const startWhole = (): void => {
     let resting: Due = {};
-    const pass = runPass(runner, { ...base, turns: turns.forPass((_, end) => (resting = earlier(resting, end.resting))) });
+    const passTurns = turns.forPass((_, end) => (resting = earlier(resting, end.resting)));
+    const pass = runPass(runner, { ...base, turns: passTurns });
     whole = pass
       .then((report) => {
         result.lastPassFailed = false;

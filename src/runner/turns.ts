@@ -24,7 +24,8 @@ export function nextPassAt(nowMs: number, report: Due | undefined, pollIntervalM
 
 /** The earlier of two dues, overdue if either is. */
 export function earlier(a: Due, b: Due): Due {
-  const due = [a.due, b.due].filter((d): d is string => d !== undefined).sort((x, y) => Date.parse(x) - Date.parse(y))[0];
+  const dues = [a.due, b.due].filter((d): d is string => d !== undefined);
+  const due = dues.sort((x, y) => Date.parse(x) - Date.parse(y))[0];
   return { ...(due === undefined ? {} : { due }), ...(a.overdue || b.overdue ? { overdue: true } : {}) };
 }
 
