@@ -12,7 +12,7 @@
 // schedule returns when they have ended. A `--for` window ends between passes: none starts after it.
 import { runPass } from './pass.js';
 import { earlier, nextPassAt, Turns } from './turns.js';
-import type { Due, PassOptions, PassReport, RunnerDeps } from './types.js';
+import type { Due, PassOptions, PassReport, RunnerDeps, TurnEnd } from './types.js';
 
 export { nextPassAt } from './turns.js';
 
@@ -71,85 +71,117 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-export async function runSchedule(deps: ScheduleDeps, options: ScheduleOptions): Promise<ScheduleReport> {
-  const { mode, signal } = options;
-  const poll = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
-  const minGap = Math.min(options.minGapMs ?? MIN_GAP_MS, poll);
-  const wait = deps.sleep ?? sleep;
-  const nowMs = (): number => deps.clock().getTime();
-  const endMs = mode.kind === 'for' ? nowMs() + mode.durationMs : Number.POSITIVE_INFINITY;
-  const runner: RunnerDeps = { ...deps, reported: deps.reported ?? new Set() };
-  const result: ScheduleReport = { passes: 0, namespacePasses: 0, failedPasses: 0, lastPassFailed: false, stoppedBy: 'done' };
-  let wake = new AbortController();
-  const turns = new Turns(nowMs, minGap, () => wake.abort());
-  const base: PassOptions = { ...options.pass, ...(signal ? { signal } : {}) };
-
-  let whole: Promise<void> | undefined;
-  let nextWholeAt = nowMs();
-  const startWhole = (): void => {
-    let resting: Due = {};
-    const passTurns = turns.forPass((_, end) => (resting = earlier(resting, end.resting)));
-    const pass = runPass(runner, { ...base, turns: passTurns });
-    whole = pass
-      .then((report) => {
-        result.lastPassFailed = false;
-        deps.onPass?.(report);
-      }, (error: unknown) => {
-        deps.logger.error('pass failed', { error });
-        result.failedPasses += 1;
-        result.lastPassFailed = true;
-      })
-      .finally(() => {
-        result.passes += 1;
-        nextWholeAt = nextPassAt(nowMs(), resting, poll, minGap);
-        whole = undefined;
-        wake.abort();
-      });
-  };
-
-  const passing = new Map<string, Promise<void>>();
-  const startNamespace = (namespace: string): void => {
-    turns.take(namespace);
-    const pass = runPass(runner, { ...base, namespaces: [namespace], partial: true, turns: turns.forPass() });
-    passing.set(namespace, pass
-      .then((report) => deps.onPass?.(report, namespace), (error: unknown) => {
-        // The namespace waits for the next whole pass.
-        deps.logger.warn('namespace pass failed', { namespace, error });
-        result.failedPasses += 1;
-      })
-      .finally(() => {
-        result.namespacePasses += 1;
-        passing.delete(namespace);
-        wake.abort();
-      }));
-  };
-
-  for (;;) {
-    wake = new AbortController();
-    if (signal?.aborted) break;
-    const now = nowMs();
-    const more = mode.kind !== 'once' || result.passes === 0;
-    if (!whole && more && nextWholeAt <= now && now < endMs) startWhole();
-    if (mode.kind !== 'once' && now < endMs) {
-      for (const namespace of turns.dueBy(now, new Set(passing.keys()))) {
-        if (passing.size >= NAMESPACE_PASSES_AT_ONCE) break;
-        startNamespace(namespace);
-      }
-    }
-    const at = nextStart(whole || !more ? Number.POSITIVE_INFINITY : nextWholeAt, mode.kind === 'once' || passing.size >= NAMESPACE_PASSES_AT_ONCE ? Number.POSITIVE_INFINITY : turns.earliest(new Set(passing.keys())), endMs);
-    if (at === undefined && !whole && passing.size === 0) break;
-    const until = signal ? AbortSignal.any([signal, wake.signal]) : wake.signal;
-    // Nothing to start before the window ends (or a slot frees): a pass that ends, or a lock released, wakes the loop.
-    await (at === undefined ? woken(until) : wait(at - now, until));
-  }
-  await Promise.allSettled([whole, ...passing.values()]);
-  return { ...result, stoppedBy: signal?.aborted ? 'signal' : 'done' };
+export function runSchedule(deps: ScheduleDeps, options: ScheduleOptions): Promise<ScheduleReport> {
+  return new Schedule(deps, options).run();
 }
 
-/** The earliest of the next starts, or undefined when none falls before the window's end. */
-function nextStart(wholeAt: number, namespaceAt: number, endMs: number): number | undefined {
-  const at = Math.min(wholeAt, namespaceAt);
-  return at < endMs ? at : undefined;
+class Schedule {
+  private readonly poll: number;
+  private readonly minGap: number;
+  private readonly endMs: number;
+  private readonly runner: RunnerDeps;
+  private readonly base: PassOptions;
+  private readonly turns: Turns;
+  private readonly result: ScheduleReport = { passes: 0, namespacePasses: 0, failedPasses: 0, lastPassFailed: false, stoppedBy: 'done' };
+  /** Aborted by whatever may move the next start: a pass or a turn that ends, a lock released. */
+  private wake = new AbortController();
+  private whole: Promise<void> | undefined;
+  private wholeEndedAt: number | undefined;
+  /** When the resting canaries are next due, from every turn since the last whole pass began. */
+  private resting: Due = {};
+  private readonly passing = new Map<string, Promise<void>>();
+
+  constructor(private readonly deps: ScheduleDeps, private readonly options: ScheduleOptions) {
+    this.poll = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    this.minGap = Math.min(options.minGapMs ?? MIN_GAP_MS, this.poll);
+    this.endMs = options.mode.kind === 'for' ? this.nowMs() + options.mode.durationMs : Number.POSITIVE_INFINITY;
+    this.runner = { ...deps, reported: deps.reported ?? new Set() };
+    this.base = { ...options.pass, ...(options.signal ? { signal: options.signal } : {}) };
+    this.turns = new Turns(() => this.nowMs(), this.minGap, () => this.wake.abort());
+  }
+
+  async run(): Promise<ScheduleReport> {
+    const { mode, signal } = this.options;
+    const wait = this.deps.sleep ?? sleep;
+    for (;;) {
+      this.wake = new AbortController();
+      if (signal?.aborted) break;
+      const now = this.nowMs();
+      const open = now < this.endMs;
+      if (open && this.wholeAt() <= now) this.startWhole();
+      if (open && mode.kind !== 'once') {
+        for (const namespace of this.turns.dueBy(now, new Set(this.passing.keys()))) {
+          if (this.passing.size >= NAMESPACE_PASSES_AT_ONCE) break;
+          this.startNamespace(namespace);
+        }
+      }
+      const at = Math.min(this.wholeAt(), this.namespaceAt());
+      if (at >= this.endMs && !this.whole && this.passing.size === 0) break;
+      const until = signal ? AbortSignal.any([signal, this.wake.signal]) : this.wake.signal;
+      // Nothing to start before the window ends, or no slot free: a pass that ends, or a lock released, wakes the loop.
+      await (at >= this.endMs ? woken(until) : wait(at - now, until));
+    }
+    await Promise.allSettled([this.whole, ...this.passing.values()]);
+    return { ...this.result, stoppedBy: signal?.aborted ? 'signal' : 'done' };
+  }
+
+  private nowMs(): number {
+    return this.deps.clock().getTime();
+  }
+
+  /** When the next whole pass starts: at once the first time, never while one runs, once for --once. */
+  private wholeAt(): number {
+    if (this.whole || (this.options.mode.kind === 'once' && this.result.passes > 0)) return Number.POSITIVE_INFINITY;
+    if (this.wholeEndedAt === undefined) return this.nowMs();
+    return nextPassAt(this.wholeEndedAt, this.resting, this.poll, this.minGap);
+  }
+
+  /** When the next namespace pass starts; none while NAMESPACE_PASSES_AT_ONCE run, nor for --once. */
+  private namespaceAt(): number {
+    if (this.options.mode.kind === 'once' || this.passing.size >= NAMESPACE_PASSES_AT_ONCE) return Number.POSITIVE_INFINITY;
+    return this.turns.earliest(new Set(this.passing.keys()));
+  }
+
+  private readonly turnEnded = (_namespace: string, end: TurnEnd): void => {
+    this.resting = earlier(this.resting, end.resting);
+  };
+
+  private startWhole(): void {
+    this.resting = {};
+    const pass = runPass(this.runner, { ...this.base, turns: this.turns.forPass(this.turnEnded) });
+    this.whole = pass
+      .then((report) => {
+        this.result.lastPassFailed = false;
+        this.deps.onPass?.(report);
+      }, (error: unknown) => {
+        this.deps.logger.error('pass failed', { error });
+        this.result.failedPasses += 1;
+        this.result.lastPassFailed = true;
+      })
+      .finally(() => {
+        this.result.passes += 1;
+        this.wholeEndedAt = this.nowMs();
+        this.whole = undefined;
+        this.wake.abort();
+      });
+  }
+
+  private startNamespace(namespace: string): void {
+    this.turns.take(namespace);
+    const turns = this.turns.forPass(this.turnEnded);
+    const pass = runPass(this.runner, { ...this.base, namespaces: [namespace], partial: true, turns });
+    this.passing.set(namespace, pass
+      .then((report) => this.deps.onPass?.(report, namespace), (error: unknown) => {
+        // The namespace waits for the next whole pass.
+        this.deps.logger.warn('namespace pass failed', { namespace, error });
+        this.result.failedPasses += 1;
+      })
+      .finally(() => {
+        this.result.namespacePasses += 1;
+        this.passing.delete(namespace);
+        this.wake.abort();
+      }));
+  }
 }
 
 const woken = (signal: AbortSignal): Promise<void> =>

@@ -6,7 +6,7 @@ import { nextPassAt, runPass, runSchedule, shardOf, type CanaryReport, type Pass
 import { earliestDue, NAMESPACES_AT_ONCE } from '../../../src/runner/pass.js';
 import { canary as loadCanary, load } from '../../fixtures/routers/index.js';
 import { FakeTimers } from './timers.js';
-import { flush, passUntil, phaseIs, stateOf, world, type World } from './world.js';
+import { editCanary, flush, passUntil, phaseIs, stateOf, world, type World } from './world.js';
 
 /** A sleep that moves the world's clock instead of waiting. */
 const fakeSleep = (w: World) => (ms: number): Promise<void> => {
@@ -44,6 +44,22 @@ describe('runner: the schedule', () => {
     // Initializing is polled every 5s (its namespace alone), then the canary rests: whole passes every 10s.
     expect(starts.slice(0, 4)).to.deep.equal(['whole 0', 'test 5000', 'whole 10000', 'whole 20000']);
     expect(stateOf(w).phase).to.equal('Initialized');
+  });
+
+  it('when a resting canary\'s interval is shorter than the poll, then whole passes come at its due, as a resting step only looks for something new', async () => {
+    const w = world();
+    await editCanary(w, (c) => {
+      c.spec.analysis = { ...c.spec.analysis, interval: '10s' };
+    });
+    await passUntil(w, phaseIs('Initialized'), 20);
+    const timers = new FakeTimers(w.clock);
+    const start = w.clock.ms;
+    const starts: string[] = [];
+    await timers.run(runSchedule(
+      { ...w.deps, sleep: timers.sleep, onPass: (r: PassReport, ns?: string) => starts.push(`${ns ?? 'whole'} ${Date.parse(r.startedAt) - start}`) },
+      { mode: { kind: 'for', durationMs: 25_000 }, pollIntervalMs: 20_000 },
+    ));
+    expect(starts).to.deep.equal(['whole 0', 'whole 10000', 'whole 20000']);
   });
 
   it('when --watch is stopped by a signal, then it stops between passes and says so', async () => {
