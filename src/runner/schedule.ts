@@ -103,6 +103,9 @@ class Schedule {
   async run(): Promise<ScheduleReport> {
     const { mode, signal } = this.options;
     const wait = this.deps.sleep ?? sleep;
+    // A stop wakes the loop as a pass's end does (one listener for the whole run).
+    const stop = (): void => this.wake.abort();
+    signal?.addEventListener('abort', stop, { once: true });
     for (;;) {
       this.wake = new AbortController();
       if (signal?.aborted) break;
@@ -117,10 +120,10 @@ class Schedule {
       }
       const at = Math.min(this.wholeAt(), this.namespaceAt());
       if (at >= this.endMs && !this.whole && this.passing.size === 0) break;
-      const until = signal ? AbortSignal.any([signal, this.wake.signal]) : this.wake.signal;
       // Nothing to start before the window ends, or no slot free: a pass that ends, or a lock released, wakes the loop.
-      await (at >= this.endMs ? woken(until) : wait(at - now, until));
+      await (at >= this.endMs ? woken(this.wake.signal) : wait(at - now, this.wake.signal));
     }
+    signal?.removeEventListener('abort', stop);
     await Promise.allSettled([this.whole, ...this.passing.values()]);
     return { ...this.result, stoppedBy: signal?.aborted ? 'signal' : 'done' };
   }
