@@ -11,6 +11,9 @@
 //      c. step each of them (canary.ts), a bounded number at once, those with a run under way
 //         first; then the namespace's lists are let go, so a pass holds the objects of at most
 //         NAMESPACES_AT_ONCE namespaces (measured: BENCHMARKS.md, "The stepper at scale").
+//      Under the schedule, a namespace's turn (a to c) begins and ends through `options.turns`:
+//      no other pass is in the namespace meanwhile, and its end says when the namespace is next
+//      due (turns.ts); a stopped pass begins no further namespace.
 //
 // Reads per pass are bounded by a constant per namespace and kind; writes happen only for
 // canaries whose state, status or cluster targets differ from what is stored.
