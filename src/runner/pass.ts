@@ -11,6 +11,9 @@
 //      c. step each of them (canary.ts), a bounded number at once, those with a run under way
 //         first; then the namespace's lists are let go, so a pass holds the objects of at most
 //         NAMESPACES_AT_ONCE namespaces (measured: BENCHMARKS.md, "The stepper at scale").
+//      Under the schedule, a namespace's turn (a to c) begins and ends through `options.turns`:
+//      no other pass is in the namespace meanwhile, and its end says when the namespace is next
+//      due (turns.ts); a stopped pass begins no further namespace.
 //
 // Reads per pass are bounded by a constant per namespace and kind; writes happen only for
 // canaries whose state, status or cluster targets differ from what is stored.
@@ -21,7 +24,7 @@ import type { KubeClient, KubeObject } from '../kube/client.js';
 import { isResting as isRestingPhase } from '../stepper/index.js';
 import { stepCanary } from './canary.js';
 import { prefetchNamespace } from './observe.js';
-import type { CanaryReport, PassOptions, PassReport, RunnerDeps, Shard, ShardKey } from './types.js';
+import type { CanaryReport, Due, PassOptions, PassReport, RunnerDeps, Shard, ShardKey, TurnEnd } from './types.js';
 import { ClusterView, withoutManagedFields } from './view.js';
 import { mapBounded } from '../lib/map-bounded.js';
 
@@ -169,15 +172,45 @@ export async function runPass(deps: RunnerDeps, options: PassOptions = {}): Prom
   const turns = await mapBounded([...groups.keys()], NAMESPACES_AT_ONCE, async (namespace) => {
     const discovered = groups.get(namespace) ?? [];
     groups.delete(namespace);
-    const turn = await passNamespace(deps, options, namespace, discovered, turnsEnded);
+    // Stopped: no namespace is begun (its LISTs would serve no canary).
+    const aborted = (): CanaryReport[] => discovered.map((c) => ({ namespace, name: c.metadata.name ?? '', outcome: 'aborted' }));
+    if (options.signal?.aborted) return aborted();
+    const end = options.turns ? await options.turns.begin(namespace) : undefined;
+    if (options.signal?.aborted) {
+      end?.({ running: {}, resting: {} });
+      return aborted();
+    }
+    if (options.turns && end === undefined) {
+      // Another pass began there since this one did and saw what this one would.
+      totals[namespace] = discovered.length;
+      return [];
+    }
+    let turn: NamespaceTurn;
+    try {
+      turn = await passNamespace(deps, options, namespace, discovered, turnsEnded);
+    } catch (error) {
+      end?.({ running: {}, resting: {} });
+      throw error;
+    }
+    end?.(turnDue(turn.reports, turnsEnded));
     if (turn.stepped > 0) totals[namespace] = turn.stepped;
     return turn.reports;
   });
   const reports = turns.flat();
-  deps.metrics?.totals(totals);
+  if (!options.partial) deps.metrics?.totals(totals);
   const durationMs = performance.now() - began;
-  record(deps, reports, durationMs);
+  record(deps, reports, durationMs, options.partial ? options.namespaces : undefined);
   return { startedAt: startedAt.toISOString(), durationMs, canaries: reports, ...earliestDue(reports, turnsEnded) };
+}
+
+/**
+ * When a namespace's canaries are next due, those with a run under way apart from the resting ones
+ * (whose periodic step only looks for something new, as every whole pass does).
+ */
+export function turnDue(reports: readonly CanaryReport[], turnsEnded: ReadonlyMap<CanaryReport, number>): TurnEnd {
+  const resting = reports.filter((r) => isRestingPhase(r.phase ?? ''));
+  const running = reports.filter((r) => !isRestingPhase(r.phase ?? ''));
+  return { running: earliestDue(running, turnsEnded), resting: earliestDue(resting, turnsEnded) };
 }
 
 /**
@@ -185,7 +218,7 @@ export async function runPass(deps: RunnerDeps, options: PassOptions = {}): Prom
  * on it), and whether a canary reported a due it had already reached at its turn (one it does not
  * act on yet, e.g. while it waits on the cluster, which the schedule must not spin on).
  */
-export function earliestDue(reports: readonly CanaryReport[], turnsEnded: ReadonlyMap<CanaryReport, number>): Pick<PassReport, 'due' | 'overdue'> {
+export function earliestDue(reports: readonly CanaryReport[], turnsEnded: ReadonlyMap<CanaryReport, number>): Due {
   let due: number | undefined;
   let overdue = false;
   for (const report of reports) {
@@ -197,7 +230,10 @@ export function earliestDue(reports: readonly CanaryReport[], turnsEnded: Readon
   return { ...(due === undefined ? {} : { due: new Date(due).toISOString() }), ...(overdue ? { overdue } : {}) };
 }
 
-function record(deps: RunnerDeps, reports: readonly CanaryReport[], durationMs: number): void {
+/** `namespaces`: the pass went over these alone (the schedule's namespace passes). */
+function record(
+  deps: RunnerDeps, reports: readonly CanaryReport[], durationMs: number, namespaces?: readonly string[],
+): void {
   const metrics = deps.metrics;
   const tally: Record<string, number> = {};
   for (const r of reports) {
@@ -206,5 +242,5 @@ function record(deps: RunnerDeps, reports: readonly CanaryReport[], durationMs: 
     else if (r.outcome !== 'idle') metrics?.canarySkipped(r.outcome);
   }
   metrics?.pass(durationMs / 1000);
-  deps.logger.debug('pass done', { durationMs: Math.round(durationMs), canaries: reports.length, ...tally });
+  deps.logger.debug('pass done', { durationMs: Math.round(durationMs), canaries: reports.length, ...tally, ...(namespaces ? { namespaces } : {}) });
 }

@@ -1,15 +1,30 @@
 // When passes run: `--once` (one pass), `--for D` (passes until D has passed, as the CronJob runs
-// it every minute with 55s), `--watch` (forever). Between passes the runner sleeps until the
-// earliest canary is due, so analysis intervals shorter than the CronJob's minute are honoured,
-// but never longer than the poll interval, so new revisions, actions and Canaries are seen soon.
-// An abort (SIGTERM) stops the sleep and keeps a running pass from starting new canaries.
+// it every minute with 55s), `--watch` (forever).
+//
+// Two kinds of pass, never two in one namespace at once (turns.ts):
+//   - whole passes, over all of the stepper's namespaces, one after another: they find new
+//     Canaries, new revisions and actions. After one ends the next starts when the earliest
+//     resting canary is due, but never later than the poll interval;
+//   - namespace passes: as each namespace's turn ends, the schedule learns when its runs under way
+//     are next due, and passes that namespace alone then, while a whole pass may be running, a
+//     few namespaces at once. A step that comes due is not late by a pass over 1,000 idle canaries.
+// An abort (SIGTERM) stops the sleeps and keeps running passes from starting new canaries; the
+// schedule returns when they have ended. A `--for` window ends between passes: none starts after it.
 import { runPass } from './pass.js';
-import type { PassOptions, PassReport, RunnerDeps } from './types.js';
+import { earlier, nextPassAt, Turns } from './turns.js';
+import type { Due, PassOptions, PassReport, RunnerDeps, TurnEnd } from './types.js';
+
+export { nextPassAt } from './turns.js';
 
 export type RunMode = { kind: 'once' } | { kind: 'for'; durationMs: number } | { kind: 'watch' };
 
 export const DEFAULT_POLL_INTERVAL_MS = 10_000;
 export const MIN_GAP_MS = 1_000;
+/**
+ * Namespace passes at once, each holding one namespace's objects, beside a whole pass's
+ * NAMESPACES_AT_ONCE: what bounds the memory and the concurrent LISTs of the schedule.
+ */
+export const NAMESPACE_PASSES_AT_ONCE = 2;
 
 export interface ScheduleOptions {
   mode: RunMode;
@@ -27,14 +42,18 @@ export interface ScheduleOptions {
 export interface ScheduleDeps extends RunnerDeps {
   /** Resolves after `ms`, or as soon as `signal` aborts; tests move a fake clock instead. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** Called after each pass (tests, the CLI's summary). */
-  onPass?: (report: PassReport) => void;
+  /** Called after each pass (tests, the CLI's summary); `namespace` for a pass over one that came due. */
+  onPass?: (report: PassReport, namespace?: string) => void;
 }
 
 export interface ScheduleReport {
+  /** Whole passes. */
   passes: number;
+  /** Passes over one namespace that came due. */
+  namespacePasses: number;
   /** Passes that could not run at all (the Canaries could not be listed). */
   failedPasses: number;
+  /** The last whole pass could not run. */
   lastPassFailed: boolean;
   stoppedBy: 'done' | 'signal';
 }
@@ -52,51 +71,124 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/**
- * When the next pass should start: when the earliest canary is due, to the millisecond (at once if
- * that moment passed while the pass ran), and no later than the poll interval. A canary that was
- * already due at its turn and is due still waits minGap, so it cannot spin the loop.
- */
-export function nextPassAt(
-  nowMs: number,
-  report: PassReport | undefined,
-  pollIntervalMs: number,
-  minGapMs: number,
-): number {
-  let next = nowMs + pollIntervalMs;
-  const due = report?.due === undefined ? Number.NaN : Date.parse(report.due);
-  if (!Number.isNaN(due)) next = Math.min(next, Math.max(due, nowMs));
-  if (report?.overdue) next = Math.min(next, nowMs + minGapMs);
-  return next;
+export function runSchedule(deps: ScheduleDeps, options: ScheduleOptions): Promise<ScheduleReport> {
+  return new Schedule(deps, options).run();
 }
 
-export async function runSchedule(deps: ScheduleDeps, options: ScheduleOptions): Promise<ScheduleReport> {
-  const { mode, signal } = options;
-  const poll = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
-  const minGap = Math.min(options.minGapMs ?? MIN_GAP_MS, poll);
-  const wait = deps.sleep ?? sleep;
-  const endMs = mode.kind === 'for' ? deps.clock().getTime() + mode.durationMs : Number.POSITIVE_INFINITY;
-  const runner: RunnerDeps = { ...deps, reported: deps.reported ?? new Set() };
-  const result: ScheduleReport = { passes: 0, failedPasses: 0, lastPassFailed: false, stoppedBy: 'done' };
-  for (;;) {
-    let report: PassReport | undefined;
-    try {
-      report = await runPass(runner, { ...options.pass, ...(signal ? { signal } : {}) });
-      result.lastPassFailed = false;
-      deps.onPass?.(report);
-    } catch (error) {
-      deps.logger.error('pass failed', { error });
-      result.failedPasses += 1;
-      result.lastPassFailed = true;
+class Schedule {
+  private readonly poll: number;
+  private readonly minGap: number;
+  private readonly endMs: number;
+  private readonly runner: RunnerDeps;
+  private readonly base: PassOptions;
+  private readonly turns: Turns;
+  private readonly result: ScheduleReport = { passes: 0, namespacePasses: 0, failedPasses: 0, lastPassFailed: false, stoppedBy: 'done' };
+  /** Aborted by whatever may move the next start: a pass or a turn that ends, a lock released. */
+  private wake = new AbortController();
+  private whole: Promise<void> | undefined;
+  private wholeEndedAt: number | undefined;
+  /** When the resting canaries are next due, from every turn since the last whole pass began. */
+  private resting: Due = {};
+  private readonly passing = new Map<string, Promise<void>>();
+
+  constructor(private readonly deps: ScheduleDeps, private readonly options: ScheduleOptions) {
+    this.poll = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    this.minGap = Math.min(options.minGapMs ?? MIN_GAP_MS, this.poll);
+    this.endMs = options.mode.kind === 'for' ? this.nowMs() + options.mode.durationMs : Number.POSITIVE_INFINITY;
+    this.runner = { ...deps, reported: deps.reported ?? new Set() };
+    this.base = { ...options.pass, ...(options.signal ? { signal: options.signal } : {}) };
+    this.turns = new Turns(() => this.nowMs(), this.minGap, () => this.wake.abort());
+  }
+
+  async run(): Promise<ScheduleReport> {
+    const { mode, signal } = this.options;
+    const wait = this.deps.sleep ?? sleep;
+    // A stop wakes the loop as a pass's end does (one listener for the whole run).
+    const stop = (): void => this.wake.abort();
+    signal?.addEventListener('abort', stop, { once: true });
+    for (;;) {
+      this.wake = new AbortController();
+      if (signal?.aborted) break;
+      const now = this.nowMs();
+      const open = now < this.endMs;
+      if (open && this.wholeAt() <= now) this.startWhole();
+      if (open && mode.kind !== 'once') {
+        for (const namespace of this.turns.dueBy(now, new Set(this.passing.keys()))) {
+          if (this.passing.size >= NAMESPACE_PASSES_AT_ONCE) break;
+          this.startNamespace(namespace);
+        }
+      }
+      const at = Math.min(this.wholeAt(), this.namespaceAt());
+      if (at >= this.endMs && !this.whole && this.passing.size === 0) break;
+      // Nothing to start before the window ends, or no slot free: a pass that ends, or a lock released, wakes the loop.
+      await (at >= this.endMs ? woken(this.wake.signal) : wait(at - now, this.wake.signal));
     }
-    result.passes += 1;
-    if (signal?.aborted) return { ...result, stoppedBy: 'signal' };
-    if (mode.kind === 'once') return result;
-    const now = deps.clock().getTime();
-    const next = nextPassAt(now, report, poll, minGap);
-    // A window ends between passes: the next CronJob run takes over.
-    if (next >= endMs) return result;
-    await wait(next - now, signal);
-    if (signal?.aborted) return { ...result, stoppedBy: 'signal' };
+    signal?.removeEventListener('abort', stop);
+    await Promise.allSettled([this.whole, ...this.passing.values()]);
+    return { ...this.result, stoppedBy: signal?.aborted ? 'signal' : 'done' };
+  }
+
+  private nowMs(): number {
+    return this.deps.clock().getTime();
+  }
+
+  /** When the next whole pass starts: at once the first time, never while one runs, once for --once. */
+  private wholeAt(): number {
+    if (this.whole || (this.options.mode.kind === 'once' && this.result.passes > 0)) return Number.POSITIVE_INFINITY;
+    if (this.wholeEndedAt === undefined) return this.nowMs();
+    return nextPassAt(this.wholeEndedAt, this.resting, this.poll, this.minGap);
+  }
+
+  /** When the next namespace pass starts; none while NAMESPACE_PASSES_AT_ONCE run, nor for --once. */
+  private namespaceAt(): number {
+    if (this.options.mode.kind === 'once' || this.passing.size >= NAMESPACE_PASSES_AT_ONCE) return Number.POSITIVE_INFINITY;
+    return this.turns.earliest(new Set(this.passing.keys()));
+  }
+
+  private readonly turnEnded = (_namespace: string, end: TurnEnd): void => {
+    this.resting = earlier(this.resting, end.resting);
+  };
+
+  private startWhole(): void {
+    this.resting = {};
+    const pass = runPass(this.runner, { ...this.base, turns: this.turns.forPass(this.turnEnded) });
+    this.whole = pass
+      .then((report) => {
+        this.result.lastPassFailed = false;
+        this.deps.onPass?.(report);
+      }, (error: unknown) => {
+        this.deps.logger.error('pass failed', { error });
+        this.result.failedPasses += 1;
+        this.result.lastPassFailed = true;
+      })
+      .finally(() => {
+        this.result.passes += 1;
+        this.wholeEndedAt = this.nowMs();
+        this.whole = undefined;
+        this.wake.abort();
+      });
+  }
+
+  private startNamespace(namespace: string): void {
+    this.turns.take(namespace);
+    const turns = this.turns.forPass(this.turnEnded);
+    const pass = runPass(this.runner, { ...this.base, namespaces: [namespace], partial: true, turns });
+    this.passing.set(namespace, pass
+      .then((report) => this.deps.onPass?.(report, namespace), (error: unknown) => {
+        // The namespace waits for the next whole pass.
+        this.deps.logger.warn('namespace pass failed', { namespace, error });
+        this.result.failedPasses += 1;
+      })
+      .finally(() => {
+        this.result.namespacePasses += 1;
+        this.passing.delete(namespace);
+        this.wake.abort();
+      }));
   }
 }
+
+const woken = (signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });

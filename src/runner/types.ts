@@ -92,6 +92,40 @@ export interface PassOptions {
   humanWaitTimeoutMs?: number;
   /** Aborting stops new work: canaries not yet stepped are skipped, running checks are cancelled. */
   signal?: AbortSignal;
+  /**
+   * The schedule's: each namespace's turn begins and ends through it, so passes over one namespace
+   * never overlap and the schedule learns when each namespace is next due as its turn ends.
+   */
+  turns?: NamespaceTurns;
+  /**
+   * A pass over the namespaces that came due, not all of the stepper's: the per-namespace totals,
+   * which a whole pass replaces, are left as the last whole pass set them.
+   */
+  partial?: boolean;
+}
+
+/** When some canaries next need a step: the schedule's input, as PassReport's `due` and `overdue`. */
+export interface Due {
+  /** The earliest due that came after its canary's turn (ISO). */
+  due?: string;
+  /** Some canary reported a due no later than its own turn: stepping it again at once would change nothing. */
+  overdue?: boolean;
+}
+
+/** A namespace's turn ended: when its canaries with a run under way, and its resting ones, are next due. */
+export interface TurnEnd {
+  running: Due;
+  resting: Due;
+}
+
+/** Turns over namespaces, one pass at a time in each (src/runner/turns.ts). */
+export interface NamespaceTurns {
+  /**
+   * Resolves when no other pass is in `namespace`, with the function that ends the turn; or with
+   * undefined when another pass began a turn there after this pass began (it saw all this pass
+   * would see): the namespace is skipped.
+   */
+  begin(namespace: string): Promise<((end: TurnEnd) => void) | undefined>;
 }
 
 export type CanaryOutcome =

@@ -5,7 +5,8 @@ import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
 import { nextPassAt, runPass, runSchedule, shardOf, type CanaryReport, type PassReport } from '../../../src/runner/index.js';
 import { earliestDue, NAMESPACES_AT_ONCE } from '../../../src/runner/pass.js';
 import { canary as loadCanary, load } from '../../fixtures/routers/index.js';
-import { flush, passUntil, phaseIs, stateOf, world, type World } from './world.js';
+import { FakeTimers } from './timers.js';
+import { editCanary, flush, passUntil, phaseIs, stateOf, world, type World } from './world.js';
 
 /** A sleep that moves the world's clock instead of waiting. */
 const fakeSleep = (w: World) => (ms: number): Promise<void> => {
@@ -26,23 +27,39 @@ describe('runner: the schedule', () => {
   it('when --once, then one pass runs', async () => {
     const w = world();
     const result = await runSchedule({ ...w.deps, sleep: fakeSleep(w) }, { mode: { kind: 'once' } });
-    expect(result).to.deep.equal({ passes: 1, failedPasses: 0, lastPassFailed: false, stoppedBy: 'done' });
+    expect(result).to.deep.equal({ passes: 1, namespacePasses: 0, failedPasses: 0, lastPassFailed: false, stoppedBy: 'done' });
   });
 
-  it('when --for 55s with a 30s interval, then passes run when canaries are due and never after the window', async () => {
+  it('when --for 55s with a 30s interval, then a namespace pass comes when its run is due, whole passes at the poll, and none after the window', async () => {
     const w = world();
+    const timers = new FakeTimers(w.clock);
     const start = w.clock.ms;
-    const starts: number[] = [];
-    const result = await runSchedule(
-      { ...w.deps, sleep: fakeSleep(w), onPass: (r: PassReport) => starts.push(Date.parse(r.startedAt) - start) },
+    const starts: string[] = [];
+    const result = await timers.run(runSchedule(
+      { ...w.deps, sleep: timers.sleep, onPass: (r: PassReport, ns?: string) => starts.push(`${ns ?? 'whole'} ${Date.parse(r.startedAt) - start}`) },
       { mode: { kind: 'for', durationMs: 55_000 } },
-    );
-    expect(starts[0]).to.equal(0);
-    expect(starts.every((t) => t < 55_000)).to.equal(true);
-    expect(result.passes).to.equal(starts.length);
-    // Initializing is polled every 5s, then the canary rests: at most the 10s poll between passes.
-    expect(starts.slice(0, 3)).to.deep.equal([0, 5_000, 15_000]);
+    ));
+    expect(starts.every((t) => Number(t.split(' ')[1]) < 55_000)).to.equal(true);
+    expect(result.passes + result.namespacePasses).to.equal(starts.length);
+    // Initializing is polled every 5s (its namespace alone), then the canary rests: whole passes every 10s.
+    expect(starts.slice(0, 4)).to.deep.equal(['whole 0', 'test 5000', 'whole 10000', 'whole 20000']);
     expect(stateOf(w).phase).to.equal('Initialized');
+  });
+
+  it('when a resting canary\'s interval is shorter than the poll, then whole passes come at its due, as a resting step only looks for something new', async () => {
+    const w = world();
+    await editCanary(w, (c) => {
+      c.spec.analysis = { ...c.spec.analysis, interval: '10s' };
+    });
+    await passUntil(w, phaseIs('Initialized'), 20);
+    const timers = new FakeTimers(w.clock);
+    const start = w.clock.ms;
+    const starts: string[] = [];
+    await timers.run(runSchedule(
+      { ...w.deps, sleep: timers.sleep, onPass: (r: PassReport, ns?: string) => starts.push(`${ns ?? 'whole'} ${Date.parse(r.startedAt) - start}`) },
+      { mode: { kind: 'for', durationMs: 25_000 }, pollIntervalMs: 20_000 },
+    ));
+    expect(starts).to.deep.equal(['whole 0', 'whole 10000', 'whole 20000']);
   });
 
   it('when --watch is stopped by a signal, then it stops between passes and says so', async () => {
@@ -50,7 +67,7 @@ describe('runner: the schedule', () => {
     const stop = new AbortController();
     let passes = 0;
     const result = await runSchedule(
-      { ...w.deps, sleep: fakeSleep(w), onPass: () => (++passes === 3 ? stop.abort() : undefined) },
+      { ...w.deps, sleep: fakeSleep(w), onPass: (_r, ns) => (ns === undefined && ++passes === 3 ? stop.abort() : undefined) },
       { mode: { kind: 'watch' }, signal: stop.signal },
     );
     expect(result).to.include({ passes: 3, stoppedBy: 'signal' });

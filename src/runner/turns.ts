@@ -1,0 +1,117 @@
+// Turns over namespaces, for the schedule (schedule.ts). A pass steps a namespace's canaries in
+// that namespace's turn (pass.ts); here:
+//   - one pass at a time in a namespace (a lock per namespace, taken in the order asked), so a
+//     pass over the namespaces that came due never overlaps the whole pass in the same namespace;
+//   - a pass skips a namespace where another pass began a turn after it began: that turn listed
+//     the namespace's Canaries later than this pass could, so it saw what this pass would see;
+//   - as each turn ends, when the namespace's runs under way are next due, so the schedule can
+//     pass that namespace alone then, without waiting for a whole pass over the others.
+// What is kept is a few numbers per namespace; no object outlives its turn.
+import type { Due, NamespaceTurns, TurnEnd } from './types.js';
+
+/**
+ * When the next pass should start: when the earliest canary is due, to the millisecond (at once if
+ * that moment passed while the pass ran), and no later than the poll interval. A canary that was
+ * already due at its turn and is due still waits minGap, so it cannot spin the loop.
+ */
+export function nextPassAt(nowMs: number, report: Due | undefined, pollIntervalMs: number, minGapMs: number): number {
+  let next = nowMs + pollIntervalMs;
+  const due = report?.due === undefined ? Number.NaN : Date.parse(report.due);
+  if (!Number.isNaN(due)) next = Math.min(next, Math.max(due, nowMs));
+  if (report?.overdue) next = Math.min(next, nowMs + minGapMs);
+  return next;
+}
+
+/** The earlier of two dues, overdue if either is. */
+export function earlier(a: Due, b: Due): Due {
+  const dues = [a.due, b.due].filter((d): d is string => d !== undefined);
+  const due = dues.sort((x, y) => Date.parse(x) - Date.parse(y))[0];
+  return { ...(due === undefined ? {} : { due }), ...(a.overdue || b.overdue ? { overdue: true } : {}) };
+}
+
+/** One lock per namespace, granted in the order asked; a namespace is busy while held or awaited. */
+export class NamespaceLocks {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  constructor(private readonly released: () => void = () => undefined) {}
+
+  busy(namespace: string): boolean {
+    return this.tails.has(namespace);
+  }
+
+  /** Resolves when the lock is this caller's, with the function that releases it. */
+  async acquire(namespace: string): Promise<() => void> {
+    const before = this.tails.get(namespace) ?? Promise.resolve();
+    let release = (): void => undefined;
+    const mine = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const tail = before.then(() => mine);
+    this.tails.set(namespace, tail);
+    await before;
+    return () => {
+      release();
+      if (this.tails.get(namespace) === tail) this.tails.delete(namespace);
+      this.released();
+    };
+  }
+}
+
+export class Turns {
+  readonly locks: NamespaceLocks;
+  /** Per namespace, when its runs under way are next due (ms since the epoch). */
+  private readonly due = new Map<string, number>();
+  /** Per namespace, the tick its last turn began at; passes start at ticks too. */
+  private readonly began = new Map<string, number>();
+  private tick = 0;
+
+  /** `changed` hears every turn's end (a namespace's due may have moved) and every lock released. */
+  constructor(private readonly nowMs: () => number, private readonly minGapMs: number, changed: () => void) {
+    this.locks = new NamespaceLocks(changed);
+  }
+
+  /** The turns of a pass that starts now; `ended` hears each of its turns' ends. */
+  forPass(ended?: (namespace: string, end: TurnEnd) => void): NamespaceTurns {
+    const start = ++this.tick;
+    return {
+      begin: async (namespace) => {
+        const release = await this.locks.acquire(namespace);
+        if ((this.began.get(namespace) ?? 0) > start) {
+          release();
+          return undefined;
+        }
+        this.began.set(namespace, ++this.tick);
+        return (end) => {
+          const next = nextPassAt(this.nowMs(), end.running, Number.POSITIVE_INFINITY, this.minGapMs);
+          if (Number.isFinite(next)) this.due.set(namespace, next);
+          else this.due.delete(namespace);
+          ended?.(namespace, end);
+          release();
+        };
+      },
+    };
+  }
+
+  /** The namespace is being passed alone: its due is taken until its turn ends. */
+  take(namespace: string): void {
+    this.due.delete(namespace);
+  }
+
+  /** Namespaces due at `nowMs` that no pass is in (nor in `passing`), earliest first. */
+  dueBy(nowMs: number, passing: ReadonlySet<string>): string[] {
+    return [...this.due]
+      .filter(([ns, at]) => at <= nowMs && !this.locks.busy(ns) && !passing.has(ns))
+      .sort((a, b) => a[1] - b[1])
+      .map(([ns]) => ns);
+  }
+
+  /**
+   * When the next namespace that no pass is in (nor in `passing`) comes due; a busy one is looked
+   * at again when its lock is released.
+   */
+  earliest(passing: ReadonlySet<string>): number {
+    let next = Number.POSITIVE_INFINITY;
+    for (const [ns, at] of this.due) if (at < next && !this.locks.busy(ns) && !passing.has(ns)) next = at;
+    return next;
+  }
+}
