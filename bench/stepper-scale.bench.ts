@@ -17,16 +17,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml } from 'yaml';
-import { startEnvironment } from '../test/harness/environment.js';
-import { stepperKubeconfig } from '../test/harness/stepper.js';
 import { importCosts, measureColdStart } from './helpers/stepper-coldstart.js';
 import { addKwokNode, bootstrap, createApps, settle } from './helpers/stepper-fixtures.js';
 import { idleInProcess, idleProcess } from './helpers/stepper-idle.js';
 import { progressRound, type ProgressRound } from './helpers/stepper-progress.js';
-import { BASELINE, BUNDLE, BUNDLE_SMALL_YOUNG, DIST, TSX_CLI, cleanups, requireBuild } from './helpers/stepper-process.js';
+import { startBenchEnvironment } from './helpers/stepper-env.js';
+import { BASELINE, BUNDLE, BUNDLE_SMALL_YOUNG, DIST, TSX_CLI } from './helpers/stepper-process.js';
 import { kubeconfigVia, startApiProxy } from './helpers/stepper-proxy.js';
-import { coldStartTables, heading, idleTables, latenessTable, load, machine, type IdleSize } from './helpers/stepper-report.js';
+import { coldStartTables, heading, idleTables, latenessTable, load, type IdleSize } from './helpers/stepper-report.js';
 
 const { values } = parseArgs({
   options: {
@@ -53,24 +51,10 @@ const log = (text: string): void => {
   process.stderr.write(`[stepper-bench] ${new Date().toISOString()} ${text} (load ${load()})\n`);
 };
 
-requireBuild();
-process.stdout.write(`Machine: ${machine()}.\n`);
-const env = await startEnvironment();
-cleanups.add(() => env.stop());
-// An interrupted run still stops what it started (the stepper, the webhook, Prometheus); with-cluster.sh stops the cluster.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    void Promise.allSettled([...cleanups].map((stop) => stop())).finally(() => process.exit(130));
-  });
-}
-const work = path.join(env.stateDir, 'stepper-bench');
-fs.mkdirSync(work, { recursive: true });
+const { env, work, kubeconfig, server, pki } = await startBenchEnvironment('stepper-bench');
 const { cluster } = env;
 try {
-  await env.webhook(); // holds the new revisions, and validates every Canary created
-  const kubeconfig = await stepperKubeconfig(cluster, path.join(work, 'stepper.kubeconfig'));
-  const server = (parseYaml(fs.readFileSync(kubeconfig, 'utf8')) as { clusters: { cluster: { server: string } }[] }).clusters[0]!.cluster.server;
-  const proxy = await startApiProxy(server, path.dirname(process.env.CA_CERT ?? path.join(env.stateDir, 'cluster/pki/ca.crt')));
+  const proxy = await startApiProxy(server, pki);
   const viaProxy = kubeconfigVia(kubeconfig, proxy.url, path.join(work, 'stepper-via-proxy.kubeconfig'));
   try {
     await addKwokNode(cluster, 'kwok-node-1');

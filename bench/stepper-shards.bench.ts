@@ -12,19 +12,16 @@
 // Run: hack/with-cluster.sh tsx bench/stepper-shards.bench.ts [--sizes 1000,2500,5000,10000]
 //        [--shards 4] [--namespaces 50] [--progressing 500]
 //      (make bench runs it after `make build`; about 40 minutes at the default sizes on 2 cores)
-import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml } from 'yaml';
 import { shardOf } from '../src/runner/pass.js';
 import type { ShardKey } from '../src/runner/types.js';
-import { startEnvironment } from '../test/harness/environment.js';
-import { stepperKubeconfig } from '../test/harness/stepper.js';
 import { addKwokNode, appName, bootstrap, createApps, settle } from './helpers/stepper-fixtures.js';
 import { progressRound } from './helpers/stepper-progress.js';
-import { BUNDLE, cleanups, requireBuild, runChild, stepOnceArgs, type ChildRun } from './helpers/stepper-process.js';
+import { startBenchEnvironment } from './helpers/stepper-env.js';
+import { BUNDLE, runChild, stepOnceArgs, type ChildRun } from './helpers/stepper-process.js';
 import { kubeconfigVia, startApiProxy, tally, type ApiProxy } from './helpers/stepper-proxy.js';
-import { heading, latenessTable, load, machine } from './helpers/stepper-report.js';
+import { heading, latenessTable, load } from './helpers/stepper-report.js';
 
 const { values } = parseArgs({
   options: {
@@ -117,24 +114,10 @@ function report(results: readonly SizeResult[]): void {
   }
 }
 
-requireBuild();
-process.stdout.write(`Machine: ${machine()}.\n`);
-const env = await startEnvironment();
-cleanups.add(() => env.stop());
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    void Promise.allSettled([...cleanups].map((stop) => stop())).finally(() => process.exit(130));
-  });
-}
-const work = path.join(env.stateDir, 'shards-bench');
-fs.mkdirSync(work, { recursive: true });
+const { env, work, kubeconfig, server, pki } = await startBenchEnvironment('shards-bench');
 const { cluster } = env;
 const proxies: ApiProxy[] = [];
 try {
-  await env.webhook();
-  const kubeconfig = await stepperKubeconfig(cluster, path.join(work, 'stepper.kubeconfig'));
-  const server = (parseYaml(fs.readFileSync(kubeconfig, 'utf8')) as { clusters: { cluster: { server: string } }[] }).clusters[0]!.cluster.server;
-  const pki = path.dirname(process.env.CA_CERT ?? path.join(env.stateDir, 'cluster/pki/ca.crt'));
   for (let i = 0; i <= SHARDS; i += 1) proxies.push(await startApiProxy(server, pki));
   const viaProxy = proxies.map((p, i) => kubeconfigVia(kubeconfig, p.url, path.join(work, `stepper-via-proxy-${i}.kubeconfig`)));
   // Pods: one per idle app, and a target and a copy per progressing one, on nodes of 1,000 pods.
