@@ -62,9 +62,15 @@ const eventName = (canary: Canary, now: Date): string =>
 const EVENT_WRITE_ATTEMPTS = 4;
 const eventRetryDelayMs = (retry: number): number => 100 * 2 ** (retry - 1);
 
+/**
+ * The Event is stored already: only AlreadyExists says so. Another 409 on a create (a Conflict, as
+ * a proxy or an etcd retry may answer) stored nothing, and another attempt may store it.
+ */
+const alreadyStored = (error: unknown): boolean => error instanceof ConflictError && error.reason === 'AlreadyExists';
+
 /** A failure that another attempt may not meet: anything but a refusal the API server means. */
 const passing = (error: unknown): boolean =>
-  !(error instanceof ApiError) || error.status === 429 || error.status >= 500;
+  !(error instanceof ApiError) || error.status === 429 || error.status >= 500 || (error instanceof ConflictError && !alreadyStored(error));
 
 /**
  * Writes an Event, retrying passing failures under its one name. 'stored' also when an earlier
@@ -77,7 +83,7 @@ async function createEvent(scope: Pick<CanaryScope, 'view' | 'log'>, event: Kube
       await scope.view.create(event);
       return 'stored';
     } catch (error) {
-      if (error instanceof ConflictError) return 'stored'; // an earlier attempt was stored; its answer was lost
+      if (alreadyStored(error)) return 'stored'; // an earlier attempt (or pass) stored it; its answer was lost
       if (attempt >= attempts || !passing(error)) {
         scope.log.warn('cannot record an event', { error, message, attempts: attempt });
         return passing(error) ? 'unsent' : 'refused';
@@ -175,7 +181,7 @@ export async function reportProblem(at: ProblemSite, deps: Pick<RunnerDeps, 'rep
     await view.create(eventObject(canary, { type: 'Warning', message }, name, now));
     deps.reported?.add(key);
   } catch (error) {
-    if (error instanceof ConflictError) deps.reported?.add(key);
+    if (alreadyStored(error)) deps.reported?.add(key);
     else log.warn('cannot record an event', { error, message });
   }
 }

@@ -2,7 +2,7 @@
 // connection error) is retried under its name, so a rollout's events are all there, once each; a
 // refusal (403) is not retried, and is logged.
 import { expect } from 'chai';
-import { ApiError } from '../../../src/kube/client.js';
+import { ApiError, ConflictError } from '../../../src/kube/client.js';
 import { eventObject } from '../../../src/runner/events.js';
 import { UNSENT_EVENTS_LIMIT } from '../../../src/stepper/index.js';
 import { canaryOf, events, pass, passUntil, phaseIs, setImage, stateOf, tap, world, type World } from './world.js';
@@ -35,6 +35,8 @@ describe('runner: Events under API faults', function () {
     ['500', () => new ApiError('etcd leader changed', 500, 'InternalError')],
     ['429', () => new ApiError('too many requests', 429, 'TooManyRequests')],
     ['a connection reset', () => new Error('socket hang up')],
+    // Only AlreadyExists means stored; a Conflict on a create stored nothing (CI lost an event this way).
+    ['409 Conflict', () => new ConflictError('the object has been modified', 409, 'Conflict')],
   ] as const) {
     it(`when the first write of every Event fails with ${name}, then every event is recorded once`, async () => {
       const w = world('podinfo-canary-keda-bluegreen', 'podinfo-deployment', 'podinfo-scaledobject');
