@@ -69,8 +69,10 @@ const eventRetryDelayMs = (retry: number): number => 100 * 2 ** (retry - 1);
 const alreadyStored = (error: unknown): boolean => error instanceof ConflictError && error.reason === 'AlreadyExists';
 
 /** A failure that another attempt may not meet: anything but a refusal the API server means. */
-const passing = (error: unknown): boolean =>
-  !(error instanceof ApiError) || error.status === 429 || error.status >= 500 || (error instanceof ConflictError && !alreadyStored(error));
+const passing = (error: unknown): boolean => {
+  if (!(error instanceof ApiError)) return true;
+  return error.status === 429 || error.status >= 500 || (error instanceof ConflictError && !alreadyStored(error));
+};
 
 /**
  * Writes an Event, retrying passing failures under its one name. 'stored' also when an earlier
