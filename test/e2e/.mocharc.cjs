@@ -37,4 +37,7 @@ module.exports = {
   reporter: 'spec',
   timeout: 120000,
   slow: 10000,
+  // After the root hooks stopped everything, end even if a failed test left a request or socket
+  // open: a run that printed its summary and then waited on one kept CI waiting until its limit.
+  exit: true,
 };
