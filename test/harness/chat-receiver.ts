@@ -12,8 +12,8 @@
 //
 // Posts accepted are recorded with their path and headers; `failNext` makes the next posts answer
 // 500 (a service outage), to test retries.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { PostReceiver } from './post-receiver.js';
 
 export interface ReceivedPost {
   service: 'slack' | 'slack-api' | 'msteams' | 'discord' | 'rocket' | 'gchat';
@@ -24,60 +24,40 @@ export interface ReceivedPost {
 
 type Verdict = { status: number; body: unknown } | undefined;
 
-export class ChatReceiver {
+export class ChatReceiver extends PostReceiver {
   readonly received: ReceivedPost[] = [];
   /** Every request that was refused, with the reason, for test failure messages. */
   readonly refused: { path: string; status: number; reason: string }[] = [];
   private failing = 0;
-  private server?: http.Server;
 
   /** The next `n` posts answer 500, as a service having an outage. */
   failNext(n: number): void {
     this.failing = n;
   }
 
-  async start(): Promise<string> {
-    this.server = http.createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    return this.url;
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}`;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const answer = (status: number, body: unknown, reason?: string): void => {
-        if (reason) this.refused.push({ path: req.url ?? '', status, reason });
-        res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json' }).end(typeof body === 'string' ? body : JSON.stringify(body));
-      };
-      if (req.method !== 'POST') return answer(405, 'method not allowed', `method ${req.method ?? ''}`);
-      if (this.failing > 0) {
-        this.failing -= 1;
-        return answer(500, 'service unavailable');
-      }
-      if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return answer(400, 'invalid_payload', 'content-type is not JSON');
-      let body: Record<string, unknown>;
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
-      } catch {
-        return answer(400, 'invalid_payload', 'body is not JSON');
-      }
-      const url = new URL(req.url ?? '/', 'http://receiver');
-      const routed = route(url, req.headers, body);
-      if (!routed) return answer(404, 'no_service', `no service at ${url.pathname}`);
-      if (routed.verdict) return answer(routed.verdict.status, routed.verdict.body, JSON.stringify(routed.verdict.body));
-      this.received.push({ service: routed.service, path: url.pathname + url.search, headers: req.headers, body });
-      return answer(200, routed.service === 'slack-api' ? { ok: true, channel: body.channel, ts: '1.0' } : routed.service === 'msteams' ? '1' : 'ok');
-    });
+  protected receive(req: http.IncomingMessage, raw: Buffer, res: http.ServerResponse): void {
+    const answer = (status: number, body: unknown, reason?: string): void => {
+      if (reason) this.refused.push({ path: req.url ?? '', status, reason });
+      res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json' }).end(typeof body === 'string' ? body : JSON.stringify(body));
+    };
+    if (req.method !== 'POST') return answer(405, 'method not allowed', `method ${req.method ?? ''}`);
+    if (this.failing > 0) {
+      this.failing -= 1;
+      return answer(500, 'service unavailable');
+    }
+    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return answer(400, 'invalid_payload', 'content-type is not JSON');
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      return answer(400, 'invalid_payload', 'body is not JSON');
+    }
+    const url = new URL(req.url ?? '/', 'http://receiver');
+    const routed = route(url, req.headers, body);
+    if (!routed) return answer(404, 'no_service', `no service at ${url.pathname}`);
+    if (routed.verdict) return answer(routed.verdict.status, routed.verdict.body, JSON.stringify(routed.verdict.body));
+    this.received.push({ service: routed.service, path: url.pathname + url.search, headers: req.headers, body });
+    return answer(200, routed.service === 'slack-api' ? { ok: true, channel: body.channel, ts: '1.0' } : routed.service === 'msteams' ? '1' : 'ok');
   }
 }
 

@@ -13,8 +13,8 @@
 // Accepted events are recorded in order. `failNext(n)` answers the next n posts 500; with
 // `stored: true` it records them first (a sink that kept the event but lost its answer), which is
 // how a test sees that a retried post carries the same id.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { PostReceiver } from './post-receiver.js';
 
 export interface ReceivedEvent {
   headers: http.IncomingHttpHeaders;
@@ -59,13 +59,12 @@ export function invalidity(contentType: string | undefined, body: string): strin
   return undefined;
 }
 
-export class CloudEventsReceiver {
+export class CloudEventsReceiver extends PostReceiver {
   /** Events recorded, in the order they came (a retried one again, when it was stored before). */
   readonly received: ReceivedEvent[] = [];
   readonly refused: { status: number; reason: string }[] = [];
   private failing = 0;
   private storeFailed = false;
-  private server?: http.Server;
 
   /** The next `n` posts answer 500; `stored`: recorded first, as if the answer was lost. */
   failNext(n: number, options: { stored?: boolean } = {}): void {
@@ -73,46 +72,27 @@ export class CloudEventsReceiver {
     this.storeFailed = options.stored === true;
   }
 
-  async start(): Promise<string> {
-    this.server = http.createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    return this.url;
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}`;
-  }
-
   /** The types of the events received, in order. */
   types(): string[] {
     return this.received.map((r) => r.event.type);
   }
 
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const answer = (status: number, reason?: string): void => {
-        if (reason) this.refused.push({ status, reason });
-        res.writeHead(status, { 'content-type': 'text/plain' }).end(reason ?? '');
-      };
-      if (req.method !== 'POST') return answer(405, `method ${req.method ?? ''}`);
-      const body = Buffer.concat(chunks).toString('utf8');
-      const wrong = invalidity(req.headers['content-type'], body);
-      if (wrong) return answer(400, wrong);
-      const record = (): void => void this.received.push({ headers: req.headers, event: JSON.parse(body) as ReceivedEvent['event'] });
-      if (this.failing > 0) {
-        this.failing -= 1;
-        if (this.storeFailed) record();
-        return answer(500);
-      }
-      record();
-      return answer(202);
-    });
+  protected receive(req: http.IncomingMessage, raw: Buffer, res: http.ServerResponse): void {
+    const answer = (status: number, reason?: string): void => {
+      if (reason) this.refused.push({ status, reason });
+      res.writeHead(status, { 'content-type': 'text/plain' }).end(reason ?? '');
+    };
+    if (req.method !== 'POST') return answer(405, `method ${req.method ?? ''}`);
+    const body = raw.toString('utf8');
+    const wrong = invalidity(req.headers['content-type'], body);
+    if (wrong) return answer(400, wrong);
+    const record = (): void => void this.received.push({ headers: req.headers, event: JSON.parse(body) as ReceivedEvent['event'] });
+    if (this.failing > 0) {
+      this.failing -= 1;
+      if (this.storeFailed) record();
+      return answer(500);
+    }
+    record();
+    return answer(202);
   }
 }
