@@ -177,7 +177,7 @@ export async function runPass(deps: RunnerDeps, options: PassOptions = {}): Prom
     if (options.signal?.aborted) return aborted();
     const end = options.turns ? await options.turns.begin(namespace) : undefined;
     if (options.signal?.aborted) {
-      end?.({ running: {}, resting: {} });
+      end?.({ running: {}, resting: {}, canaries: 0 });
       return aborted();
     }
     if (options.turns && end === undefined) {
@@ -189,7 +189,7 @@ export async function runPass(deps: RunnerDeps, options: PassOptions = {}): Prom
     try {
       turn = await passNamespace(deps, options, namespace, discovered, turnsEnded);
     } catch (error) {
-      end?.({ running: {}, resting: {} });
+      end?.({ running: {}, resting: {}, canaries: 0 });
       throw error;
     }
     end?.(turnDue(turn.reports, turnsEnded));
@@ -205,12 +205,16 @@ export async function runPass(deps: RunnerDeps, options: PassOptions = {}): Prom
 
 /**
  * When a namespace's canaries are next due, those with a run under way apart from the resting ones
- * (whose periodic step only looks for something new, as every whole pass does).
+ * (whose periodic step only looks for something new, as every whole pass does), and how many there are.
  */
 export function turnDue(reports: readonly CanaryReport[], turnsEnded: ReadonlyMap<CanaryReport, number>): TurnEnd {
   const resting = reports.filter((r) => isRestingPhase(r.phase ?? ''));
   const running = reports.filter((r) => !isRestingPhase(r.phase ?? ''));
-  return { running: earliestDue(running, turnsEnded), resting: earliestDue(resting, turnsEnded) };
+  return {
+    running: earliestDue(running, turnsEnded),
+    resting: earliestDue(resting, turnsEnded),
+    canaries: reports.length,
+  };
 }
 
 /**

@@ -6,12 +6,14 @@
 //     Canaries, new revisions and actions. After one ends the next starts when the earliest
 //     resting canary is due, but never later than the poll interval;
 //   - namespace passes: as each namespace's turn ends, the schedule learns when its runs under way
-//     are next due, and passes that namespace alone then, while a whole pass may be running, a
-//     few namespaces at once. A step that comes due is not late by a pass over 1,000 idle canaries.
+//     are next due, and passes that namespace alone then, while a whole pass may be running, as
+//     many namespaces at once as hold at most NAMESPACE_PASS_CANARIES canaries (one at least). A step
+//     that comes due is not late by a pass over 1,000 idle canaries, nor by the passes over other
+//     namespaces that came due in the same second.
 // An abort (SIGTERM) stops the sleeps and keeps running passes from starting new canaries; the
 // schedule returns when they have ended. A `--for` window ends between passes: none starts after it.
 import { runPass } from './pass.js';
-import { earlier, nextPassAt, Turns } from './turns.js';
+import { earlier, nextPassAt, Turns, type DueNamespace } from './turns.js';
 import type { Due, PassOptions, PassReport, RunnerDeps, TurnEnd } from './types.js';
 
 export { nextPassAt } from './turns.js';
@@ -21,10 +23,14 @@ export type RunMode = { kind: 'once' } | { kind: 'for'; durationMs: number } | {
 export const DEFAULT_POLL_INTERVAL_MS = 10_000;
 export const MIN_GAP_MS = 1_000;
 /**
- * Namespace passes at once, each holding one namespace's objects, beside a whole pass's
- * NAMESPACES_AT_ONCE: what bounds the memory and the concurrent LISTs of the schedule.
+ * The canaries of the namespaces passed alone at once (as counted at each one's last turn), beside
+ * a whole pass's NAMESPACES_AT_ONCE: each such pass holds its namespace's objects, so this bounds
+ * the memory and the concurrent LISTs of the schedule. A namespace larger than this is passed when
+ * it is the only one. Two namespaces at once were the bound before; then ten namespaces of ten
+ * canaries promoting in the same second waited for each other, the last 2.2 s (BENCHMARKS.md,
+ * "Step lateness").
  */
-export const NAMESPACE_PASSES_AT_ONCE = 2;
+export const NAMESPACE_PASS_CANARIES = 200;
 
 export interface ScheduleOptions {
   mode: RunMode;
@@ -36,6 +42,8 @@ export interface ScheduleOptions {
    * loop.
    */
   minGapMs?: number;
+  /** The canaries the namespace passes hold at once (default NAMESPACE_PASS_CANARIES). */
+  namespacePassCanaries?: number;
   signal?: AbortSignal;
 }
 
@@ -90,10 +98,14 @@ class Schedule {
   /** When the resting canaries are next due, from every turn since the last whole pass began. */
   private resting: Due = {};
   private readonly passing = new Map<string, Promise<void>>();
+  /** The canaries of the namespaces in `passing`, at their last turns. */
+  private held = 0;
+  private readonly budget: number;
 
   constructor(private readonly deps: ScheduleDeps, private readonly options: ScheduleOptions) {
     this.poll = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     this.minGap = Math.min(options.minGapMs ?? MIN_GAP_MS, this.poll);
+    this.budget = options.namespacePassCanaries ?? NAMESPACE_PASS_CANARIES;
     this.endMs = options.mode.kind === 'for' ? this.nowMs() + options.mode.durationMs : Number.POSITIVE_INFINITY;
     this.runner = { ...deps, reported: deps.reported ?? new Set() };
     this.base = { ...options.pass, ...(options.signal ? { signal: options.signal } : {}) };
@@ -113,12 +125,14 @@ class Schedule {
       const open = now < this.endMs;
       if (open && this.wholeAt() <= now) this.startWhole();
       if (open && mode.kind !== 'once') {
-        for (const namespace of this.turns.dueBy(now, new Set(this.passing.keys()))) {
-          if (this.passing.size >= NAMESPACE_PASSES_AT_ONCE) break;
-          this.startNamespace(namespace);
+        // Earliest first; one that does not fit waits for a pass to end, and those after it too.
+        for (const due of this.turns.dueBy(now, new Set(this.passing.keys()))) {
+          if (!this.fits(due)) break;
+          this.startNamespace(due);
         }
       }
-      const at = Math.min(this.wholeAt(), this.namespaceAt());
+      // Once the window has closed nothing starts, however overdue: the loop waits for the passes to end.
+      const at = open ? Math.min(this.wholeAt(), this.namespaceAt()) : Number.POSITIVE_INFINITY;
       if (at >= this.endMs && !this.whole && this.passing.size === 0) break;
       // Nothing to start before the window ends, or no slot free: a pass that ends, or a lock released, wakes the loop.
       await (at >= this.endMs ? woken(this.wake.signal) : wait(at - now, this.wake.signal));
@@ -139,10 +153,19 @@ class Schedule {
     return nextPassAt(this.wholeEndedAt, this.resting, this.poll, this.minGap);
   }
 
-  /** When the next namespace pass starts; none while NAMESPACE_PASSES_AT_ONCE run, nor for --once. */
+  /**
+   * When the next namespace pass starts; none for --once, nor while the next one does not fit (the
+   * end of a pass wakes the loop).
+   */
   private namespaceAt(): number {
-    if (this.options.mode.kind === 'once' || this.passing.size >= NAMESPACE_PASSES_AT_ONCE) return Number.POSITIVE_INFINITY;
-    return this.turns.earliest(new Set(this.passing.keys()));
+    if (this.options.mode.kind === 'once') return Number.POSITIVE_INFINITY;
+    const next = this.turns.earliest(new Set(this.passing.keys()));
+    return next && this.fits(next) ? next.at : Number.POSITIVE_INFINITY;
+  }
+
+  /** Whether a pass over this namespace keeps the namespace passes within their canaries. */
+  private fits(due: DueNamespace): boolean {
+    return this.passing.size === 0 || this.held + due.canaries <= this.budget;
   }
 
   private readonly turnEnded = (_namespace: string, end: TurnEnd): void => {
@@ -169,8 +192,9 @@ class Schedule {
       });
   }
 
-  private startNamespace(namespace: string): void {
+  private startNamespace({ namespace, canaries }: DueNamespace): void {
     this.turns.take(namespace);
+    this.held += canaries;
     const turns = this.turns.forPass(this.turnEnded);
     const pass = runPass(this.runner, { ...this.base, namespaces: [namespace], partial: true, turns });
     this.passing.set(namespace, pass
@@ -181,6 +205,7 @@ class Schedule {
       })
       .finally(() => {
         this.result.namespacePasses += 1;
+        this.held -= canaries;
         this.passing.delete(namespace);
         this.wake.abort();
       }));

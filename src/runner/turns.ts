@@ -4,8 +4,9 @@
 //     pass over the namespaces that came due never overlaps the whole pass in the same namespace;
 //   - a pass skips a namespace where another pass began a turn after it began: that turn listed
 //     the namespace's Canaries later than this pass could, so it saw what this pass would see;
-//   - as each turn ends, when the namespace's runs under way are next due, so the schedule can
-//     pass that namespace alone then, without waiting for a whole pass over the others.
+//   - as each turn ends, when the namespace's runs under way are next due and how many canaries it
+//     has, so the schedule can pass that namespace alone then, without waiting for a whole pass
+//     over the others, as many namespaces at once as its budget of canaries allows.
 // What is kept is a few numbers per namespace; no object outlives its turn.
 import type { Due, NamespaceTurns, TurnEnd } from './types.js';
 
@@ -57,10 +58,17 @@ export class NamespaceLocks {
   }
 }
 
+/** A namespace whose runs under way come due `at` (ms since the epoch); it had `canaries` at its last turn. */
+export interface DueNamespace {
+  namespace: string;
+  at: number;
+  canaries: number;
+}
+
 export class Turns {
   readonly locks: NamespaceLocks;
-  /** Per namespace, when its runs under way are next due (ms since the epoch). */
-  private readonly due = new Map<string, number>();
+  /** Per namespace, when its runs under way are next due (ms since the epoch), and its canaries at its last turn. */
+  private readonly due = new Map<string, { at: number; canaries: number }>();
   /** Per namespace, the tick its last turn began at; passes start at ticks too. */
   private readonly began = new Map<string, number>();
   private tick = 0;
@@ -83,7 +91,7 @@ export class Turns {
         this.began.set(namespace, ++this.tick);
         return (end) => {
           const next = nextPassAt(this.nowMs(), end.running, Number.POSITIVE_INFINITY, this.minGapMs);
-          if (Number.isFinite(next)) this.due.set(namespace, next);
+          if (Number.isFinite(next)) this.due.set(namespace, { at: next, canaries: end.canaries });
           else this.due.delete(namespace);
           ended?.(namespace, end);
           release();
@@ -97,21 +105,24 @@ export class Turns {
     this.due.delete(namespace);
   }
 
-  /** Namespaces due at `nowMs` that no pass is in (nor in `passing`), earliest first. */
-  dueBy(nowMs: number, passing: ReadonlySet<string>): string[] {
-    return [...this.due]
-      .filter(([ns, at]) => at <= nowMs && !this.locks.busy(ns) && !passing.has(ns))
-      .sort((a, b) => a[1] - b[1])
-      .map(([ns]) => ns);
+  /** Namespaces due at `nowMs` that no pass is in (nor in `passing`), earliest first, with their canaries. */
+  dueBy(nowMs: number, passing: ReadonlySet<string>): DueNamespace[] {
+    return this.waiting(passing).filter((d) => d.at <= nowMs).sort((a, b) => a.at - b.at);
   }
 
   /**
-   * When the next namespace that no pass is in (nor in `passing`) comes due; a busy one is looked
-   * at again when its lock is released.
+   * The next namespace that no pass is in (nor in `passing`) to come due, or undefined; a busy one
+   * is looked at again when its lock is released.
    */
-  earliest(passing: ReadonlySet<string>): number {
-    let next = Number.POSITIVE_INFINITY;
-    for (const [ns, at] of this.due) if (at < next && !this.locks.busy(ns) && !passing.has(ns)) next = at;
+  earliest(passing: ReadonlySet<string>): DueNamespace | undefined {
+    let next: DueNamespace | undefined;
+    for (const d of this.waiting(passing)) if (next === undefined || d.at < next.at) next = d;
     return next;
+  }
+
+  private waiting(passing: ReadonlySet<string>): DueNamespace[] {
+    return [...this.due]
+      .filter(([ns]) => !this.locks.busy(ns) && !passing.has(ns))
+      .map(([namespace, { at, canaries }]) => ({ namespace, at, canaries }));
   }
 }

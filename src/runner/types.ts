@@ -112,10 +112,14 @@ export interface Due {
   overdue?: boolean;
 }
 
-/** A namespace's turn ended: when its canaries with a run under way, and its resting ones, are next due. */
+/**
+ * A namespace's turn ended: when its canaries with a run under way, and its resting ones, are next
+ * due, and how many canaries it stepped (what a pass over it alone will hold).
+ */
 export interface TurnEnd {
   running: Due;
   resting: Due;
+  canaries: number;
 }
 
 /** Turns over namespaces, one pass at a time in each (src/runner/turns.ts). */

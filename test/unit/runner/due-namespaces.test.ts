@@ -130,6 +130,68 @@ describe('runner: the schedule passes a namespace alone when its run is due', ()
   });
 });
 
+/** Canaries in `test` and in each of `due`, analysing at weight 10 since the same moment (their next steps due together), the idle namespaces Initialized. */
+async function progressingTogether(due: readonly string[], idle: readonly string[]): Promise<{ w: World; dueMs: number }> {
+  const w = world();
+  for (const ns of [...due, ...idle]) seedNamespace(w, ns);
+  const initialized = (c: KubeObject): boolean => (c.status as { phase?: string } | undefined)?.phase === 'Initialized';
+  await passUntil(w, (x) => x.kube.objects('Canary').every(initialized), 40);
+  for (const ns of ['test', ...due]) await setImage(w, 'ghcr.io/stefanprodan/podinfo:6.0.1', 'podinfo', ns);
+  await passUntil(w, (x) => ['test', ...due].every((ns) => stateOf(x, 'podinfo', ns).routes.canary >= 10), 50);
+  await pass(w);
+  const last = ['test', ...due].map((ns) => stateOf(w, 'podinfo', ns).lastStepAt);
+  expect(new Set(last).size, 'the runs stepped together').to.equal(1);
+  return { w, dueMs: Date.parse(last[0]!) + INTERVAL_MS };
+}
+
+describe('runner: namespaces that come due together', () => {
+  const DUE = ['due-0', 'due-1', 'due-2'];
+  /** Every Canary write in a namespace with a run under way takes 500 ms of fake time: a pass over one takes a second. */
+  const slowRuns = (verb: string, kind: string, namespace: string): number =>
+    slowIdleLists(verb, kind, namespace) || (verb.startsWith('replace') && kind === 'Canary' && !namespace.startsWith('idle-') ? 500 : 0);
+
+  /**
+   * When each namespace with a run under way was passed alone, ms after the runs came due, under a
+   * schedule window that ends `windowMs` after the runs came due; and each one's canary weight after.
+   */
+  async function namespacePasses(windowMs: number, namespacePassCanaries?: number): Promise<{ starts: Record<string, number>; weights: number[] }> {
+    const { w, dueMs } = await progressingTogether(DUE, IDLE);
+    const timers = new FakeTimers(w.clock);
+    const seen: Seen = { ends: [] };
+    // The whole pass starts 3 s before the steps are due and is still over the idle namespaces when they are.
+    w.clock.ms = dueMs - 3_000;
+    await timers.run(runSchedule(
+      { ...w.deps, kube: slowed(w, timers, slowRuns), sleep: timers.sleep, onPass: recorder(w, seen) },
+      { mode: { kind: 'for', durationMs: 3_000 + windowMs }, ...(namespacePassCanaries === undefined ? {} : { namespacePassCanaries }) },
+    ));
+    return {
+      starts: Object.fromEntries(seen.ends.filter((e) => e.pass !== 'whole').map((e) => [e.pass, Date.parse(e.report.startedAt) - dueMs])),
+      weights: ['test', ...DUE].map((ns) => stateOf(w, 'podinfo', ns).routes.canary),
+    };
+  }
+
+  it('when four namespaces\' runs come due in the same moment, then each is passed alone at that moment: none waits for another\'s pass', async () => {
+    const { starts, weights } = await namespacePasses(3_000);
+    expect(starts).to.deep.equal({ 'test': 0, 'due-0': 0, 'due-1': 0, 'due-2': 0 });
+    expect(weights).to.deep.equal([15, 15, 15, 15]);
+  });
+
+  it('when the namespaces that came due hold more canaries than the namespace passes may, then they are passed in turn as passes end', async () => {
+    // One canary at a time: each namespace waits for the one before it (a second each: two Canary writes).
+    const { starts, weights } = await namespacePasses(3_500, 1);
+    expect(Object.values(starts).sort((a, b) => a - b)).to.deep.equal([0, 1_000, 2_000, 3_000]);
+    expect(weights).to.deep.equal([15, 15, 15, 15]);
+  });
+
+  it('when a namespace that came due is still waiting for room as the window closes, then it is not begun and the schedule returns when the passes end', async () => {
+    // The fourth could begin at 3 s, when the window closes; the loop once spun there, never reaching the end of the third.
+    const { starts, weights } = await namespacePasses(3_000, 1);
+    expect(Object.values(starts).sort((a, b) => a - b)).to.deep.equal([0, 1_000, 2_000]);
+    expect(weights.filter((w) => w === 15)).to.have.length(3);
+    expect(weights.filter((w) => w === 10)).to.have.length(1);
+  });
+});
+
 describe('runner: turns over namespaces', () => {
   it('when two passes ask for one namespace, then the second begins when the first ends, and a pass skips a namespace another began a turn in after it began', async () => {
     let now = 0;
@@ -143,18 +205,18 @@ describe('runner: turns over namespaces', () => {
     expect(turns.locks.busy('a')).to.equal(true);
     expect(order).to.deep.equal([]);
     now = 5_000;
-    endLate!({ running: { due: new Date(7_000).toISOString() }, resting: {} });
+    endLate!({ running: { due: new Date(7_000).toISOString() }, resting: {}, canaries: 3 });
     await waiting;
     // 'late' began its turn in 'a' after 'early' began: 'early' skips it, having waited.
     expect(order).to.deep.equal(['early skipped a']);
-    expect(turns.dueBy(7_000, new Set())).to.deep.equal(['a']);
-    expect(turns.earliest(new Set(['a']))).to.equal(Number.POSITIVE_INFINITY);
+    expect(turns.dueBy(7_000, new Set())).to.deep.equal([{ namespace: 'a', at: 7_000, canaries: 3 }]);
+    expect(turns.earliest(new Set(['a']))).to.equal(undefined);
     const third = turns.forPass();
     const endA = await third.begin('a');
     expect(endA, 'a pass that began after every turn in a').to.not.equal(undefined);
     // A run due no later than its turn: looked at again a minimum gap later, not at once.
-    endA!({ running: { overdue: true }, resting: {} });
-    expect(turns.earliest(new Set())).to.equal(6_000);
+    endA!({ running: { overdue: true }, resting: {}, canaries: 3 });
+    expect(turns.earliest(new Set())).to.deep.equal({ namespace: 'a', at: 6_000, canaries: 3 });
     expect(turns.locks.busy('a')).to.equal(false);
   });
 });

@@ -86,9 +86,10 @@ const ref = (kind: string, name: string, namespace = 'test'): ObjectRef => {
   return { apiVersion, kind, name, namespace };
 };
 
-export const get = <T extends KubeObject = KubeObject>(w: World, kind: string, name: string): T | undefined => w.kube.peek<T>(ref(kind, name));
+export const get = <T extends KubeObject = KubeObject>(w: World, kind: string, name: string, namespace = 'test'): T | undefined =>
+  w.kube.peek<T>(ref(kind, name, namespace));
 
-export const deployment = (w: World, name = 'podinfo'): Deployment | undefined => get<Deployment>(w, 'Deployment', name);
+export const deployment = (w: World, name = 'podinfo', namespace = 'test'): Deployment | undefined => get<Deployment>(w, 'Deployment', name, namespace);
 
 /** A Deployment's template revision, image and replica count, for assertions. */
 export function workloadFacts(w: World, name = 'podinfo'): { revision: string; image: unknown; replicas: number | undefined; paused: boolean | undefined } {
@@ -100,8 +101,8 @@ export function canaryOf(w: World, name = 'podinfo'): Canary | undefined {
   return get(w, 'Canary', name) as unknown as Canary | undefined;
 }
 
-export function stateOf(w: World, name = 'podinfo'): State {
-  return parseState(canaryOf(w, name)?.metadata.annotations?.[ANNOTATION_STATE]).state;
+export function stateOf(w: World, name = 'podinfo', namespace = 'test'): State {
+  return parseState(get(w, 'Canary', name, namespace)?.metadata.annotations?.[ANNOTATION_STATE]).state;
 }
 
 /** The Deployment controller, roughly: pods follow the template unless paused; status reports them. */
@@ -126,14 +127,14 @@ export function settle(w: World): void {
 }
 
 /** A user (not the stepper) updates a Deployment; the mutating webhook's decision is applied. */
-export async function userUpdate(w: World, name: string, change: (d: Deployment) => void): Promise<void> {
+export async function userUpdate(w: World, name: string, change: (d: Deployment) => void, namespace = 'test'): Promise<void> {
   await flush(); // the simulated controller's status writes land first
-  const old = deployment(w, name)!;
+  const old = deployment(w, name, namespace)!;
   const next = structuredClone(old);
   change(next);
   const decision = decideMutation(
     {
-      uid: 'u1', kind: { group: 'apps', version: 'v1', kind: 'Deployment' }, name, namespace: 'test', operation: 'UPDATE',
+      uid: 'u1', kind: { group: 'apps', version: 'v1', kind: 'Deployment' }, name, namespace, operation: 'UPDATE',
       userInfo: { username: 'alice', groups: [] }, object: next, oldObject: old, dryRun: false,
     },
     stepperIdentity([STEPPER]),
@@ -142,11 +143,11 @@ export async function userUpdate(w: World, name: string, change: (d: Deployment)
   await w.kube.replace(patched);
 }
 
-export const setImage = (w: World, image: string, name = 'podinfo'): Promise<void> =>
+export const setImage = (w: World, image: string, name = 'podinfo', namespace = 'test'): Promise<void> =>
   userUpdate(w, name, (d) => {
     const container = d.spec?.template?.spec?.containers?.[0];
     if (container) container.image = image;
-  });
+  }, namespace);
 
 /** One pass at the current time, the cluster's controllers settling before and after. */
 export async function pass(w: World, options: PassOptions = w.options): Promise<PassReport> {
