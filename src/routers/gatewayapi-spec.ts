@@ -12,6 +12,7 @@ import { parseDuration } from '../api/durations.js';
 import type { GatewayApiProvider } from '../api/providers.js';
 import type { Canary, CorsPolicy, GatewayParentReference, HeaderOperations, HTTPMatchRequest, StringMatch } from '../api/types.js';
 import type { KubeObject } from '../kube/client.js';
+import { byCodeUnit } from '../lib/ordinal.js';
 import { fail, ok, type Result } from '../workloads/result.js';
 import type { Routes } from './router.js';
 import { COOKIE_HEADER, SET_COOKIE, cookiesFrom, expires, stickyRules } from './session-affinity.js';
@@ -149,7 +150,7 @@ export function mergeRouteMatches(conditions: readonly HTTPRouteMatch[], base: r
 /** Header operations as a header modifier filter; names sorted, as Flagger writes them. */
 function headerModifier(ops: HeaderOperations): Record<string, unknown> {
   const sorted = (map: Record<string, string> | undefined) =>
-    Object.entries(map ?? {}).map(([name, value]) => ({ name, value })).sort((a, b) => a.name.localeCompare(b.name) || a.value.localeCompare(b.value));
+    Object.entries(map ?? {}).map(([name, value]) => ({ name, value })).sort((a, b) => byCodeUnit(a.name, b.name) || byCodeUnit(a.value, b.value));
   const set = sorted(ops.set);
   const add = sorted(ops.add);
   return { ...(set.length ? { set } : {}), ...(add.length ? { add } : {}), ...(ops.remove?.length ? { remove: [...ops.remove] } : {}) };

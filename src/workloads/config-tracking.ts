@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../api/revision.js';
 import { ANNOTATION_CONFIG_TRACKING } from '../api/keys.js';
+import { byCodeUnit } from '../lib/ordinal.js';
 import { fail, ok, type Result } from './result.js';
 import type { ConfigObject, Container, PodTemplate } from './types.js';
 
@@ -59,7 +60,7 @@ export function configRefs(template: PodTemplate | undefined): ConfigRef[] {
       add('Secret', source.secretRef?.name, source.secretRef?.optional);
     }
   }
-  return [...found.values()].sort((a, b) => trackedKey(a.kind, a.name).localeCompare(trackedKey(b.kind, b.name)));
+  return [...found.values()].sort((a, b) => byCodeUnit(trackedKey(a.kind, a.name), trackedKey(b.kind, b.name)));
 }
 
 /** SHA-256 of the canonical JSON of `data` and `binaryData`, first 16 hex digits. */
