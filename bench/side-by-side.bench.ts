@@ -21,11 +21,12 @@ import { startEnvironment } from '../test/harness/environment.js';
 import type { Managed } from '../test/harness/process.js';
 import { stepperKubeconfig } from '../test/harness/stepper.js';
 import {
-  admissionCalls, apiServerPid, cpuSeconds, followRollout, peakRssMiB, phases, startDavyStepper, startFlagger, type Tool, type Watched,
+  admissionCalls, apiServerPid, cpuSeconds, followRollout, phases, startDavyStepper, startFlagger, type Tool, type Watched,
 } from './helpers/side-by-side.js';
 import { CREATE_CONCURRENCY, addKwokNode, appName, createApps, settle } from './helpers/stepper-fixtures.js';
 import { requireBuild, ROOT } from './helpers/stepper-process.js';
 import { kubeconfigVia, startApiProxy, tally } from './helpers/stepper-proxy.js';
+import { peakRssMiB, sampleRssParts, type RssParts } from './helpers/rss.js';
 import { shippedNodeOptions } from './helpers/webhook-memory.js';
 
 const { values, positionals } = parseArgs({
@@ -57,6 +58,8 @@ interface Result {
   rollout: Window & { lastDoneSeconds: number; p50DoneSeconds: number; failed: number; unfinished: number };
   idle: Window;
   peakRssMiB: Record<string, number>;
+  /** The largest RssAnon and RssFile seen per process (sampled; absent from older result files). */
+  peakRssPartsMiB?: Record<string, RssParts>;
 }
 
 const load = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' / ');
@@ -104,6 +107,7 @@ async function measure(tool: Tool, count: number, idleSeconds: number): Promise<
       watched.push({ name: 'flagger', pid: () => flaggerProcess.child.pid });
     }
     const apiserver = apiServerPid(env.stateDir);
+    const memory = sampleRssParts(watched);
     const cpuNow = (): Record<string, number> => ({
       ...Object.fromEntries(watched.map((w) => [w.name, cpuSeconds(w.pid())])),
       'kube-apiserver': cpuSeconds(apiserver),
@@ -151,6 +155,7 @@ async function measure(tool: Tool, count: number, idleSeconds: number): Promise<
       rollout: { ...rolled, lastDoneSeconds: sorted.at(-1) ?? Number.NaN, p50DoneSeconds: sorted[Math.floor(sorted.length / 2)] ?? Number.NaN, failed: followed.failed.length, unfinished: followed.unfinished },
       idle,
       peakRssMiB: Object.fromEntries(watched.map((w) => [w.name, peakRssMiB(w.pid())])),
+      peakRssPartsMiB: memory.stop(),
     };
     log(`${tool}: last canary done after ${result.rollout.lastDoneSeconds.toFixed(1)} s (${followed.failed.length} failed, ${followed.unfinished} unfinished)`);
     if (values.out) fs.writeFileSync(values.out, JSON.stringify(result, null, 1));
@@ -217,6 +222,10 @@ function report(files: string[]): void {
   for (const [label, a, b, fmt] of rows) console.log(`| ${label} | ${fmt(a)} | ${fmt(b)} | ${ratio(a, b)} |`);
   console.log();
   console.log(`Peak RSS per process, MiB: ${[...Object.entries(davy.peakRssMiB), ...Object.entries(flagger.peakRssMiB)].map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}.`);
+  const parts = Object.entries({ ...davy.peakRssPartsMiB, ...flagger.peakRssPartsMiB });
+  if (parts.length) {
+    console.log(`Largest anonymous / file-backed RSS per process, sampled, MiB: ${parts.map(([k, p]) => `${k} ${p.anon.toFixed(0)} / ${p.file.toFixed(0)}`).join(', ')}.`);
+  }
   for (const r of [davy, flagger]) {
     console.log(`${r.tool} requests in the rollout: ${Object.entries(r.rollout.requests).map(([k, n]) => `${k} ${n}`).join(', ')}; idle: ${Object.entries(r.idle.requests).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}.`);
     if (r.rollout.failed || r.rollout.unfinished) console.log(`${r.tool}: ${r.rollout.failed} failed, ${r.rollout.unfinished} unfinished.`);

@@ -22,7 +22,7 @@ import { addKwokNode, bootstrap, createApps, settle } from './helpers/stepper-fi
 import { idleInProcess, idleProcess } from './helpers/stepper-idle.js';
 import { progressRound, type ProgressRound } from './helpers/stepper-progress.js';
 import { startBenchEnvironment } from './helpers/stepper-env.js';
-import { BASELINE, BUNDLE, BUNDLE_SMALL_YOUNG, DIST, TSX_CLI } from './helpers/stepper-process.js';
+import { BASELINE, BUNDLE, BUNDLE_AS_SHIPPED, DIST, TSX_CLI } from './helpers/stepper-process.js';
 import { kubeconfigVia, startApiProxy } from './helpers/stepper-proxy.js';
 import { coldStartTables, heading, idleTables, latenessTable, load, type IdleSize } from './helpers/stepper-report.js';
 
@@ -78,7 +78,7 @@ try {
       await new Promise((resolve) => setTimeout(resolve, IDLE_SHAPE.intervalSeconds * 1000));
       const loadAtStart = load();
       const inProcess = await idleInProcess(kubeconfig, RUNS);
-      const whole = await idleProcess([BUNDLE, BUNDLE_SMALL_YOUNG, DIST, ...(BASELINE ? [BASELINE] : [])], kubeconfig, viaProxy, proxy, 3);
+      const whole = await idleProcess([BUNDLE, BUNDLE_AS_SHIPPED, DIST, ...(BASELINE ? [BASELINE] : [])], kubeconfig, viaProxy, proxy, 3);
       sizes.push({ load: loadAtStart, inProcess, process: whole, namespaces: NAMESPACES });
     }
     heading(`Idle passes (${SIZES.join(' and ')} Initialized canaries, provider kubernetes blue/green, ${IDLE_SHAPE.intervalSeconds}s interval, all due)`,

@@ -19,7 +19,7 @@ import type { ShardKey } from '../src/runner/types.js';
 import { addKwokNode, appName, bootstrap, createApps, settle } from './helpers/stepper-fixtures.js';
 import { progressRound } from './helpers/stepper-progress.js';
 import { startBenchEnvironment } from './helpers/stepper-env.js';
-import { BUNDLE, runChild, stepOnceArgs, type ChildRun } from './helpers/stepper-process.js';
+import { BUNDLE_AS_SHIPPED, runChild, stepOnceArgs, type ChildRun } from './helpers/stepper-process.js';
 import { kubeconfigVia, startApiProxy, tally, type ApiProxy } from './helpers/stepper-proxy.js';
 import { heading, latenessTable, load } from './helpers/stepper-report.js';
 
@@ -69,7 +69,7 @@ interface SizeResult {
 /** Starts `davy step --once` through `proxy` now; the function returned waits for it and says what it cost. */
 function once(label: string, canaries: number, proxy: ApiProxy, kubeconfig: string, extra: string[]): () => Promise<OnceRun> {
   proxy.reset();
-  const started = runChild(BUNDLE, stepOnceArgs(kubeconfig, extra));
+  const started = runChild(BUNDLE_AS_SHIPPED, stepOnceArgs(kubeconfig, extra));
   return async () => {
     const run: ChildRun = await started;
     if (run.code !== 0) throw new Error(`${label}: davy step --once exited ${run.code}: ${run.stderr}`);

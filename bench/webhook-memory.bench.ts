@@ -25,10 +25,10 @@ try {
   console.log(`Started as: ${process.env.DAVY_CLI ?? 'tsx src/cli/index.ts'}; 1/5/15-minute load average at the start: ${load()}.`);
   console.log();
   const ordinary = await measureOrdinaryLoad(certs, seconds);
-  console.log('| load | idle RSS | peak RSS | RSS at the end | target | answers |');
-  console.log('| --- | --- | --- | --- | --- | --- |');
+  console.log('| load | idle RSS | peak RSS | RSS at the end | largest anonymous / file-backed RSS | target | answers |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
   const counted = Object.entries(ordinary.answers).sort().map(([key, n]) => `${n} × ${key}`).join(', ');
-  console.log(`| 8 connections, ordinary reviews, ${ordinary.seconds} s | ${ordinary.idleRssMiB.toFixed(0)} MiB | ${ordinary.peakRssMiB.toFixed(0)} MiB | ${ordinary.endRssMiB.toFixed(0)} MiB | 64 MiB | ${counted} |`);
+  console.log(`| 8 connections, ordinary reviews, ${ordinary.seconds} s | ${ordinary.idleRssMiB.toFixed(0)} MiB | ${ordinary.peakRssMiB.toFixed(0)} MiB | ${ordinary.endRssMiB.toFixed(0)} MiB | ${ordinary.peakParts.anon.toFixed(0)} / ${ordinary.peakParts.file.toFixed(0)} MiB | 64 MiB | ${counted} |`);
   console.log();
   const run = await measureWebhookMemory(certs, concurrency);
   console.log('| reviews at once | body | idle RSS | peak RSS | budget (3/4 of 256Mi) | answers |');

@@ -8,7 +8,7 @@ import type { Cluster } from '../../test/harness/cluster.js';
 import { freePort, startProcess, type Managed } from '../../test/harness/process.js';
 import { serviceAccountKubeconfig } from '../../test/harness/stepper.js';
 import { BUNDLE } from './stepper-process.js';
-import { shippedNodeOptions } from './webhook-memory.js';
+import { shippedNodeFlags, shippedNodeOptions } from './webhook-memory.js';
 
 export type Tool = 'davy' | 'flagger';
 
@@ -28,17 +28,6 @@ export function cpuSeconds(pid: number | undefined): number {
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return 0;
-  }
-}
-
-/** Peak resident set (VmHWM) of a running process, MiB. */
-export function peakRssMiB(pid: number | undefined): number {
-  if (!pid) return Number.NaN;
-  try {
-    const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:')) ?? '';
-    return Number(/(\d+)/.exec(line)?.[1] ?? Number.NaN) / 1024;
-  } catch {
-    return Number.NaN;
   }
 }
 
@@ -72,8 +61,9 @@ export async function startFlagger(cluster: Cluster, binary: string, crds: strin
  * stepper's identity through the proxy, with the NODE_OPTIONS of deploy/'s CronJob.
  */
 export function startDavyStepper(kubeconfig: string, dir: string): Managed {
-  return startProcess(process.execPath, [...BUNDLE.args, 'step', '--watch', '--kubeconfig', kubeconfig, '--mesh-provider', 'kubernetes'],
-    path.join(dir, 'stepper.log'), { ...process.env, NODE_OPTIONS: shippedNodeOptions('deploy/stepper/cronjob.yaml') });
+  const cronJob = 'deploy/stepper/cronjob.yaml';
+  return startProcess(process.execPath, [...shippedNodeFlags(cronJob), ...BUNDLE.args, 'step', '--watch', '--kubeconfig', kubeconfig, '--mesh-provider', 'kubernetes'],
+    path.join(dir, 'stepper.log'), { ...process.env, NODE_OPTIONS: shippedNodeOptions(cronJob) });
 }
 
 export interface CanaryPhase {

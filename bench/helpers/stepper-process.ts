@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { shippedNodeFlags, shippedNodeOptions } from './webhook-memory.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 const GNU_TIME = '/usr/bin/time';
@@ -17,12 +18,20 @@ export interface Launcher {
 }
 
 /** What Davy ships and runs: bin/davy.js, the CLI bundled by `make build` (hack/build.sh). */
-export const BUNDLE: Launcher = { name: 'node bin/davy.js (the esbuild bundle, as shipped)', command: process.execPath, args: [path.join(ROOT, 'bin/davy.js')] };
-/** The bundle with V8's young generation capped (each semi-space at 2 MiB instead of up to 16 MiB): less garbage held between collections. */
-export const BUNDLE_SMALL_YOUNG: Launcher = (() => {
-  // DAVY_BENCH_NODE_OPTIONS measures other V8 flags in this row instead.
-  const options = process.env.DAVY_BENCH_NODE_OPTIONS ?? '--max-semi-space-size=2';
-  return { ...BUNDLE, name: `node bin/davy.js, NODE_OPTIONS=${options}`, env: { NODE_OPTIONS: options } };
+export const BUNDLE: Launcher = { name: 'node bin/davy.js (the esbuild bundle, no node flags)', command: process.execPath, args: [path.join(ROOT, 'bin/davy.js')] };
+/**
+ * The bundle as the CronJob runs it: deploy/stepper/cronjob.yaml's node flags and NODE_OPTIONS
+ * (--optimize-for-size, --max-semi-space-size=2). DAVY_BENCH_NODE_OPTIONS and
+ * DAVY_BENCH_NODE_FLAGS measure others in this row instead.
+ */
+export const BUNDLE_AS_SHIPPED: Launcher = (() => {
+  const cronJob = 'deploy/stepper/cronjob.yaml';
+  const options = process.env.DAVY_BENCH_NODE_OPTIONS ?? shippedNodeOptions(cronJob);
+  const flags = process.env.DAVY_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? shippedNodeFlags(cronJob);
+  return {
+    name: `node ${[...flags, 'bin/davy.js'].join(' ')}, NODE_OPTIONS=${options} (as the CronJob runs it)`,
+    command: process.execPath, args: [...flags, ...BUNDLE.args], env: { NODE_OPTIONS: options },
+  };
 })();
 /**
  * Another build of the CLI bundle to compare with, e.g. the main branch's (DAVY_BENCH_BASELINE=path

@@ -11,7 +11,8 @@ import { freePort, startProcess } from '../../test/harness/process.js';
 import { mapBounded } from '../../src/lib/map-bounded.js';
 import { CREATE_CONCURRENCY, appName } from './stepper-fixtures.js';
 import { promotedAfter, stepTimings, succeededAt, type StepTiming } from './stepper-lateness.js';
-import { BUNDLE, cleanups } from './stepper-process.js';
+import { BUNDLE_AS_SHIPPED, cleanups } from './stepper-process.js';
+import { peakRssMiB as vmHwmMiB } from './rss.js';
 import { StateRecorder } from './stepper-watch.js';
 
 export interface ProgressRound {
@@ -69,11 +70,12 @@ export async function progressRound(o: RoundOptions): Promise<ProgressRound> {
   const steppers = await Promise.all(Array.from({ length: shards }, async (_, i) => {
     const metricsPort = await freePort();
     const logFile = path.join(o.logDir, `stepper-${o.label.replace(/\W+/g, '-')}${shards > 1 ? `-shard-${i}` : ''}.log`);
-    const managed = startProcess(process.execPath, [
-      ...BUNDLE.args, 'step', '--watch', '--kubeconfig', o.kubeconfig, '--mesh-provider', 'kubernetes', '--log-level', 'debug',
+    // As the CronJob runs it (its node flags and NODE_OPTIONS), but watching.
+    const managed = startProcess(BUNDLE_AS_SHIPPED.command, [
+      ...BUNDLE_AS_SHIPPED.args, 'step', '--watch', '--kubeconfig', o.kubeconfig, '--mesh-provider', 'kubernetes', '--log-level', 'debug',
       '--metrics-port', String(metricsPort), '--concurrency', String(o.concurrency), ...(o.scoped ? ['--namespace', o.namespaces.join(',')] : []),
       ...(shards > 1 ? ['--shard', `${i}/${shards}`, '--shard-by', o.shardBy ?? 'canary'] : []),
-    ], logFile);
+    ], logFile, { ...process.env, ...BUNDLE_AS_SHIPPED.env });
     return { metricsPort, logFile, managed };
   }));
   const stop = async (): Promise<void> => {
@@ -97,7 +99,7 @@ export async function progressRound(o: RoundOptions): Promise<ProgressRound> {
     for (const stepper of steppers) {
       for (const [key, n] of await scrapeRequests(stepper.metricsPort).catch(() => new Map<string, number>())) requests.set(key, (requests.get(key) ?? 0) + n);
     }
-    const peakRssMiB = steppers.map((s) => peakRss(s.managed.child.pid));
+    const peakRssMiB = steppers.map((s) => vmHwmMiB(s.managed.child.pid));
     const timings: StepTiming[] = [];
     const endToEndMs: number[] = [];
     const unfinished: string[] = [];
@@ -117,16 +119,6 @@ export async function progressRound(o: RoundOptions): Promise<ProgressRound> {
     cleanups.delete(stop);
     await stop();
     recorder.stop();
-  }
-}
-
-/** A live process's peak resident set (VmHWM), MiB; NaN when it cannot be read. */
-export function peakRss(pid: number | undefined): number {
-  try {
-    const kib = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid ?? 0}/status`, 'utf8'))?.[1];
-    return kib === undefined ? Number.NaN : Number(kib) / 1024;
-  } catch {
-    return Number.NaN;
   }
 }
 

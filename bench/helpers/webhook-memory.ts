@@ -9,6 +9,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { sampleRssParts, statusMiB, type RssParts } from './rss.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -47,15 +48,31 @@ export function largeReview(bytes: number): Buffer {
   return Buffer.from(text);
 }
 
+type Container = { command?: string[]; env?: { name: string; value?: string }[] };
+
+/** The first container of a component's pod in deploy/: the webhook's Deployment, or the stepper's CronJob. */
+function shippedContainer(file: string): Container | undefined {
+  type Pod = { spec: { containers: Container[] } };
+  const object = parseYaml(readFileSync(join(ROOT, file), 'utf8')) as { kind: string; spec: { template?: Pod; jobTemplate?: { spec: { template: Pod } } } };
+  const pod = object.kind === 'CronJob' ? object.spec.jobTemplate?.spec.template : object.spec.template;
+  return pod?.spec.containers[0];
+}
+
 /**
  * The NODE_OPTIONS deploy/ gives a component's container: the webhook's Deployment by default, or
  * the stepper's CronJob (deploy/stepper/cronjob.yaml): measured as shipped.
  */
 export function shippedNodeOptions(file = 'deploy/webhook/base/deployment.yaml'): string {
-  type Pod = { spec: { containers: { env?: { name: string; value?: string }[] }[] } };
-  const object = parseYaml(readFileSync(join(ROOT, file), 'utf8')) as { kind: string; spec: { template?: Pod; jobTemplate?: { spec: { template: Pod } } } };
-  const pod = object.kind === 'CronJob' ? object.spec.jobTemplate?.spec.template : object.spec.template;
-  return pod?.spec.containers[0]?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+  return shippedContainer(file)?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+}
+
+/**
+ * The node flags a component's container `command` puts before the script (V8 flags that
+ * NODE_OPTIONS refuses, such as the stepper's --optimize-for-size); none when it keeps the
+ * image's entrypoint.
+ */
+export function shippedNodeFlags(file = 'deploy/webhook/base/deployment.yaml'): string[] {
+  return (shippedContainer(file)?.command ?? []).slice(1).filter((arg) => arg.startsWith('-'));
 }
 
 async function freePort(): Promise<number> {
@@ -68,10 +85,6 @@ async function freePort(): Promise<number> {
   });
 }
 
-const rssMiB = (pid: number, field: 'VmRSS' | 'VmHWM'): number => {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`)) ?? '';
-  return Number(/(\d+)/.exec(line)?.[1] ?? NaN) / 1024;
-};
 
 function post(port: number, ca: Buffer, agent: Agent, body: Buffer, path = '/mutate'): Promise<{ status: number; text: string }> {
   return new Promise((resolve) => {
@@ -97,7 +110,10 @@ interface WebhookChild {
 async function startWebhook(certDir: { cert: string; key: string; ca: Buffer }): Promise<WebhookChild> {
   const [port, metricsPort] = [await freePort(), await freePort()];
   const cli = process.env.DAVY_CLI ? [process.env.DAVY_CLI] : ['--import', 'tsx', join(ROOT, 'src/cli/index.ts')];
-  const child = spawn(process.execPath, [...cli, 'webhook', '--port', String(port), '--metrics-port', String(metricsPort), '--bind-address', '127.0.0.1',
+  // Node flags as deploy/'s container command gives them (none), or DAVY_BENCH_WEBHOOK_NODE_FLAGS
+  // (any V8 flag, not only those NODE_OPTIONS allows), beside deploy/'s NODE_OPTIONS.
+  const flags = process.env.DAVY_BENCH_WEBHOOK_NODE_FLAGS?.split(' ').filter(Boolean) ?? shippedNodeFlags();
+  const child = spawn(process.execPath, [...flags, ...cli, 'webhook', '--port', String(port), '--metrics-port', String(metricsPort), '--bind-address', '127.0.0.1',
     '--tls-cert', certDir.cert, '--tls-key', certDir.key, '--log-level', 'error'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_OPTIONS: shippedNodeOptions() } });
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null) return;
@@ -124,9 +140,9 @@ export async function measureWebhookMemory(certDir: { cert: string; key: string;
   try {
     const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
     const body = largeReview(bodyBytes);
-    const idleRssMiB = rssMiB(webhook.pid, 'VmRSS');
+    const idleRssMiB = statusMiB(webhook.pid, 'VmRSS');
     const answers = await Promise.all(Array.from({ length: concurrency }, () => post(webhook.port, certDir.ca, agent, body)));
-    const peakRssMiB = rssMiB(webhook.pid, 'VmHWM');
+    const peakRssMiB = statusMiB(webhook.pid, 'VmHWM');
     agent.destroy();
     const statuses: Record<number, number> = {};
     for (const a of answers) statuses[a.status] = (statuses[a.status] ?? 0) + 1;
@@ -144,6 +160,8 @@ export interface OrdinaryRun {
   peakRssMiB: number;
   /** Resident set at the end of the load, MiB. */
   endRssMiB: number;
+  /** The largest anonymous and file-backed parts of the resident set seen, sampled, MiB. */
+  peakParts: RssParts;
   /** Answers by path and HTTP status, e.g. "/mutate 200". */
   answers: Record<string, number>;
   seconds: number;
@@ -172,7 +190,7 @@ export async function measureOrdinaryLoad(certDir: { cert: string; key: string; 
   try {
     const bodies = ordinaryBodies();
     const agent = new Agent({ keepAlive: true, maxSockets: connections });
-    const idleRssMiB = rssMiB(webhook.pid, 'VmRSS');
+    const idleRssMiB = statusMiB(webhook.pid, 'VmRSS');
     const answers: Record<string, number> = {};
     const count = (key: string): void => { answers[key] = (answers[key] ?? 0) + 1; };
     const until = performance.now() + seconds * 1000;
@@ -182,13 +200,15 @@ export async function measureOrdinaryLoad(certDir: { cert: string; key: string; 
         count(`${path} ${(await post(webhook.port, certDir.ca, agent, body, path)).status}`);
       }
     };
+    const memory = sampleRssParts([{ name: 'webhook', pid: () => webhook.pid }]);
     const scrape = setInterval(() => {
       void fetch(`http://127.0.0.1:${webhook.metricsPort}/metrics`).then(async (res) => { count(`/metrics ${res.status}`); await res.text(); }, () => count('/metrics 0'));
     }, 1000);
     await Promise.all(Array.from({ length: connections }, (_, i) => worker(i)));
     clearInterval(scrape);
     agent.destroy();
-    return { idleRssMiB, peakRssMiB: rssMiB(webhook.pid, 'VmHWM'), endRssMiB: rssMiB(webhook.pid, 'VmRSS'), answers, seconds };
+    const peakParts = memory.stop().webhook ?? { anon: Number.NaN, file: Number.NaN };
+    return { idleRssMiB, peakRssMiB: statusMiB(webhook.pid, 'VmHWM'), endRssMiB: statusMiB(webhook.pid, 'VmRSS'), peakParts, answers, seconds };
   } finally {
     await webhook.stop();
   }
