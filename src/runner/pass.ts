@@ -181,7 +181,8 @@ export async function runPass(deps: RunnerDeps, options: PassOptions = {}): Prom
       return aborted();
     }
     if (options.turns && end === undefined) {
-      // Another pass began there since this one did and saw what this one would.
+      // Another pass began there since this one did and saw what this one would, or the
+      // namespace's own pass comes before the next whole pass (turns.ts).
       totals[namespace] = discovered.length;
       return [];
     }

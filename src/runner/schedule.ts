@@ -174,7 +174,8 @@ class Schedule {
 
   private startWhole(): void {
     this.resting = {};
-    const pass = runPass(this.runner, { ...this.base, turns: this.turns.forPass(this.turnEnded) });
+    // A namespace due before the next whole pass would start is its own pass's: this one skips it.
+    const pass = runPass(this.runner, { ...this.base, turns: this.turns.forPass(this.turnEnded, this.poll) });
     this.whole = pass
       .then((report) => {
         this.result.lastPassFailed = false;

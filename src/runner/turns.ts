@@ -4,6 +4,7 @@
 //     pass over the namespaces that came due never overlaps the whole pass in the same namespace;
 //   - a pass skips a namespace where another pass began a turn after it began: that turn listed
 //     the namespace's Canaries later than this pass could, so it saw what this pass would see;
+//     a whole pass also skips one whose runs come due before the next whole pass would start;
 //   - as each turn ends, when the namespace's runs under way are next due and how many canaries it
 //     has, so the schedule can pass that namespace alone then, without waiting for a whole pass
 //     over the others, as many namespaces at once as its budget of canaries allows.
@@ -78,11 +79,18 @@ export class Turns {
     this.locks = new NamespaceLocks(changed);
   }
 
-  /** The turns of a pass that starts now; `ended` hears each of its turns' ends. */
-  forPass(ended?: (namespace: string, end: TurnEnd) => void): NamespaceTurns {
+  /**
+   * The turns of a pass that starts now; `ended` hears each of its turns' ends. With `leaveDueWithinMs`
+   * (a whole pass), a namespace whose runs come due within that many ms of its turn is skipped
+   * untouched: the pass over it alone, then, steps every canary there, and the whole pass would
+   * only hold its lock when it comes due.
+   */
+  forPass(ended?: (namespace: string, end: TurnEnd) => void, leaveDueWithinMs?: number): NamespaceTurns {
     const start = ++this.tick;
     return {
       begin: async (namespace) => {
+        const due = this.due.get(namespace);
+        if (leaveDueWithinMs !== undefined && due && due.at <= this.nowMs() + leaveDueWithinMs) return undefined;
         const release = await this.locks.acquire(namespace);
         if ((this.began.get(namespace) ?? 0) > start) {
           release();

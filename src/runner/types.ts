@@ -127,7 +127,7 @@ export interface NamespaceTurns {
   /**
    * Resolves when no other pass is in `namespace`, with the function that ends the turn; or with
    * undefined when another pass began a turn there after this pass began (it saw all this pass
-   * would see): the namespace is skipped.
+   * would see), or when the namespace's own pass comes first: the namespace is skipped.
    */
   begin(namespace: string): Promise<((end: TurnEnd) => void) | undefined>;
 }

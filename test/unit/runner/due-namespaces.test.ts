@@ -105,6 +105,26 @@ describe('runner: the schedule passes a namespace alone when its run is due', ()
     expect(splitWeight(w)).to.equal(15);
   });
 
+  it('when a whole pass reaches a namespace whose run comes due before the next whole pass would start, then it leaves the namespace to its own pass', async () => {
+    const { w, dueMs } = await progressingAmongIdle(IDLE);
+    const timers = new FakeTimers(w.clock);
+    const seen: Seen = { ends: [] };
+    w.clock.ms = dueMs - 3_000;
+    await timers.run(runSchedule(
+      { ...w.deps, kube: slowed(w, timers, slowIdleLists), sleep: timers.sleep, onPass: recorder(w, seen) },
+      { mode: { kind: 'for', durationMs: 65_000 } },
+    ));
+    // 'test' comes due every 30 s; whole passes start at most 10 s (the poll) after one ends.
+    const dues = [dueMs, dueMs + INTERVAL_MS, dueMs + 2 * INTERVAL_MS];
+    const wholes = seen.ends.filter((e) => e.pass === 'whole').map((e) => e.report);
+    const before = (r: PassReport): boolean => dues.some((due) => Date.parse(r.startedAt) > due - 10_000 && Date.parse(r.startedAt) < due);
+    const soonBefore = wholes.slice(1).filter(before);
+    expect(soonBefore.length, 'whole passes that began up to 10 s before a due').to.be.greaterThan(0);
+    for (const r of soonBefore) expect(r.canaries.map((c) => c.namespace), r.startedAt).to.not.include('test');
+    // Each step was its namespace pass's, at its due.
+    expect(seen.ends.filter((e) => e.pass === 'test').map((e) => Date.parse(e.report.startedAt))).to.include.members(dues);
+  });
+
   it('when stopped while a whole pass and a namespace pass run, then no canary is started after the stop, no pass starts, and the schedule returns without sleeping on', async () => {
     const { w, dueMs } = await progressingAmongIdle(IDLE);
     const timers = new FakeTimers(w.clock);
