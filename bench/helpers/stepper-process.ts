@@ -21,7 +21,7 @@ export interface Launcher {
 export const BUNDLE: Launcher = { name: 'node bin/davy.js (the esbuild bundle, no node flags)', command: process.execPath, args: [path.join(ROOT, 'bin/davy.js')] };
 /**
  * The bundle as the CronJob runs it: deploy/stepper/cronjob.yaml's node flags and NODE_OPTIONS
- * (--optimize-for-size, --max-semi-space-size=2). DAVY_BENCH_NODE_OPTIONS and
+ * (--heap-growing-percent=50, --max-semi-space-size=2). DAVY_BENCH_NODE_OPTIONS and
  * DAVY_BENCH_NODE_FLAGS measure others in this row instead.
  */
 export const BUNDLE_AS_SHIPPED: Launcher = (() => {

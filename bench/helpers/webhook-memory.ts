@@ -68,7 +68,7 @@ export function shippedNodeOptions(file = 'deploy/webhook/base/deployment.yaml')
 
 /**
  * The node flags a component's container `command` puts before the script (V8 flags that
- * NODE_OPTIONS refuses, such as the stepper's --optimize-for-size); none when it keeps the
+ * NODE_OPTIONS refuses, such as the stepper's --heap-growing-percent); none when it keeps the
  * image's entrypoint.
  */
 export function shippedNodeFlags(file = 'deploy/webhook/base/deployment.yaml'): string[] {
