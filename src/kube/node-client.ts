@@ -49,6 +49,12 @@ const CREDENTIAL_TTL_MS = 60_000; // re-read token files (projected service-acco
 
 export class NodeKubeClient implements KubeClient, ApiPathReader {
   private readonly agent = new https.Agent({ keepAlive: true, maxSockets: 16 });
+  /**
+   * Reads have sockets of their own: when many canaries promote at once their writes fill the
+   * pool, and a namespace that comes due meanwhile would list its objects (and so take its steps)
+   * only after them (BENCHMARKS.md, "Step lateness").
+   */
+  private readonly readAgent = new https.Agent({ keepAlive: true, maxSockets: 16 });
   private connection?: Connection;
   private readonly discovered = new Map<string, Promise<Resource>>();
 
@@ -72,6 +78,7 @@ export class NodeKubeClient implements KubeClient, ApiPathReader {
   /** Closes idle keep-alive sockets so a short-lived process can exit promptly. */
   close(): void {
     this.agent.destroy();
+    this.readAgent.destroy();
   }
 
   async get<T extends KubeObject = KubeObject>(ref: ObjectRef): Promise<T | undefined> {
@@ -195,7 +202,7 @@ export class NodeKubeClient implements KubeClient, ApiPathReader {
     return new Promise<T>((resolve, reject) => {
       const req = https.request({
         ...options,
-        agent: this.agent,
+        agent: method === 'GET' ? this.readAgent : this.agent,
         protocol: server.protocol,
         hostname: server.hostname,
         port: server.port,
