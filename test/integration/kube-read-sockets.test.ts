@@ -4,10 +4,9 @@
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
-import { KubeConfig } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { NodeKubeClient } from '../../src/kube/node-client.js';
-import { generateCerts, removeDir, type CertDir } from './support.js';
+import { generateCerts, kubeConfigFor, removeDir, type CertDir } from './support.js';
 
 describe('kube client: reads beside a pool full of writes', () => {
   let certs: CertDir;
@@ -34,14 +33,7 @@ describe('kube client: reads beside a pool full of writes', () => {
   });
 
   it('when 40 writes are unanswered, then a LIST is answered before any of them', async () => {
-    const config = new KubeConfig();
-    const { port } = server.address() as AddressInfo;
-    config.loadFromOptions({
-      clusters: [{ name: 'c', server: `https://127.0.0.1:${port}`, caData: certs.ca.toString('base64') }],
-      users: [{ name: 'u', token: 't' }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
+    const config = kubeConfigFor((server.address() as AddressInfo).port, certs.ca);
     const kube = new NodeKubeClient(config);
     const order: string[] = [];
     const writes = Array.from({ length: 40 }, (_, i) =>

@@ -3,11 +3,10 @@
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
-import { KubeConfig } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { TooManyRequestsError } from '../../src/kube/client.js';
 import { NodeKubeClient, retryAfterMs } from '../../src/kube/node-client.js';
-import { generateCerts, removeDir, type CertDir } from './support.js';
+import { generateCerts, kubeConfigFor, removeDir, type CertDir } from './support.js';
 
 describe('kube client: 429 and Retry-After', () => {
   let certs: CertDir;
@@ -39,14 +38,7 @@ describe('kube client: 429 and Retry-After', () => {
   });
 
   const client = (): NodeKubeClient => {
-    const config = new KubeConfig();
-    const { port } = server.address() as AddressInfo;
-    config.loadFromOptions({
-      clusters: [{ name: 'c', server: `https://127.0.0.1:${port}`, caData: certs.ca.toString('base64') }],
-      users: [{ name: 'u', token: 't' }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
+    const config = kubeConfigFor((server.address() as AddressInfo).port, certs.ca);
     return new NodeKubeClient(config, { sleep: (ms) => (waits.push(ms), Promise.resolve()) });
   };
   const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'n', name: 'c' };

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
 import { startWebhookServer, type RunningWebhook, type ServerDeps } from '../../src/admission/server.js';
 import type { ValidateFn } from '../../src/admission/validate-handler.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
@@ -31,6 +32,18 @@ export async function generateCerts(dir?: string, ...flags: string[]): Promise<C
 }
 
 export const removeDir = (dir: string): Promise<void> => rm(dir, { recursive: true, force: true });
+
+/** A kubeconfig for a test API server on 127.0.0.1:`port` whose certificate `ca` signed, with a bearer token. */
+export function kubeConfigFor(port: number, ca: Buffer): KubeConfig {
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: [{ name: 'c', server: `https://127.0.0.1:${port}`, caData: ca.toString('base64') }],
+    users: [{ name: 'u', token: 't' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+  return config;
+}
 
 export const allowAll: ValidateFn = () => Promise.resolve({ errors: [], warnings: [] });
 
