@@ -58,7 +58,7 @@ export async function startFlagger(cluster: Cluster, binary: string, crds: strin
 
 /**
  * Davy's stepper as `davy step --watch` (every flag at its default but the mesh provider), the
- * stepper's identity through the proxy, with the NODE_OPTIONS of deploy/'s CronJob.
+ * stepper's identity through the proxy, with the node flags and NODE_OPTIONS of deploy/'s CronJob.
  */
 export function startDavyStepper(kubeconfig: string, dir: string): Managed {
   const cronJob = 'deploy/stepper/cronjob.yaml';

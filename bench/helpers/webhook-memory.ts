@@ -85,7 +85,6 @@ async function freePort(): Promise<number> {
   });
 }
 
-
 function post(port: number, ca: Buffer, agent: Agent, body: Buffer, path = '/mutate'): Promise<{ status: number; text: string }> {
   return new Promise((resolve) => {
     const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent, ca, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
