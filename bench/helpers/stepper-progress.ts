@@ -63,8 +63,7 @@ export interface RoundOptions {
 }
 
 export async function progressRound(o: RoundOptions): Promise<ProgressRound> {
-  const inScope = new Set(o.namespaces);
-  const recorder = new StateRecorder((ns) => inScope.has(ns));
+  const recorder = new StateRecorder(o.namespaces);
   await recorder.start(o.cluster.kubeconfig);
   const shards = o.shards ?? 1;
   const steppers = await Promise.all(Array.from({ length: shards }, async (_, i) => {

@@ -1,4 +1,4 @@
-// Every state the stepper writes, as it writes it: a watch on the Canaries (one request, nothing
+// Every state the stepper writes, as it writes it: a watch on each namespace's Canaries (nothing
 // polled), keeping each canary's distinct `davy.dev/state` values in the order the API server
 // committed them. The step times in those states are the stepper's own clock (lastStepAt), so the
 // watch's delivery delay does not enter the figures.
@@ -7,35 +7,69 @@ import { ANNOTATION_STATE } from '../../src/api/keys.js';
 import { parseState, type State } from '../../src/stepper/index.js';
 
 interface Watched {
-  metadata: { name?: string; namespace?: string; annotations?: Record<string, string> };
+  metadata: { name?: string; namespace?: string; resourceVersion?: string; annotations?: Record<string, string> };
 }
 
 export class StateRecorder {
   /** `namespace/name` -> the distinct states seen, oldest first. */
   readonly states = new Map<string, State[]>();
   private readonly last = new Map<string, string>();
-  private controller?: AbortController;
+  private readonly controllers = new Map<string, AbortController>();
+  private stopped = false;
   private failure?: string;
 
-  constructor(private readonly keep: (namespace: string) => boolean) {}
+  /**
+   * One watch per namespace, so that a round among 10,000 idle canaries does not begin with an
+   * event for each of them.
+   */
+  constructor(private readonly namespaces: readonly string[]) {}
 
   async start(kubeconfig: string): Promise<void> {
     const config = new KubeConfig();
     config.loadFromFile(kubeconfig);
-    this.controller = await new Watch(config).watch(
-      '/apis/flagger.app/v1beta1/canaries',
-      { allowWatchBookmarks: false },
-      (type: string, object: Watched) => {
+    const watch = new Watch(config);
+    await Promise.all(this.namespaces.map((ns) => this.watch(watch, ns)));
+  }
+
+  /**
+   * Watches one namespace's Canaries from `resourceVersion` (from now when undefined). The API
+   * server ends a watch whose reader falls behind, or after its timeout: the watch begins again
+   * from the last version read, so no state is missed; a version too old to resume from (410)
+   * begins from now, and the states written meanwhile are lost. Each restart is logged.
+   */
+  private async watch(watch: Watch, namespace: string, resourceVersion?: string): Promise<void> {
+    let version = resourceVersion;
+    let gone = false;
+    const controller = await watch.watch(
+      `/apis/flagger.app/v1beta1/namespaces/${namespace}/canaries`,
+      { allowWatchBookmarks: true, ...(version ? { resourceVersion: version } : {}) },
+      (type: string, object: Watched & { code?: number }) => {
+        // An ERROR event carries a Status: 410 when the version to resume from is gone.
+        if (type === 'ERROR') gone ||= object.code === 410;
+        else version = object.metadata.resourceVersion ?? version;
         if (type === 'ADDED' || type === 'MODIFIED') this.record(object);
       },
       (error: unknown) => {
-        if (error && !this.controller?.signal.aborted) this.failure = error instanceof Error ? error.message : JSON.stringify(error);
+        if (this.stopped) return;
+        gone ||= typeof error === 'object' && error !== null && (error as { code?: number }).code === 410;
+        if (error && !gone) {
+          this.failure = error instanceof Error ? error.message : JSON.stringify(error);
+          return;
+        }
+        process.stderr.write(gone
+          ? `[state-recorder] the watch of ${namespace} could not resume (410 Gone): watching from now; states written meanwhile are missing\n`
+          : `[state-recorder] the API server ended the watch of ${namespace}: watching again from resourceVersion ${version ?? '(none)'}\n`);
+        void this.watch(watch, namespace, gone ? undefined : version).catch((e: unknown) => {
+          this.failure = e instanceof Error ? e.message : String(e);
+        });
       },
     );
+    this.controllers.set(namespace, controller);
   }
 
   stop(): void {
-    this.controller?.abort();
+    this.stopped = true;
+    for (const controller of this.controllers.values()) controller.abort();
     if (this.failure) throw new Error(`the Canary watch failed: ${this.failure}`);
   }
 
@@ -45,7 +79,6 @@ export class StateRecorder {
 
   private record(object: Watched): void {
     const { namespace = '', name = '', annotations = {} } = object.metadata;
-    if (!this.keep(namespace)) return;
     const key = `${namespace}/${name}`;
     const text = annotations[ANNOTATION_STATE];
     if (!text || this.last.get(key) === text) return;
