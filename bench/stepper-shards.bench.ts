@@ -14,7 +14,7 @@
 //      (make bench runs it after `make build`; about 40 minutes at the default sizes on 2 cores)
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { shardOf } from '../src/runner/pass.js';
+import { DEFAULT_CONCURRENCY, shardOf } from '../src/runner/pass.js';
 import type { ShardKey } from '../src/runner/types.js';
 import { addKwokNode, appName, bootstrap, createApps, settle } from './helpers/stepper-fixtures.js';
 import { progressRound } from './helpers/stepper-progress.js';
@@ -157,11 +157,11 @@ try {
     await bootstrap(kubeconfig, PROG_NS, perNs * PROG_NS.length, 3_600_000);
     await settle(cluster, log, 3_600_000);
     const inReach = perNs * PROG_NS.length + made * IDLE_NS.length;
-    const label = `${SHARDS} shards by namespace over every namespace, --concurrency 4`;
+    const label = `${SHARDS} shards by namespace over every namespace, --concurrency ${DEFAULT_CONCURRENCY} (the default)`;
     log(`progressing: ${label}`);
     const round = await progressRound({
       label, cluster, kubeconfig, namespaces: PROG_NS, perNamespace: perNs, intervalMs: SHAPE.intervalSeconds * 1000, image: 'ghcr.io/stefanprodan/podinfo:6.2.0',
-      scoped: false, concurrency: 4, shards: SHARDS, shardBy: 'namespace', inReach, logDir: work, timeoutMs: 1_200_000,
+      scoped: false, concurrency: DEFAULT_CONCURRENCY, shards: SHARDS, shardBy: 'namespace', inReach, logDir: work, timeoutMs: 1_200_000,
     });
     heading(`${perNs * PROG_NS.length} canaries progressing at once among ${inReach} (blue/green, ${SHAPE.iterations} iterations, ${SHAPE.intervalSeconds}s interval), ${SHARDS} \`davy step --watch --shard i/${SHARDS}\``,
       `when the images were set: ${round.load}`);
