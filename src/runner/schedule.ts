@@ -97,9 +97,8 @@ class Schedule {
   private wholeEndedAt: number | undefined;
   /** When the resting canaries are next due, from every turn since the last whole pass began. */
   private resting: Due = {};
-  private readonly passing = new Map<string, Promise<void>>();
-  /** The canaries of the namespaces in `passing`, at their last turns. */
-  private held = 0;
+  /** The namespaces passed alone now: each one's canaries at its last turn, and its pass. */
+  private readonly passing = new Map<string, { canaries: number; done: Promise<void> }>();
   private readonly budget: number;
 
   constructor(private readonly deps: ScheduleDeps, private readonly options: ScheduleOptions) {
@@ -138,7 +137,7 @@ class Schedule {
       await (at >= this.endMs ? woken(this.wake.signal) : wait(at - now, this.wake.signal));
     }
     signal?.removeEventListener('abort', stop);
-    await Promise.allSettled([this.whole, ...this.passing.values()]);
+    await Promise.allSettled([this.whole, ...[...this.passing.values()].map((p) => p.done)]);
     return { ...this.result, stoppedBy: signal?.aborted ? 'signal' : 'done' };
   }
 
@@ -165,7 +164,9 @@ class Schedule {
 
   /** Whether a pass over this namespace keeps the namespace passes within their canaries. */
   private fits(due: DueNamespace): boolean {
-    return this.passing.size === 0 || this.held + due.canaries <= this.budget;
+    let held = 0;
+    for (const p of this.passing.values()) held += p.canaries;
+    return this.passing.size === 0 || held + due.canaries <= this.budget;
   }
 
   private readonly turnEnded = (_namespace: string, end: TurnEnd): void => {
@@ -195,10 +196,9 @@ class Schedule {
 
   private startNamespace({ namespace, canaries }: DueNamespace): void {
     this.turns.take(namespace);
-    this.held += canaries;
     const turns = this.turns.forPass(this.turnEnded);
     const pass = runPass(this.runner, { ...this.base, namespaces: [namespace], partial: true, turns });
-    this.passing.set(namespace, pass
+    const done = pass
       .then((report) => this.deps.onPass?.(report, namespace), (error: unknown) => {
         // The namespace waits for the next whole pass.
         this.deps.logger.warn('namespace pass failed', { namespace, error });
@@ -206,10 +206,10 @@ class Schedule {
       })
       .finally(() => {
         this.result.namespacePasses += 1;
-        this.held -= canaries;
         this.passing.delete(namespace);
         this.wake.abort();
-      }));
+      });
+    this.passing.set(namespace, { canaries, done });
   }
 }
 
