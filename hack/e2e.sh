@@ -9,7 +9,8 @@
 # Everything the runs need is built first, once, with both cores: the runs mostly wait on
 # analysis intervals, and builds started by each of them at once would compete (or race) instead.
 # Each run writes its own log; they are printed whole at the end (or when this script is stopped),
-# followed by one line per run. Extra arguments go to mocha in every run (e.g. --grep interception).
+# followed by one line per run and then, again, the failures of each run that failed. Extra arguments
+# go to mocha in every run (e.g. --grep interception).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -87,6 +88,12 @@ for i in "${!names[@]}"; do
   summary=$(sed 's/\x1b\[[0-9;]*m//g' "$logs/${names[$i]}.log" | grep -E '^ +[0-9]+ (passing|failing|pending)' | sed 's/^ *//' | tr '\n' ',')
   echo "[e2e] ${names[$i]}: exit ${codes[$i]}; ${summary%,}"
   [ "${codes[$i]}" -eq 0 ] || failed=1
+done
+# CI keeps only the end of its output: each failed run's failures, once more, where it will be seen.
+for i in "${!names[@]}"; do
+  [ "${codes[$i]}" -ne 0 ] || continue
+  echo; echo "[e2e] ${names[$i]} failed; its failures (the whole log is above):"
+  sed 's/\x1b\[[0-9;]*m//g' "$logs/${names[$i]}.log" | sed -n '/^ *[0-9][0-9]* failing/,$p' | head -n 120
 done
 rm -rf "$logs"
 log "$(( $(date +%s) - start )) s in all"
