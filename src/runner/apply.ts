@@ -37,6 +37,14 @@ export class CanaryMovedError extends Error {
 
 const isTarget = (action: Action): action is TargetAction => action.kind in TARGETS;
 
+/** The step's target actions alone, in order. */
+export const applyTargets = (ctx: ApplyContext, actions: readonly Action[]): Promise<ApplyOutcome> =>
+  applyActions(ctx, actions.filter(isTarget));
+
+/** The step's events and outbox calls alone, in order. */
+export const applyCalls = (ctx: ApplyContext, actions: readonly Action[]): Promise<ApplyOutcome> =>
+  applyActions(ctx, actions.filter((action) => !isTarget(action)));
+
 export async function applyActions(ctx: ApplyContext, actions: readonly Action[]): Promise<ApplyOutcome> {
   const delivered: Delivery[] = [];
   let failure: Error | undefined;

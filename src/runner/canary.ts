@@ -9,7 +9,7 @@ import { formatFieldError } from '../api/field-errors.js';
 import { validateResource } from '../api/validate.js';
 import { ConflictError, type KubeObject } from '../kube/client.js';
 import { nextStepAt, parseState, plan, projectStatus, serializeState, step, type Observations, type State, type StepResult } from '../stepper/index.js';
-import { applyActions, CanaryMovedError } from './apply.js';
+import { applyActions, applyCalls, applyTargets, CanaryMovedError } from './apply.js';
 import { hasChecks, runChecks } from './checks.js';
 import type { MetricCheck as MetricOutcome } from '../metrics/evaluate.js';
 import { carryUnsent, reportProblem, resendUnsent } from './events.js';
@@ -98,14 +98,24 @@ async function run(scope: CanaryScope, pass: CanaryPass): Promise<Outcome> {
     return { outcome: 'conflict', phase: parsed.state.phase, message: 'another stepper wrote the state first' };
   }
   // A Canary going away without Davy's finalizer is not Davy's to write to.
-  if (deleting && !(canary.metadata.finalizers ?? []).includes(FINALIZER)) return { outcome: 'idle', phase: out.state.phase };
-  await writeStatus(ctx, out.state);
-  const applied = await applyActions(ctx, out.actions);
-  const acknowledged = applied.delivered.length > 0 ? await acknowledge(ctx, obs, applied.delivered) : out.state;
+  if (finalized(ctx)) return { outcome: 'idle', phase: out.state.phase };
+  const applied = await applyTargets(ctx, out.actions);
+  // The status says what the cluster shows, so it follows the targets (a rollback is Failed once
+  // traffic is back) and comes before events and outbox calls, which may wait on a slow hook.
+  // Until the targets land it keeps the last phase they reached; each pass applies them again.
+  if (applied.failure === undefined && !finalized(ctx)) await writeStatus(ctx, out.state);
+  const { delivered } = await applyCalls(ctx, out.actions);
+  const acknowledged = delivered.length > 0 ? await acknowledge(ctx, obs, delivered) : out.state;
   const final = await keepUnsent(ctx, acknowledged);
   stateGauges(scope, deps, parsed.state, final);
   if (applied.failure !== undefined) throw applied.failure;
   return { outcome: changed ? 'stepped' : 'idle', phase: final.phase, due: out.due };
+}
+
+/** A Canary being deleted without Davy's finalizer (or whose finalizer this pass removed): nothing to write to. */
+function finalized(ctx: ApplyContext): boolean {
+  const { metadata } = ctx.canary;
+  return metadata.deletionTimestamp !== undefined && !(metadata.finalizers ?? []).includes(FINALIZER);
 }
 
 /** The state annotation, guarded by the resourceVersion read; false when another stepper moved first. */
