@@ -28,6 +28,22 @@ export const LATENCY_MAX_MS = 2000;
 export const DATA_PLANE_SETTLE_MS = 3_000;
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Who answered `count` requests, asked again every second until `version` alone answered them or
+ * `timeoutMs` passed: Traefik applies a route change seconds after the API server stored it, and
+ * later than DATA_PLANE_SETTLE_MS when the machine is loaded. The last answers, for the assertion.
+ */
+export async function servedOnceSettled(
+  gateway: Gateway, target: Target, version: string, count: number, timeoutMs = 30_000,
+): Promise<Map<string, number>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const served = await versionsServed(gateway, target, count);
+    if (served.get(version) === count || Date.now() > deadline) return served;
+    await sleep(1_000);
+  }
+}
+
 export interface CanaryObject extends KubeObject {
   status?: { phase?: string; canaryWeight?: number; iterations?: number; sessionAffinityCookie?: string };
 }

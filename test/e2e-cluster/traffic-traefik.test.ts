@@ -14,9 +14,10 @@ import { inCluster } from './hooks.js';
 import { crdBackend, startGateway, versionsServed, type Gateway } from '../harness/gateway.js';
 import { apply, podinfoDeployment } from './podinfo.js';
 import {
-  DATA_PLANE_SETTLE_MS, LATENCY_MAX_MS, NEW_VERSION, OLD_VERSION, canaried, describeObserved, expectSharesFollowWeights,
-  metricChecks, release, sleep, warnings, watchRollout, type Observation, type Route,
+  LATENCY_MAX_MS, NEW_VERSION, OLD_VERSION, canaried, describeObserved, expectSharesFollowWeights, servedOnceSettled,
+  metricChecks, release, warnings, watchRollout, type Observation, type Route,
 } from './rollout.js';
+import { eventually } from '../harness/process.js';
 import { testNamespace } from '../harness/cluster.js';
 import type { KubeObject } from '../../src/kube/client.js';
 import type { Canary } from '../../src/api/types.js';
@@ -172,9 +173,8 @@ describe('Real traffic through Traefik\'s TraefikService decides a traefik Canar
     // A ninth of podinfo's answers are 500 under PODINFO_RANDOM_ERROR (a third are errors: 500, 400 or 409).
     const value = Number(/success rate ([\d.]+)% < 99%/.exec(halts[0]!)![1]);
     expect(value, halts[0]).to.be.within(50, 99);
-    // The rollback moved the weights in the step that made it Failed: let Traefik apply them.
-    await sleep(DATA_PLANE_SETTLE_MS);
-    const served = await versionsServed(gateway, { host: host(ns.errors) }, 50);
+    // The rollback moved the weights before the status said Failed: Traefik applies them soon after.
+    const served = await servedOnceSettled(gateway, { host: host(ns.errors) }, OLD_VERSION, 50);
     expect([...served]).to.deep.equal([[OLD_VERSION, 50]]);
     expect((await traefikService(ns.errors))?.spec?.weighted?.services).to.deep.equal(PRIMARY_ONLY);
   });
@@ -202,7 +202,9 @@ describe('Real traffic through Traefik\'s TraefikService decides a traefik Canar
     await apply(cluster, [podinfoDeployment(namespace, 1), ...services]);
     await cluster.kubectlOk(['-n', namespace, 'rollout', 'status', 'deployment/podinfo', '--timeout=120s']);
     await apply(cluster, [built.value, ingressRoute(namespace)]);
-    await sleep(DATA_PLANE_SETTLE_MS);
+    // Once Traefik serves the new route at all (until then, 404s); a dropped TraefikService never is.
+    await eventually('Traefik to serve the IngressRoute', async () =>
+      ((await versionsServed(gateway, { host: host(namespace) }, 4)).get(OLD_VERSION) ? true : undefined), 30_000, 1_000);
     const served = await versionsServed(gateway, { host: host(namespace) }, 40);
     // Without nativeLB Traefik drops the whole TraefikService: every request a 404.
     expect(served.get('HTTP 404'), JSON.stringify([...served])).to.equal(undefined);

@@ -13,7 +13,7 @@ import { inCluster } from './hooks.js';
 import { ask, gatewayBackend, startGateway, versionsServed, type Gateway, type Target } from '../harness/gateway.js';
 import { PODINFO_NEXT, pods } from './podinfo.js';
 import {
-  DATA_PLANE_SETTLE_MS, LATENCY_MAX_MS, NEW_VERSION, OLD_VERSION, canaried, describeObserved, expectSharesFollowWeights,
+  DATA_PLANE_SETTLE_MS, LATENCY_MAX_MS, NEW_VERSION, OLD_VERSION, canaried, describeObserved, expectSharesFollowWeights, servedOnceSettled,
   getCanary, release, sleep, warnings, watchRollout, type Observation,
 } from './rollout.js';
 import { eventually } from '../harness/process.js';
@@ -245,9 +245,8 @@ describe('Real traffic through Traefik on the real node decides promotion and ro
     // A ninth of podinfo's answers are 500 under PODINFO_RANDOM_ERROR (a third are errors: 500, 400 or 409).
     const value = Number(/success-rate ([\d.]+) < 99/.exec(halts[0]!)![1]);
     expect(value, halts[0]).to.be.within(50, 99);
-    // The rollback moved the weights in the step that made it Failed: let Traefik apply them.
-    await sleep(DATA_PLANE_SETTLE_MS);
-    const served = await versionsServed(gateway, { host: host(ns.errors) }, 50);
+    // The rollback moved the weights before the status said Failed: Traefik applies them soon after.
+    const served = await servedOnceSettled(gateway, { host: host(ns.errors) }, OLD_VERSION, 50);
     expect([...served]).to.deep.equal([[OLD_VERSION, 50]]);
   });
 
@@ -260,9 +259,8 @@ describe('Real traffic through Traefik on the real node decides promotion and ro
     // podinfo's PODINFO_RANDOM_DELAY waits 0-5 s: a P99 in Traefik's 1.2-5 s bucket.
     const value = Number(/latency ([\d.]+) > /.exec(halts[0]!)![1]);
     expect(value, halts[0]).to.be.within(LATENCY_MAX_MS, 5000);
-    // The rollback moved the weights in the step that made it Failed: let Traefik apply them.
-    await sleep(DATA_PLANE_SETTLE_MS);
-    const served = await versionsServed(gateway, { host: host(ns.slow) }, 50);
+    // The rollback moved the weights before the status said Failed: Traefik applies them soon after.
+    const served = await servedOnceSettled(gateway, { host: host(ns.slow) }, OLD_VERSION, 50);
     expect([...served]).to.deep.equal([[OLD_VERSION, 50]]);
   });
 
