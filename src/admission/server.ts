@@ -1,6 +1,7 @@
 // Serving the webhook: HTTPS (TLS 1.2+) for the reviews, plain HTTP for /metrics, certificate
-// hot reload, and a graceful shutdown that stops accepting, lets in-flight reviews finish, then
-// closes. The composition root (src/cli/webhook.ts) owns configuration and signals.
+// hot reload, and a graceful shutdown that (after an optional delay in which clients move their
+// connections away) stops accepting, lets in-flight reviews finish, then closes. The composition
+// root (src/cli/webhook.ts) owns configuration and signals.
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -21,8 +22,13 @@ export interface ServerOptions {
   tlsCert: string;
   tlsKey: string;
   stepperIdentities: readonly string[];
-  /** How long shutdown waits for in-flight reviews before closing their connections. */
+  /** How long shutdown waits for in-flight reviews before closing their connections (the delay included). */
   drainTimeoutMs: number;
+  /**
+   * How long shutdown keeps serving first, every answer closing its connection, so that clients
+   * close their keep-alive connections themselves; it ends early once none is open. Default 0.
+   */
+  shutdownDelayMs?: number;
   certDebounceMs?: number;
   /** Development aid: write every decoded AdmissionReview here (record.ts). */
   recordReviewsDir?: string;
@@ -42,7 +48,7 @@ export interface RunningWebhook {
   /** The SHA-256 fingerprint of the certificate being served. */
   fingerprint(): string;
   ready(): boolean;
-  /** Stops accepting, waits for in-flight reviews; resolves true if it had to cut connections. */
+  /** Serves out the shutdown delay, stops accepting, waits for in-flight reviews; resolves true if it had to cut connections. */
   shutdown(reason: string): Promise<boolean>;
 }
 
@@ -94,6 +100,21 @@ function malformedHttpAnswer(logger: Logger): (error: Error & { code?: string },
   };
 }
 
+/**
+ * Shutdown's delay: connections are still accepted and served while readiness fails, and each
+ * answer closes its connection (the request listener sees to it). A Go client (the apiserver)
+ * retries no POST whose connection the server closed under it, so an idle keep-alive connection
+ * the server closes as a review is sent on it fails that review; a client that closes its own
+ * connection after an answer races nothing. Ends once no connection is open, or after `delayMs`.
+ */
+async function closedByClients(server: HttpsServer, delayMs: number): Promise<void> {
+  const deadline = Date.now() + delayMs;
+  const open = () => new Promise<number>((resolve) => server.getConnections((error, count) => resolve(error ? 1 : count)));
+  while (Date.now() < deadline && (await open()) > 0) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(50, Math.max(0, deadline - Date.now()))));
+  }
+}
+
 /** Closes a server: new connections refused at once, idle keep-alive ones closed as they go idle. */
 function drain(server: HttpServer | HttpsServer, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -139,6 +160,10 @@ export async function startWebhookServer(options: ServerOptions, deps: ServerDep
   // sooner (Node's default is 5 s) costs a TLS handshake per quiet spell and races a review sent
   // on a connection as it closes: the client, not the server, should close idle connections.
   https.keepAliveTimeout = 120_000;
+  // Once shutdown began, every answer closes its connection (closedByClients).
+  https.prependListener('request', (_request, response) => {
+    if (shuttingDown) response.setHeader('connection', 'close');
+  });
   https.on('tlsClientError', (error) => logger.debug('TLS handshake failed', { error }));
   https.on('clientError', malformedHttpAnswer(logger));
   const plain = metricsServer(metrics, logger);
@@ -160,9 +185,11 @@ export async function startWebhookServer(options: ServerOptions, deps: ServerDep
   const shutdown = (reason: string): Promise<boolean> => {
     stopping ??= (async () => {
       shuttingDown = true;
-      logger.info('webhook shutting down: finishing in-flight reviews', { reason });
+      logger.info('webhook shutting down: finishing in-flight reviews', { reason, shutdownDelayMs: options.shutdownDelayMs ?? 0 });
       reloader.close();
-      const forced = await drain(https, options.drainTimeoutMs);
+      const started = Date.now();
+      await closedByClients(https, Math.min(options.shutdownDelayMs ?? 0, options.drainTimeoutMs));
+      const forced = await drain(https, Math.max(0, options.drainTimeoutMs - (Date.now() - started)));
       await drain(plain, 0);
       if (forced) logger.warn('in-flight reviews did not finish in time; connections closed', { drainTimeoutMs: options.drainTimeoutMs });
       logger.info('webhook stopped', { reason });

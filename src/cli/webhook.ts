@@ -105,6 +105,7 @@ export async function runWebhook(
         tlsKey: config.tlsKey,
         stepperIdentities: config.stepperIdentities,
         drainTimeoutMs: config.drainTimeoutSeconds * 1000,
+        shutdownDelayMs: config.shutdownDelaySeconds * 1000,
         recordReviewsDir: config.recordReviews,
       },
       { logger, validate },

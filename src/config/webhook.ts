@@ -18,6 +18,8 @@ export interface WebhookConfig {
   stepperIdentities: string[];
   logLevel: LogLevel;
   drainTimeoutSeconds: number;
+  /** Seconds shutdown keeps serving, each answer closing its connection, before it stops accepting. */
+  shutdownDelaySeconds: number;
   /** Add the cluster-aware checks (references exist, names are free) to /validate. */
   clusterChecks: boolean;
   /** Kubeconfig for those checks; in-cluster credentials or ~/.kube/config when undefined. */
@@ -34,7 +36,8 @@ export const WEBHOOK_USAGE = `Usage: davy webhook --tls-cert FILE --tls-key FILE
 
 Serves POST /mutate and POST /validate over HTTPS (TLS 1.2+), GET /healthz and GET /readyz, and
 Prometheus metrics at /metrics on a plain-HTTP port. Certificates are reloaded when their files
-change. SIGTERM or SIGINT: stop accepting, finish in-flight reviews, exit 0.
+change. SIGTERM or SIGINT: not ready, then (with --shutdown-delay) keep serving while clients
+close their connections, stop accepting, finish in-flight reviews, exit 0.
 
 Flags:
   --port P                 HTTPS port (default 8443; 0 picks a free one)
@@ -46,6 +49,10 @@ Flags:
                            (env DAVY_STEPPER_IDENTITY, a comma list; default ${DEFAULT_STEPPER_IDENTITY})
   --log-level L            debug, info, warn or error (env DAVY_LOG_LEVEL; default info)
   --drain-timeout S        seconds shutdown waits for in-flight reviews (default 25)
+  --shutdown-delay S       seconds shutdown first keeps serving, each answer closing its
+                           connection, or until no connection is open (default 0; within
+                           --drain-timeout): the apiserver then closes its keep-alive
+                           connections itself instead of racing the server's close
   --cluster-checks         /validate also checks references against the cluster (read-only)
   --kubeconfig FILE        kubeconfig for those checks (default: in-cluster, then ~/.kube/config)
   --allowed-hosts LIST     the stepper's --allowed-hosts (env DAVY_ALLOWED_HOSTS; default
@@ -84,6 +91,7 @@ export function parseWebhookConfig(argv: readonly string[], env: NodeJS.ProcessE
         'allowed-hosts': { type: 'string' },
         'log-level': { type: 'string' },
         'drain-timeout': { type: 'string' },
+        'shutdown-delay': { type: 'string' },
         'cluster-checks': { type: 'boolean' },
         kubeconfig: { type: 'string' },
         'record-reviews': { type: 'string' },
@@ -98,7 +106,8 @@ export function parseWebhookConfig(argv: readonly string[], env: NodeJS.ProcessE
   const port = integer('port', values.port, 8443, 65535);
   const metricsPort = integer('metrics-port', values['metrics-port'], 8080, 65535);
   const drain = integer('drain-timeout', values['drain-timeout'], 25, 3600);
-  for (const parsed of [port, metricsPort, drain]) if (typeof parsed === 'string') return fail(parsed);
+  const delay = integer('shutdown-delay', values['shutdown-delay'], 0, 3600);
+  for (const parsed of [port, metricsPort, drain, delay]) if (typeof parsed === 'string') return fail(parsed);
   const tlsCert = values['tls-cert'];
   const tlsKey = values['tls-key'];
   if (!tlsCert || !tlsKey) return fail('--tls-cert and --tls-key are required');
@@ -120,6 +129,7 @@ export function parseWebhookConfig(argv: readonly string[], env: NodeJS.ProcessE
     stepperIdentities,
     logLevel: logLevel as LogLevel,
     drainTimeoutSeconds: drain as number,
+    shutdownDelaySeconds: delay as number,
     clusterChecks: values['cluster-checks'] ?? false,
     allowedHosts: allowedHosts.policy,
   };

@@ -30,7 +30,7 @@ describe('webhook HTTP edge', function () {
   });
 
   /** A request with any headers; the body is written in the given chunks. */
-  const raw = (path: string, headers: Record<string, string | number>, chunks: (string | Buffer)[], method = 'POST'): Promise<Reply & { headers: Record<string, unknown> }> =>
+  const raw = (path: string, headers: Record<string, string | number>, chunks: (string | Buffer)[], method = 'POST'): Promise<Reply> =>
     new Promise((resolve, reject) => {
       const req = request({ host: '127.0.0.1', port: webhook.port, path, method, ca: certs.ca, headers }, (res) => {
         const parts: Buffer[] = [];

@@ -92,6 +92,34 @@ describe('webhook lifecycle', function () {
     }
   });
 
+  it('when shutdown starts with a delay, then a kept-alive connection is still answered and closed by its client, a late new one is served, and shutdown ends once none is open', async () => {
+    // A delay and a drain far longer than the test's timeout: shutdown ends early or the test fails.
+    const webhook = await startTestWebhook(certs, {}, { shutdownDelayMs: 600_000, drainTimeoutMs: 600_000 });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const review = fixtureText('canary-create');
+      const before = await send(webhook.port, certs.ca, '/validate', review, { agent });
+      expect(before.headers.connection).to.equal('keep-alive');
+      const stopped = webhook.shutdown('test');
+      expect(webhook.ready()).to.equal(false);
+      // The connection was idle when shutdown began: a server closing it would race this review.
+      const kept = await send(webhook.port, certs.ca, '/validate', review, { agent });
+      expect(kept.status).to.equal(200);
+      expect((kept.json as AdmissionReviewResponse).response.allowed).to.equal(true);
+      expect(kept.headers.connection, 'the answer closes the connection').to.equal('close');
+      // A client the Service still sends here (its endpoint not yet removed everywhere) is served too.
+      const late = await send(webhook.port, certs.ca, '/validate', review, { agent: new Agent({ keepAlive: true }) });
+      expect([late.status, late.headers.connection]).to.deep.equal([200, 'close']);
+      expect(await stopped, 'connections had to be cut').to.equal(false);
+      let refused = false;
+      await handshake(webhook.port, certs.ca).catch(() => (refused = true));
+      expect(refused, 'a new connection after shutdown ended').to.equal(true);
+    } finally {
+      agent.destroy();
+      await webhook.shutdown('test over');
+    }
+  });
+
   it('when the mutate handler throws synchronously, then the answer is a JSON deny for that uid', async () => {
     const webhook = await startTestWebhook(certs, {
       mutate: () => {

@@ -2,7 +2,7 @@
 // temp directory, a server on ephemeral ports, and small HTTPS/TLS clients.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { connect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
-import { startWebhookServer, type RunningWebhook, type ServerDeps } from '../../src/admission/server.js';
+import { startWebhookServer, type RunningWebhook, type ServerDeps, type ServerOptions } from '../../src/admission/server.js';
 import type { ValidateFn } from '../../src/admission/validate-handler.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 
@@ -69,7 +69,7 @@ export function withTestWebhook(): () => TestWebhook {
   };
 }
 
-export async function startTestWebhook(certs: CertDir, deps: Partial<ServerDeps> = {}): Promise<RunningWebhook> {
+export async function startTestWebhook(certs: CertDir, deps: Partial<ServerDeps> = {}, options: Partial<ServerOptions> = {}): Promise<RunningWebhook> {
   return startWebhookServer(
     {
       port: 0,
@@ -80,6 +80,7 @@ export async function startTestWebhook(certs: CertDir, deps: Partial<ServerDeps>
       stepperIdentities: ['system:serviceaccount:davy-system:davy-stepper'],
       drainTimeoutMs: 10_000,
       certDebounceMs: 50,
+      ...options,
     },
     { logger: silentLogger(), validate: allowAll, ...deps },
   );
@@ -90,6 +91,7 @@ export interface Reply {
   contentType: string;
   text: string;
   json: unknown;
+  headers: IncomingHttpHeaders;
 }
 
 const parseJson = (text: string): unknown => {
@@ -116,7 +118,7 @@ export function send(port: number, ca: Buffer, path: string, body?: string | Buf
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text, json: parseJson(text) });
+          resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text, json: parseJson(text), headers: res.headers });
         });
         res.on('error', reject);
       },

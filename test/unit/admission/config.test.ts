@@ -20,13 +20,14 @@ describe('webhook config', () => {
       stepperIdentities: [DEFAULT_STEPPER_IDENTITY],
       logLevel: 'info',
       drainTimeoutSeconds: 25,
+      shutdownDelaySeconds: 0,
       clusterChecks: false,
       allowedHosts: { text: 'cluster', any: false, cluster: true, clusterDomain: 'cluster.local', exact: [], suffixes: [] },
     });
   });
 
   it('when every flag is given, then each is read', () => {
-    const argv = [...TLS, '--port', '0', '--metrics-port=9090', '--bind-address', '127.0.0.1', '--stepper-identity', 'a', '--stepper-identity', 'group:ops', '--log-level', 'debug', '--drain-timeout', '5', '--cluster-checks', '--kubeconfig', 'kc', '--allowed-hosts', 'cluster,*.example.com'];
+    const argv = [...TLS, '--port', '0', '--metrics-port=9090', '--bind-address', '127.0.0.1', '--stepper-identity', 'a', '--stepper-identity', 'group:ops', '--log-level', 'debug', '--drain-timeout', '5', '--shutdown-delay', '3', '--cluster-checks', '--kubeconfig', 'kc', '--allowed-hosts', 'cluster,*.example.com'];
     expect(config(parseWebhookConfig(argv, {}))).to.deep.equal({
       port: 0,
       metricsPort: 9090,
@@ -36,6 +37,7 @@ describe('webhook config', () => {
       stepperIdentities: ['a', 'group:ops'],
       logLevel: 'debug',
       drainTimeoutSeconds: 5,
+      shutdownDelaySeconds: 3,
       clusterChecks: true,
       kubeconfig: 'kc',
       allowedHosts: { text: 'cluster,*.example.com', any: false, cluster: true, clusterDomain: 'cluster.local', exact: [], suffixes: ['.example.com'] },
@@ -52,6 +54,7 @@ describe('webhook config', () => {
     expect(error(parseWebhookConfig(['--port', '1'], {}))).to.include('--tls-cert and --tls-key are required');
     expect(error(parseWebhookConfig([...TLS, '--port', '70000'], {}))).to.include('--port');
     expect(error(parseWebhookConfig([...TLS, '--metrics-port', 'x'], {}))).to.include('--metrics-port');
+    expect(error(parseWebhookConfig([...TLS, '--shutdown-delay', '-1'], {}))).to.include('--shutdown-delay');
     expect(error(parseWebhookConfig([...TLS, '--log-level', 'loud'], {}))).to.include('--log-level');
     expect(error(parseWebhookConfig([...TLS, '--bogus'], {}))).to.include('bogus');
     expect(error(parseWebhookConfig([...TLS, 'extra'], {}))).to.not.equal('');
