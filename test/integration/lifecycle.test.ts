@@ -102,14 +102,15 @@ describe('webhook lifecycle', function () {
       expect(before.headers.connection).to.equal('keep-alive');
       const stopped = webhook.shutdown('test');
       expect(webhook.ready()).to.equal(false);
-      // The connection was idle when shutdown began: a server closing it would race this review.
+      // A client the Service still sends here (its endpoint not yet removed everywhere) is served
+      // too; the first connection, still open and idle, keeps the delay going meanwhile.
+      const late = await send(webhook.port, certs.ca, '/validate', review, { agent: new Agent({ keepAlive: true }) });
+      expect([late.status, late.headers.connection]).to.deep.equal([200, 'close']);
+      // The first connection was idle when shutdown began: a server closing it would race this review.
       const kept = await send(webhook.port, certs.ca, '/validate', review, { agent });
       expect(kept.status).to.equal(200);
       expect((kept.json as AdmissionReviewResponse).response.allowed).to.equal(true);
       expect(kept.headers.connection, 'the answer closes the connection').to.equal('close');
-      // A client the Service still sends here (its endpoint not yet removed everywhere) is served too.
-      const late = await send(webhook.port, certs.ca, '/validate', review, { agent: new Agent({ keepAlive: true }) });
-      expect([late.status, late.headers.connection]).to.deep.equal([200, 'close']);
       expect(await stopped, 'connections had to be cut').to.equal(false);
       let refused = false;
       await handshake(webhook.port, certs.ca).catch(() => (refused = true));
