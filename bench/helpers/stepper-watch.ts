@@ -32,10 +32,14 @@ export class StateRecorder {
   }
 
   /**
-   * Watches one namespace's Canaries from `resourceVersion` (from now when undefined). The API
-   * server ends a watch whose reader falls behind, or after its timeout: the watch begins again
+   * Watches one namespace's Canaries from `resourceVersion` (from now when undefined). A watch
+   * ends when the API server ends it (its reader fell behind, or its timeout), on a network error,
+   * or when client-node saw no byte for 30 s (its inactivity timeout: a namespace whose canaries
+   * all wait in Promoting is that quiet, and bookmarks come about once a minute): it begins again
    * from the last version read, so no state is missed; a version too old to resume from (410)
-   * begins from now, and the states written meanwhile are lost. Each restart is logged.
+   * begins from now, and the states written meanwhile are lost. Each restart but the routine
+   * inactivity one is logged with its reason. (Before, an inactivity timeout ended the recording
+   * of its namespace: the 10,000-canary round never saw its canaries succeed.)
    */
   private async watch(watch: Watch, namespace: string, resourceVersion?: string): Promise<void> {
     let version = resourceVersion;
@@ -52,16 +56,17 @@ export class StateRecorder {
       (error: unknown) => {
         if (this.stopped) return;
         gone ||= typeof error === 'object' && error !== null && (error as { code?: number }).code === 410;
-        if (error && !gone) {
-          this.failure = error instanceof Error ? error.message : JSON.stringify(error);
-          return;
-        }
-        process.stderr.write(gone
-          ? `[state-recorder] the watch of ${namespace} could not resume (410 Gone): watching from now; states written meanwhile are missing\n`
-          : `[state-recorder] the API server ended the watch of ${namespace}: watching again from resourceVersion ${version ?? '(none)'}\n`);
-        void this.watch(watch, namespace, gone ? undefined : version).catch((e: unknown) => {
-          this.failure = e instanceof Error ? e.message : String(e);
-        });
+        const quiet = error instanceof Error && error.name === 'TimeoutError';
+        const reason = error instanceof Error ? error.message : error ? JSON.stringify(error) : 'the API server ended it';
+        if (gone) process.stderr.write(`[state-recorder] the watch of ${namespace} could not resume (410 Gone): watching from now; states written meanwhile are missing\n`);
+        else if (!quiet) process.stderr.write(`[state-recorder] the watch of ${namespace} ended (${reason}): watching again from resourceVersion ${version ?? '(none)'}\n`);
+        // A moment's pause, so that an API server refusing every watch is not asked in a loop.
+        setTimeout(() => {
+          if (this.stopped) return;
+          this.watch(watch, namespace, gone ? undefined : version).catch((e: unknown) => {
+            this.failure = e instanceof Error ? e.message : String(e);
+          });
+        }, error && !quiet ? 1_000 : 0);
       },
     );
     this.controllers.set(namespace, controller);
