@@ -3,17 +3,14 @@
 // state still goes first (crash safety); events and outbox calls come after the status.
 import { expect } from 'chai';
 import type { KubeObject } from '../../../src/kube/client.js';
-import { canaryOf, passUntil, phaseIs, setImage, splitWeight, tap, world, type World, type WriteVerb } from './world.js';
+import { canaryOf, canaryWeightOf, passUntil, phaseIs, setImage, splitWeight, tap, world, type World, type WriteVerb } from './world.js';
 
 /** Each write of the runner, in order: `verb Kind`, with the phase of a status and the canary weight of a TrafficSplit. */
 function recordWrites(w: World, refuse?: (verb: WriteVerb, kind: string) => Error | undefined): string[] {
   const log: string[] = [];
   const describe = (verb: WriteVerb, object: KubeObject | undefined, kind: string): string => {
     if (verb === 'replaceStatus') return `${verb} ${kind} ${String((object?.status as { phase?: string } | undefined)?.phase)}`;
-    if (kind === 'TrafficSplit') {
-      const backends = (object?.spec as { backends?: { service: string; weight: number }[] } | undefined)?.backends ?? [];
-      return `${verb} ${kind} ${backends.find((b) => b.service.endsWith('-canary'))?.weight}`;
-    }
+    if (kind === 'TrafficSplit') return `${verb} ${kind} ${canaryWeightOf(object)}`;
     return `${verb} ${kind}`;
   };
   w.deps = {

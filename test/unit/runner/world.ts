@@ -183,12 +183,15 @@ export async function passUntil(w: World, done: (w: World) => boolean, maxPasses
 
 export const phaseIs = (phase: string) => (w: World): boolean => stateOf(w).phase === phase;
 
+/** A TrafficSplit's weight for the `<name>-canary` backend, or undefined when it has none. */
+export function canaryWeightOf(split: KubeObject | undefined): number | undefined {
+  const backends = (split?.spec as { backends?: { service: string; weight: number }[] } | undefined)?.backends;
+  return backends?.find((b) => b.service === `${split?.metadata.name ?? ''}-canary`)?.weight;
+}
+
 /** The canary weight of the TrafficSplit now, or undefined when there is none. */
 export function splitWeight(w: World, name = 'podinfo'): number | undefined {
-  const split = w.kube.peek<KubeObject & { spec?: { backends?: { service: string; weight: number }[] } }>({
-    apiVersion: 'split.smi-spec.io/v1alpha2', kind: 'TrafficSplit', name, namespace: 'test',
-  });
-  return split?.spec?.backends?.find((b) => b.service === `${name}-canary`)?.weight;
+  return canaryWeightOf(w.kube.peek({ apiVersion: 'split.smi-spec.io/v1alpha2', kind: 'TrafficSplit', name, namespace: 'test' }));
 }
 
 /** Messages of the core/v1 Events on the Canary, oldest first. */
@@ -236,7 +239,7 @@ export function tap(inner: KubeClient, hooks: { before?: (verb: WriteVerb, ref: 
 export function splitWrites(into: number[]): (verb: WriteVerb, object: KubeObject | undefined) => undefined {
   return (_verb, object) => {
     if (object?.kind !== 'TrafficSplit') return undefined;
-    const weight = (object.spec as { backends?: { service: string; weight: number }[] } | undefined)?.backends?.find((b) => b.service.endsWith('-canary'))?.weight;
+    const weight = canaryWeightOf(object);
     if (weight !== undefined) into.push(weight);
     return undefined;
   };
