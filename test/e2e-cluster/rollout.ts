@@ -140,9 +140,21 @@ export function expectSharesFollowWeights(observed: Observation[]): void {
 }
 
 /** The Warning events' messages of the Canary. */
-export async function warnings(namespace: string): Promise<string[]> {
+async function warnings(namespace: string): Promise<string[]> {
   const events = await canaryEvents(inCluster().cluster, namespace);
   return events.filter((e) => (e as { type?: string }).type === 'Warning').map((e) => e.message);
+}
+
+/**
+ * The Canary's Warning events that match `pattern`. Having none fails the test, and the failure
+ * lists every Warning the Canary had: which check rolled it back, if not the expected one.
+ */
+export async function haltsMatching(namespace: string, pattern: RegExp, expected: string): Promise<string[]> {
+  const all = await warnings(namespace);
+  const halts = all.filter((m) => pattern.test(m));
+  expect(halts, `${expected}; the Canary's Warning events: ${JSON.stringify(all)}`).to.not.be.empty;
+  console.log(`      ${halts.join('; ')}`);
+  return halts;
 }
 
 /** The metric checks the stepper recorded in the Canary's state (the last 50), oldest first. */
