@@ -246,6 +246,6 @@ function record(
     if (r.outcome === 'stepped') metrics?.canaryStepped();
     else if (r.outcome !== 'idle') metrics?.canarySkipped(r.outcome);
   }
-  metrics?.pass(durationMs / 1000);
+  metrics?.pass(namespaces ? 'namespace' : 'whole', durationMs / 1000);
   deps.logger.debug('pass done', { durationMs: Math.round(durationMs), canaries: reports.length, ...tally, ...(namespaces ? { namespaces } : {}) });
 }

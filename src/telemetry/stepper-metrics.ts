@@ -44,7 +44,7 @@ export class StepperMetrics {
   private readonly analysis: Gauge<'name' | 'namespace' | 'metric'>;
   private readonly successes: Counter<'name' | 'namespace' | 'deployment_strategy' | 'analysis_status'>;
   private readonly failures: Counter<'name' | 'namespace' | 'deployment_strategy' | 'analysis_status'>;
-  private readonly passDuration: Histogram;
+  private readonly passDuration: Histogram<'scope'>;
   private readonly stepped: Counter;
   private readonly skipped: Counter<'reason'>;
   private readonly requests: Counter<'verb' | 'kind'>;
@@ -65,7 +65,13 @@ export class StepperMetrics {
     const outcomeLabels = ['name', 'namespace', 'deployment_strategy', 'analysis_status'] as const;
     this.successes = new Counter({ name: 'flagger_canary_successes_total', help: 'Promotions completed.', labelNames: outcomeLabels, registers });
     this.failures = new Counter({ name: 'flagger_canary_failures_total', help: 'Rollbacks and failed promotions.', labelNames: outcomeLabels, registers });
-    this.passDuration = new Histogram({ name: 'davy_stepper_pass_duration_seconds', help: 'Duration of one stepper pass over its canaries.', buckets: PASS_BUCKETS, registers });
+    this.passDuration = new Histogram({
+      name: 'davy_stepper_pass_duration_seconds',
+      help: 'Duration of one stepper pass, by scope: whole (every namespace of the stepper) or namespace (one whose runs came due).',
+      labelNames: ['scope'],
+      buckets: PASS_BUCKETS,
+      registers,
+    });
     this.stepped = new Counter({ name: 'davy_stepper_canaries_stepped_total', help: 'Canaries whose state was stepped and written.', registers });
     this.skipped = new Counter({
       name: 'davy_stepper_canaries_skipped_total',
@@ -88,8 +94,9 @@ export class StepperMetrics {
     this.requests.inc({ verb, kind });
   };
 
-  pass(seconds: number): void {
-    this.passDuration.observe(seconds);
+  /** A whole pass grows with every canary in reach, a namespace pass with its namespace's. */
+  pass(scope: 'whole' | 'namespace', seconds: number): void {
+    this.passDuration.observe({ scope }, seconds);
   }
 
   /** A periodic step ran `seconds` after it came due. */

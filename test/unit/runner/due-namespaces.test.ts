@@ -85,6 +85,11 @@ describe('runner: the schedule passes a namespace alone when its run is due', ()
     expect(splitWeight(w)).to.equal(15);
     const late = (await metrics.registry.getSingleMetric('davy_stepper_step_lateness_seconds')!.get()).values;
     expect(late.find((v) => (v as { metricName?: string }).metricName === 'davy_stepper_step_lateness_seconds_sum')?.value).to.equal(0);
+    // Each pass is timed under its scope: the whole pass's seconds are not mixed with the namespace's.
+    const passes = (await metrics.registry.getSingleMetric('davy_stepper_pass_duration_seconds')!.get()).values;
+    const counted = (scope: string) => passes
+      .find((v) => (v as { metricName?: string }).metricName === 'davy_stepper_pass_duration_seconds_count' && v.labels.scope === scope)?.value;
+    expect([counted('whole'), counted('namespace')]).to.deep.equal([1, 1]);
   });
 
   it('when a whole pass and a pass over one namespace come due in it at the same moment, then one waits for the other\'s turn: the canary is stepped once, with no conflict', async () => {

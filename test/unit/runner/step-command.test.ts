@@ -142,6 +142,6 @@ describe('davy step: the command', () => {
     expect(scraped).to.include('flagger_canary_weight{workload="podinfo-primary",namespace="test"} 100');
     expect(scraped).to.include('flagger_canary_total{namespace="test"} 1');
     expect(scraped).to.include('davy_stepper_canaries_stepped_total 1');
-    expect(scraped).to.include('davy_stepper_pass_duration_seconds_count 1');
+    expect(scraped).to.include('davy_stepper_pass_duration_seconds_count{scope="whole"} 1');
   });
 });
