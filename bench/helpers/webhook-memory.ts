@@ -184,7 +184,13 @@ function ordinaryBodies(): { path: string; body: Buffer }[] {
  * (three /mutate, three /validate, taking turns) for `seconds`, and /metrics scraped every second,
  * against a `davy webhook` as shipped. Its peak resident set is what the 64 MiB target is about.
  */
-export async function measureOrdinaryLoad(certDir: { cert: string; key: string; ca: Buffer }, seconds = 20, connections = 8): Promise<OrdinaryRun> {
+/**
+ * `perSecond`: the reviews sent a second in all, spread evenly over the connections; without it
+ * each connection sends its next review as soon as the last is answered (thousands a second).
+ */
+export async function measureOrdinaryLoad(
+  certDir: { cert: string; key: string; ca: Buffer }, seconds = 20, connections = 8, perSecond?: number,
+): Promise<OrdinaryRun> {
   const webhook = await startWebhook(certDir);
   try {
     const bodies = ordinaryBodies();
@@ -193,8 +199,16 @@ export async function measureOrdinaryLoad(certDir: { cert: string; key: string; 
     const answers: Record<string, number> = {};
     const count = (key: string): void => { answers[key] = (answers[key] ?? 0) + 1; };
     const until = performance.now() + seconds * 1000;
+    // A paced connection sends at its own slots: one every connections / perSecond seconds.
+    const slotMs = perSecond === undefined ? 0 : (1000 * connections) / perSecond;
     const worker = async (offset: number): Promise<void> => {
+      let next = performance.now() + (slotMs * offset) / connections;
       for (let i = offset; performance.now() < until; i += 1) {
+        if (slotMs > 0) {
+          await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - performance.now())));
+          next += slotMs;
+          if (performance.now() >= until) break;
+        }
         const { path, body } = bodies[i % bodies.length]!;
         count(`${path} ${(await post(webhook.port, certDir.ca, agent, body, path)).status}`);
       }
