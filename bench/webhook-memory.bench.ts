@@ -1,7 +1,7 @@
 // The webhook's peak RSS under ordinary load (8 connections of ordinary reviews, /metrics scraped;
 // target 64 MiB), once as fast as it answers and once at the pace a busy cluster's API server
-// sends (--rate, default 50 reviews a second: Davy's side-by-side run at N=200 got about 37 a
-// second during the rollout), and under 100 concurrent ~4 MB reviews, against three quarters of its pod's
+// sends (--rate, default 50 reviews a second: issue 15's N=200 side-by-side run sent 3,938 in a
+// 107 s rollout, about 37 a second), and under 100 concurrent ~4 MB reviews, against three quarters of its pod's
 // 256Mi limit (deploy/webhook/base/deployment.yaml). Prints Markdown tables for BENCHMARKS.md;
 // memory is measured and reported, never asserted here (test/integration/webhook-memory.test.ts
 // holds the bound).
