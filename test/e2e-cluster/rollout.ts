@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { inCluster } from './hooks.js';
 import {
-  canaryShare, loadTester, traefikRequests, versionsServed, type Gateway, type Target, type TraefikBackend,
+  canaryShare, canaryWeightIn, loadTester, traefikRequests, untilTraefikRoutes, versionsServed, type Gateway, type Target, type TraefikBackend,
 } from '../harness/gateway.js';
 import { PODINFO_NEXT, apply, canaryEvents, canaryPhase, podinfoDeployment } from './podinfo.js';
 import { eventually } from '../harness/process.js';
@@ -24,14 +24,12 @@ export const OLD_VERSION = '6.9.2';
  */
 export const LATENCY_MAX_MS = 2000;
 
-/** Traefik applies a route change within about two seconds (its providers' throttle); samples wait this long. */
-export const DATA_PLANE_SETTLE_MS = 3_000;
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Who answered `count` requests, asked again every second until `version` alone answered them or
- * `timeoutMs` passed: Traefik applies a route change seconds after the API server stored it, and
- * later than DATA_PLANE_SETTLE_MS when the machine is loaded. The last answers, for the assertion.
+ * `timeoutMs` passed: Traefik applies a route change seconds after the API server stored it (its
+ * providers' 2 s throttle), later on a loaded machine. The last answers, for the assertion.
  */
 export async function servedOnceSettled(
   gateway: Gateway, target: Target, version: string, count: number, timeoutMs = 30_000,
@@ -102,7 +100,7 @@ export async function watchRollout(
     const before = await getCanary(namespace);
     const weight = before?.status?.canaryWeight ?? 0;
     if (before?.status?.phase === 'Progressing' && weight > 0 && !sampled.has(weight)) {
-      await sleep(DATA_PLANE_SETTLE_MS);
+      await untilTraefikRoutes(gateway, namespace, `the canary at weight ${weight}`, (config) => canaryWeightIn(config, route.backend) === weight);
       const counted = await traefikRequests(gateway, route.backend);
       const served = await versionsServed(gateway, route.target, 200);
       const after = await getCanary(namespace);

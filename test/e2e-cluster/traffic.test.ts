@@ -10,11 +10,13 @@
 import http from 'node:http';
 import { expect } from 'chai';
 import { inCluster } from './hooks.js';
-import { ask, gatewayBackend, startGateway, versionsServed, type Gateway, type Target } from '../harness/gateway.js';
+import {
+  ask, canaryWeightIn, gatewayBackend, routedShare, startGateway, untilTraefikRoutes, versionsServed, type Gateway, type Target,
+} from '../harness/gateway.js';
 import { PODINFO_NEXT, pods } from './podinfo.js';
 import {
-  DATA_PLANE_SETTLE_MS, LATENCY_MAX_MS, NEW_VERSION, OLD_VERSION, canaried, describeObserved, expectSharesFollowWeights, servedOnceSettled,
-  getCanary, haltsMatching, release, sleep, watchRollout, type Observation,
+  LATENCY_MAX_MS, NEW_VERSION, OLD_VERSION, canaried, describeObserved, expectSharesFollowWeights, servedOnceSettled,
+  getCanary, haltsMatching, release, watchRollout, type Observation,
 } from './rollout.js';
 import { eventually } from '../harness/process.js';
 import { testNamespace } from '../harness/cluster.js';
@@ -127,13 +129,17 @@ function routeRefCanary(namespace: string): KubeObject {
   return canary;
 }
 
+/** `flagger-cookie=abc` -> `abc`: what the cookie's rule matches. */
+const cookieValue = (cookie: string) => cookie.slice(cookie.indexOf('=') + 1);
+
 /** Until the A/B Canary succeeds: once, after its route changed, requests with and without the header. */
 async function watchAB(gateway: Gateway, namespace: string, timeoutMs: number): Promise<ABObservation | undefined> {
   let seen: ABObservation | undefined;
   await eventually(`Canary ${namespace}/podinfo to reach Succeeded`, async () => {
     const canary = await getCanary(namespace);
     if (!seen && canary?.status?.phase === 'Progressing' && canary.status.iterations) {
-      await sleep(DATA_PLANE_SETTLE_MS);
+      // The header's rule is there from the start, to the stable side: until it sends to the canary.
+      await untilTraefikRoutes(gateway, namespace, 'the header to the canary', (config) => routedShare(config, gatewayBackend(namespace), host(namespace), 'x-canary', 'insider') === 100);
       const insiders = await versionsServed(gateway, { host: host(namespace), headers: { 'x-canary': 'insider' } }, 40);
       const others = await versionsServed(gateway, { host: host(namespace) }, 40);
       seen = { insiders, others, phase: (await getCanary(namespace))?.status?.phase };
@@ -163,7 +169,9 @@ async function watchSticky(gateway: Gateway, namespace: string, timeoutMs: numbe
       const canary = await getCanary(namespace);
       const cookie = canary?.status?.sessionAffinityCookie;
       if (!seen && canary?.status?.phase === 'Progressing' && (canary.status.canaryWeight ?? 0) > 0 && cookie) {
-        await sleep(DATA_PLANE_SETTLE_MS);
+        const backend = gatewayBackend(namespace);
+        await untilTraefikRoutes(gateway, namespace, `the cookie to the canary at weight ${canary.status.canaryWeight}`, (config) => routedShare(config, backend, host(namespace), cookieValue(cookie)) === 100 &&
+          canaryWeightIn(config, backend) === canary.status?.canaryWeight);
         const setBy = new Map<string, string[]>();
         for (let i = 0; i < 40; i += 1) {
           const { version, setCookie } = await answer(gateway, agent, { host: host(namespace) });
@@ -174,7 +182,10 @@ async function watchSticky(gateway: Gateway, namespace: string, timeoutMs: numbe
       }
       if (canary?.status?.phase !== 'Succeeded') return undefined;
       if (seen) {
-        await sleep(DATA_PLANE_SETTLE_MS);
+        // Promoted: no share to the canary, the cookie's rule (now expiring it) to the stable side.
+        const backend = gatewayBackend(namespace);
+        await untilTraefikRoutes(gateway, namespace, 'all to the stable side, the cookie too', (config) => (canaryWeightIn(config, backend) ?? 0) === 0 &&
+          routedShare(config, backend, host(namespace), cookieValue(seen!.cookie)) === 0);
         seen.afterPromotion = await answer(gateway, agent, { host: host(namespace), headers: { cookie: seen.cookie } });
       }
       return true;

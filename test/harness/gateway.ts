@@ -25,6 +25,8 @@ const TRAEFIK_KINDS = [
 export interface Gateway {
   /** The Gateway's entry from the host and from pods: Service traefik.traefik, port 80. */
   address: string;
+  /** Traefik's API (its running configuration), from the host: the pod's address, port 9101. */
+  api: string;
   prometheus: PrometheusServer;
   stop(): Promise<void>;
 }
@@ -96,7 +98,7 @@ export async function startGateway(cluster: Cluster, stateDir: string): Promise<
     await cluster.kubectlOk(['delete', 'namespace', 'monitoring', '--wait=false', '--ignore-not-found']);
     await prometheus.stop();
   };
-  return { address: `${service!.spec.clusterIP}:80`, prometheus, stop };
+  return { address: `${service!.spec.clusterIP}:80`, api: `${traefik.status.podIP}:9101`, prometheus, stop };
 }
 
 /** Flagger's load tester as its tutorials install it (Service flagger-loadtester, port 80), on the real node. */
@@ -176,6 +178,93 @@ export async function versionsServed(gateway: Gateway, target: Target, count: nu
     agent.destroy();
   }
   return served;
+}
+
+/** What Traefik routes by now: its running configuration's routers and services, by name. */
+export interface TraefikConfig {
+  routers: Record<string, { rule?: string; service?: string }>;
+  services: Record<string, { weighted?: { services?: { name: string; weight?: number }[] } }>;
+}
+
+/** Traefik's running configuration, from its API (`/api/rawdata`). */
+export async function traefikConfig(gateway: Gateway): Promise<TraefikConfig> {
+  const response = await fetch(`http://${gateway.api}/api/rawdata`, { signal: AbortSignal.timeout(5_000) });
+  if (!response.ok) throw new Error(`Traefik's API answered ${response.status}`);
+  const raw = await response.json() as Partial<TraefikConfig>;
+  return { routers: raw.routers ?? {}, services: raw.services ?? {} };
+}
+
+/**
+ * Until Traefik's running configuration satisfies `applied` (`what` it should route in
+ * `namespace`, for the log), for at most `timeoutMs`: Traefik applies what the API server stored
+ * after its providers' throttle (2 s), later on a loaded machine. False when it never did, and the
+ * log says so with the namespace's routers and services as Traefik has them; the requests sent
+ * next then show what it routes instead.
+ */
+export async function untilTraefikRoutes(
+  gateway: Gateway, namespace: string, what: string, applied: (config: TraefikConfig) => boolean, timeoutMs = 30_000,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let last: TraefikConfig | undefined;
+  for (;;) {
+    try {
+      last = await traefikConfig(gateway);
+      if (applied(last)) return true;
+    } catch {
+      // Asked again below: a restarting Traefik answers nothing for a moment.
+    }
+    if (Date.now() > deadline) {
+      const mine = <T>(byName: Record<string, T> = {}) => Object.fromEntries(Object.entries(byName).filter(([name]) => name.includes(namespace)));
+      console.log(`      Traefik did not route ${what} within ${timeoutMs} ms: ${JSON.stringify({ routers: mine(last?.routers), services: mine(last?.services) })}`);
+      return false;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+const withoutProvider = (name: string) => name.replace(/@[^@]*$/, '');
+
+/**
+ * The canary's share, in percent, of what the service `name` of Traefik's configuration sends
+ * podinfo's two Services: 100 or 0 for one of them itself, the weights' split for a weighted
+ * service over both; undefined for any other service.
+ */
+function canaryShareOf(config: TraefikConfig, name: string, backend: TraefikBackend): number | undefined {
+  const [primary, canary] = [withoutProvider(backend('primary')), withoutProvider(backend('canary'))];
+  const bare = withoutProvider(name);
+  if (bare === canary) return 100;
+  if (bare === primary) return 0;
+  const service = Object.entries(config.services).find(([key]) => withoutProvider(key) === bare)?.[1];
+  const members = service?.weighted?.services ?? [];
+  const weightOf = (side: string) => members.find((m) => withoutProvider(m.name) === side)?.weight;
+  const [p, c] = [weightOf(primary), weightOf(canary)];
+  if (p === undefined && c === undefined) return undefined;
+  const total = (p ?? 0) + (c ?? 0);
+  return total > 0 ? (100 * (c ?? 0)) / total : undefined;
+}
+
+/**
+ * The canary's weight, in percent, in the weighted service of Traefik's configuration that splits
+ * between podinfo's two Services; undefined when no service does.
+ */
+export function canaryWeightIn(config: TraefikConfig, backend: TraefikBackend): number | undefined {
+  const [primary, canary] = [withoutProvider(backend('primary')), withoutProvider(backend('canary'))];
+  const both = Object.entries(config.services).find(([, service]) => {
+    const names = (service.weighted?.services ?? []).map((m) => withoutProvider(m.name));
+    return names.includes(primary) && names.includes(canary);
+  });
+  return both ? canaryShareOf(config, both[0], backend) : undefined;
+}
+
+/**
+ * The canary's share, in percent, of what the router whose rule names every one of `ruleParts`
+ * (case aside: a host, a header and its value, a cookie) sends podinfo; undefined without such a
+ * router.
+ */
+export function routedShare(config: TraefikConfig, backend: TraefikBackend, ...ruleParts: string[]): number | undefined {
+  const names = (rule: string) => ruleParts.every((part) => rule.toLowerCase().includes(part.toLowerCase()));
+  const router = Object.values(config.routers).find((r) => r.service !== undefined && names(r.rule ?? ''));
+  return router ? canaryShareOf(config, router.service!, backend) : undefined;
 }
 
 /** Traefik's name for podinfo's `-primary` or `-canary` Service, the `service` label of its metrics. */
