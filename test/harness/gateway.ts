@@ -187,7 +187,7 @@ export interface TraefikConfig {
 }
 
 /** Traefik's running configuration, from its API (`/api/rawdata`). */
-export async function traefikConfig(gateway: Gateway): Promise<TraefikConfig> {
+async function traefikConfig(gateway: Gateway): Promise<TraefikConfig> {
   const response = await fetch(`http://${gateway.api}/api/rawdata`, { signal: AbortSignal.timeout(5_000) });
   if (!response.ok) throw new Error(`Traefik's API answered ${response.status}`);
   const raw = await response.json() as Partial<TraefikConfig>;
