@@ -211,7 +211,7 @@ describe('Real traffic through Traefik on the real node decides promotion and ro
     const progressive = { maxWeight: 50, stepWeight: 25 };
     // A faulty release is rolled back after two failed checks, both on values Prometheus computed:
     // its checks hold while Traefik has measured too few canary requests for a rate (`onNoData:
-    // hold`, Davy's). Counting those as failures, as the tutorial's Canary does, let a slow
+    // hold`, Davy's). Counting those as failures, as the tutorial's Canary does, can let a slow
     // release be rolled back on "no values found" alone on a loaded machine: its canary's answers
     // take 0-5 s each, and a rate needs two of them in Prometheus's window.
     const faulty = { analysis: { ...progressive, threshold: 2, metrics: CHECKS.map((m) => ({ ...m, onNoData: 'hold' })) }, acceptanceTest: false };
