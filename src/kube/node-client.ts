@@ -178,14 +178,23 @@ export class NodeKubeClient implements KubeClient, ApiPathReader {
     return this.connection;
   }
 
-  /** One API call; a 429 with Retry-After is retried after the wait it asks for, a few times. */
+  /**
+   * One API call; a 429 with Retry-After is retried after the wait it asks for, a few times. A read
+   * whose connection was reset before any answer (a kept-alive socket the server closed as it was
+   * reused) is sent again once: reads are idempotent, writes are not retried.
+   */
   private async request<T>(verb: string, kind: string, path: string, query?: URLSearchParams, body?: unknown, contentType = 'application/json'): Promise<T> {
     const retries = this.options.maxRetriesOn429 ?? 3;
     const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    let resent = false;
     for (let attempt = 0; ; attempt += 1) {
       try {
         return await this.send<T>(verb, kind, path, query, body, contentType);
       } catch (error) {
+        if ((verb === 'GET' || verb === 'LIST') && !resent && connectionReset(error)) {
+          resent = true;
+          continue;
+        }
         const wait = error instanceof TooManyRequestsError ? (error as TooManyRequestsError & { retryAfterMs?: number }).retryAfterMs : undefined;
         if (wait === undefined || attempt >= retries) throw error;
         await sleep(wait);
@@ -240,6 +249,12 @@ export class NodeKubeClient implements KubeClient, ApiPathReader {
       req.end(payload);
     });
   }
+}
+
+/** The socket was reset before any answer came: ECONNRESET, or Node's "socket hang up". */
+function connectionReset(error: unknown): boolean {
+  const { code, message } = error as { code?: string; message?: string };
+  return code === 'ECONNRESET' || message === 'socket hang up';
 }
 
 function writeQuery(options: WriteOptions): URLSearchParams {

@@ -21,6 +21,8 @@ describe('kube client: 429 and Retry-After', () => {
       requests += 1;
       req.resume();
       const answer = answers.shift() ?? { status: 200 };
+      // 0: the connection closed with no answer, as a kept-alive socket the server closes.
+      if (answer.status === 0) return void req.socket.destroy();
       const body = answer.status === 200
         ? JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'n' } })
         : JSON.stringify({ kind: 'Status', status: 'Failure', reason: 'TooManyRequests', message: 'too many requests', code: answer.status });
@@ -48,6 +50,20 @@ describe('kube client: 429 and Retry-After', () => {
     const kube = client();
     expect((await kube.get(ref))?.metadata.name).to.equal('c');
     expect([requests, ...waits]).to.deep.equal([3, 2000, 10_000]);
+    kube.close();
+  });
+
+  it('when a read\'s connection is closed before any answer, then it is sent once more; a write is not', async () => {
+    answers = [{ status: 0 }];
+    const kube = client();
+    expect((await kube.get(ref))?.metadata.name).to.equal('c');
+    expect(requests).to.equal(2);
+    requests = 0;
+    answers = [{ status: 0 }];
+    let caught: unknown;
+    await kube.replace({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'n' } }).catch((e: unknown) => (caught = e));
+    expect(String(caught)).to.match(/socket hang up|ECONNRESET/);
+    expect(requests).to.equal(1);
     kube.close();
   });
 
