@@ -84,6 +84,32 @@ export interface KubeClient {
   delete(ref: ObjectRef, options?: { propagationPolicy?: 'Foreground' | 'Background' | 'Orphan'; dryRun?: boolean }): Promise<boolean>;
 }
 
+/** One event of a watch: the API server's watch.Event. A BOOKMARK carries only a resourceVersion. */
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: KubeObject;
+}
+
+export interface WatchOptions {
+  /** Where the watch starts: a LIST's resourceVersion, or the last one a watch delivered. */
+  resourceVersion: string;
+  labelSelector?: string;
+}
+
+/**
+ * Watches one kind (in one namespace, or in all when undefined) from a resourceVersion, with
+ * bookmarks. Resolves once the API server has accepted the watch, with the stream's end: that
+ * promise resolves when the stream ends (the server closed it, or it stayed silent for a while)
+ * and rejects when it fails. Refusals (403, 410 ...) reject the first promise with an ApiError.
+ * Aborting `signal` ends the stream.
+ */
+export interface KubeWatcher {
+  watch(
+    apiVersion: string, kind: string, namespace: string | undefined, options: WatchOptions,
+    onEvent: (event: WatchEvent) => void, signal: AbortSignal,
+  ): Promise<{ ended: Promise<void> }>;
+}
+
 /**
  * A GET of an API path that is no object kind: aggregated APIs such as external.metrics.k8s.io,
  * whose "resources" are metric names. NodeKubeClient implements it; the KubeClient port does not.
@@ -115,4 +141,20 @@ export class ConflictError extends ApiError {
 /** 429: throttled by API priority and fairness. */
 export class TooManyRequestsError extends ApiError {
   override name = 'TooManyRequestsError';
+}
+
+/** Maps an error answer (a metav1.Status body, usually) to the typed errors of the port. */
+export function apiError(status: number, text: string, what: string): ApiError {
+  let parsed: { message?: string; reason?: string; details?: unknown } = {};
+  try {
+    parsed = JSON.parse(text) as typeof parsed;
+  } catch {
+    // not a Status: keep the raw text as the message
+  }
+  const message = parsed.message ?? (text.trim() || `${what} failed with HTTP ${status}`);
+  const reason = parsed.reason ?? String(status);
+  if (status === 404) return new NotFoundError(message, status, reason, parsed.details);
+  if (status === 409) return new ConflictError(message, status, reason, parsed.details);
+  if (status === 429) return new TooManyRequestsError(message, status, reason, parsed.details);
+  return new ApiError(message, status, reason, parsed.details);
 }

@@ -5,8 +5,8 @@
 import https from 'node:https';
 import { fromKubeConfig, loadCredentials, type CredentialSource, type KubeConfigLike } from './credentials.js';
 import {
-  ApiError, ConflictError, NotFoundError, TooManyRequestsError,
-  type ApiPathReader, type KubeClient, type KubeObject, type ListOptions, type ObjectList, type ObjectRef, type Patch, type WriteOptions,
+  ApiError, apiError, NotFoundError, TooManyRequestsError,
+  type ApiPathReader, type KubeClient, type KubeObject, type KubeWatcher, type WatchEvent, type WatchOptions, type ListOptions, type ObjectList, type ObjectRef, type Patch, type WriteOptions,
 } from './client.js';
 import { knownResource, resourceFromDiscovery, resourcePath, apiBase, type Resource } from './resources.js';
 
@@ -47,7 +47,7 @@ const isKubeConfig = (value: KubeConfigLike | CredentialSource): value is KubeCo
 
 const CREDENTIAL_TTL_MS = 60_000; // re-read token files (projected service-account tokens rotate)
 
-export class NodeKubeClient implements KubeClient, ApiPathReader {
+export class NodeKubeClient implements KubeClient, KubeWatcher, ApiPathReader {
   private readonly agent = new https.Agent({ keepAlive: true, maxSockets: 16 });
   /**
    * Reads have sockets of their own: when many canaries promote at once their writes fill the
@@ -152,6 +152,17 @@ export class NodeKubeClient implements KubeClient, ApiPathReader {
       if (error instanceof NotFoundError) return false;
       throw error;
     }
+  }
+
+  /** KubeWatcher: client-node's Watch with this client's credentials, imported on the first watch (watch.ts). */
+  async watch(
+    apiVersion: string, kind: string, namespace: string | undefined, options: WatchOptions,
+    onEvent: (event: WatchEvent) => void, signal: AbortSignal,
+  ): Promise<{ ended: Promise<void> }> {
+    const resource = await this.resource(apiVersion, kind);
+    const [{ watchPath }, credentials] = await Promise.all([import('./watch.js'), this.source.credentials()]);
+    this.options.onRequest?.('WATCH', kind);
+    return watchPath(credentials, resourcePath(resource, namespace), options, onEvent, signal);
   }
 
   private resource(apiVersion: string, kind: string): Promise<Resource> {
@@ -267,20 +278,4 @@ function writeQuery(options: WriteOptions): URLSearchParams {
 function requireName(object: KubeObject): string {
   if (!object.metadata.name) throw new Error(`${object.kind} has no metadata.name`);
   return object.metadata.name;
-}
-
-/** Maps an error answer (a metav1.Status body, usually) to the typed errors of the port. */
-export function apiError(status: number, text: string, what: string): ApiError {
-  let parsed: { message?: string; reason?: string; details?: unknown } = {};
-  try {
-    parsed = JSON.parse(text) as typeof parsed;
-  } catch {
-    // not a Status: keep the raw text as the message
-  }
-  const message = parsed.message ?? (text.trim() || `${what} failed with HTTP ${status}`);
-  const reason = parsed.reason ?? String(status);
-  if (status === 404) return new NotFoundError(message, status, reason, parsed.details);
-  if (status === 409) return new ConflictError(message, status, reason, parsed.details);
-  if (status === 429) return new TooManyRequestsError(message, status, reason, parsed.details);
-  return new ApiError(message, status, reason, parsed.details);
 }
