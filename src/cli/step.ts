@@ -10,6 +10,7 @@ import { crashAfterWrites } from '../kube/crash-after-writes.js';
 import type { MetricProviderRegistry } from '../metrics/provider.js';
 import { metricProviderRegistry } from '../metrics/providers/index.js';
 import { addressGuard, guardedCaller, serviceExistsIn } from '../runner/address-guard.js';
+import { ChangeFeed } from '../runner/changes.js';
 import { runSchedule, type PassReport, type ScheduleDeps } from '../runner/index.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { StepperMetrics } from '../telemetry/stepper-metrics.js';
@@ -82,6 +83,10 @@ function apiClient(config: StepConfig, metrics: StepperMetrics): NodeKubeClient 
   });
 }
 
+/** Watches on the stepper's namespaces and shard, through the API client (tests that inject one run without). */
+const changeFeed = (client: NodeKubeClient, logger: Logger, config: StepConfig): ChangeFeed =>
+  new ChangeFeed(client, logger, { namespaces: config.namespaces, ...(config.shard ? { shard: config.shard } : {}) });
+
 /** Exit codes: see STEP_USAGE. */
 export async function runStep(argv: string[], env: NodeJS.ProcessEnv, deps: StepCommandDeps = {}): Promise<number> {
   const parsed = parseStepConfig(argv, env);
@@ -144,6 +149,9 @@ export async function runStep(argv: string[], env: NodeJS.ProcessEnv, deps: Step
           concurrency: config.concurrency,
         },
         pollIntervalMs: config.pollIntervalMs,
+        ...(client && config.resyncMs > 0
+          ? { changes: changeFeed(client, logger, config), resyncMs: config.resyncMs }
+          : {}),
         signal: stop.signal,
       },
     );

@@ -35,6 +35,8 @@ export interface StepConfig {
   metricsPort?: number;
   /** The longest sleep between passes. */
   pollIntervalMs: number;
+  /** While the watches run, the longest sleep between whole passes; 0: no watches. */
+  resyncMs: number;
   /** Canaries stepped at once. */
   concurrency: number;
   /** Test aid: SIGKILL the process right after this many writes were answered. */
@@ -80,6 +82,11 @@ Flags:
   --log-level L            debug, info, warn or error (env DAVY_LOG_LEVEL; default info)
   --metrics-port P         serve Prometheus metrics at /metrics on P while running
   --poll-interval D        the longest wait between passes, so new revisions are seen (default 10s)
+  --resync-period D        with --for and --watch, Canaries and canaried workloads are watched:
+                           a change (a new revision, a spec edited, an action) is stepped at
+                           once, and while the watches run, whole passes over resting canaries
+                           (for what no watch sees: tracked ConfigMaps and Secrets) come at most
+                           D apart instead of the poll interval (default 60s; 0: no watches)
   --concurrency N          canaries stepped at once (default 16)
   --allowed-hosts LIST     the hosts that Canaries' webhook URLs and MetricTemplates' provider
                            addresses may name, a comma list of: cluster (in-cluster Service
@@ -142,6 +149,7 @@ const parsedOptions = {
   'log-level': { type: 'string' },
   'metrics-port': { type: 'string' },
   'poll-interval': { type: 'string' },
+  'resync-period': { type: 'string' },
   concurrency: { type: 'string' },
   'crash-after-writes': { type: 'string' },
   'allowed-hosts': { type: 'string' },
@@ -196,6 +204,10 @@ export function parseStepConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
   }
   const poll = values['poll-interval'] === undefined ? 10_000 : parseDuration(values['poll-interval']);
   if (poll === undefined || poll < 1000) return fail(`--poll-interval: must be a duration of at least 1s, got ${JSON.stringify(values['poll-interval'])}`);
+  const resync = values['resync-period'] === undefined ? 60_000 : parseDuration(values['resync-period']);
+  if (resync === undefined || (resync > 0 && resync < 1000)) {
+    return fail(`--resync-period: must be 0 or a duration of at least 1s, got ${JSON.stringify(values['resync-period'])}`);
+  }
   const concurrency = values.concurrency === undefined ? 16 : wholeNumber(values.concurrency);
   if (concurrency === undefined || concurrency < 1 || concurrency > 64) return fail(`--concurrency: must be an integer from 1 to 64, got ${JSON.stringify(values.concurrency)}`);
   const crashAfterWrites = values['crash-after-writes'] === undefined ? undefined : wholeNumber(values['crash-after-writes']);
@@ -223,6 +235,7 @@ export function parseStepConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
       logLevel: logLevel as LogLevel,
       ...(metricsPort === undefined ? {} : { metricsPort }),
       pollIntervalMs: poll,
+      resyncMs: resync,
       concurrency,
       ...(crashAfterWrites === undefined ? {} : { crashAfterWrites }),
       allowedHosts: allowedHosts.policy,

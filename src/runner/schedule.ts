@@ -10,17 +10,27 @@
 //     many namespaces at once as hold at most NAMESPACE_PASS_CANARIES canaries (one at least). A step
 //     that comes due is not late by a pass over 1,000 idle canaries, nor by the passes over other
 //     namespaces that came due in the same second.
+// With a change feed (changes.ts: watches on Canaries and canaried workloads), what changes in a
+// namespace (a new revision held, a spec edited, an action) is passed there at once, and while
+// every watch runs the whole passes come every resync period instead: they look again at resting
+// canaries for what no watch sees (a tracked ConfigMap or Secret changed, drift in Davy's objects).
+// A watch that missed events asks for a whole pass at once; one that cannot run brings back the
+// poll interval.
 // An abort (SIGTERM) stops the sleeps and keeps running passes from starting new canaries; the
 // schedule returns when they have ended. A `--for` window ends between passes: none starts after it.
+import type { ChangeListener, ChangeSource } from './changes.js';
+import { sleep } from '../lib/sleep.js';
 import { runPass } from './pass.js';
 import { earlier, nextPassAt, Turns, type DueNamespace } from './turns.js';
 import type { Due, PassOptions, PassReport, RunnerDeps, TurnEnd } from './types.js';
 
 export { nextPassAt } from './turns.js';
+export { sleep } from '../lib/sleep.js';
 
 export type RunMode = { kind: 'once' } | { kind: 'for'; durationMs: number } | { kind: 'watch' };
 
 export const DEFAULT_POLL_INTERVAL_MS = 10_000;
+export const DEFAULT_RESYNC_MS = 60_000;
 export const MIN_GAP_MS = 1_000;
 /**
  * The canaries of the namespaces passed alone at once (as counted at each one's last turn), beside
@@ -44,6 +54,10 @@ export interface ScheduleOptions {
   minGapMs?: number;
   /** The canaries the namespace passes hold at once (default NAMESPACE_PASS_CANARIES). */
   namespacePassCanaries?: number;
+  /** Watches that tell what changed; not for --once. */
+  changes?: ChangeSource;
+  /** The longest sleep between whole passes while every watch of `changes` runs (default 60s). */
+  resyncMs?: number;
   signal?: AbortSignal;
 }
 
@@ -64,19 +78,6 @@ export interface ScheduleReport {
   /** The last whole pass could not run. */
   lastPassFailed: boolean;
   stoppedBy: 'done' | 'signal';
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted || ms <= 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 export function runSchedule(deps: ScheduleDeps, options: ScheduleOptions): Promise<ScheduleReport> {
@@ -100,6 +101,8 @@ class Schedule {
   /** The namespaces passed alone now: each one's canaries at its last turn, and its pass. */
   private readonly passing = new Map<string, { canaries: number; done: Promise<void> }>();
   private readonly budget: number;
+  /** A watch missed events: the next whole pass starts as soon as none runs. */
+  private wholeNow = false;
 
   constructor(private readonly deps: ScheduleDeps, private readonly options: ScheduleOptions) {
     this.poll = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
@@ -117,6 +120,8 @@ class Schedule {
     // A stop wakes the loop as a pass's end does (one listener for the whole run).
     const stop = (): void => this.wake.abort();
     signal?.addEventListener('abort', stop, { once: true });
+    const watching = new AbortController();
+    const feed = mode.kind === 'once' ? undefined : this.options.changes?.start(this.listener, watching.signal);
     for (;;) {
       this.wake = new AbortController();
       if (signal?.aborted) break;
@@ -131,13 +136,19 @@ class Schedule {
         }
       }
       // Once the window has closed nothing starts, however overdue: the loop waits for the passes to end.
-      const at = open ? Math.min(this.wholeAt(), this.namespaceAt()) : Number.POSITIVE_INFINITY;
-      if (at >= this.endMs && !this.whole && this.passing.size === 0) break;
-      // Nothing to start before the window ends, or no slot free: a pass that ends, or a lock released, wakes the loop.
-      await (at >= this.endMs ? woken(this.wake.signal) : wait(at - now, this.wake.signal));
+      // While it is open, what the watches hear may start a pass: the loop waits for the window's end.
+      const next = open ? Math.min(this.wholeAt(), this.namespaceAt()) : Number.POSITIVE_INFINITY;
+      const listening = feed !== undefined && open;
+      if (next >= this.endMs && !listening && !this.whole && this.passing.size === 0) break;
+      // Nothing to start before the window ends, or no slot free: a pass that ends, a lock released,
+      // or a change heard wakes the loop.
+      const at = listening ? Math.min(next, this.endMs) : next;
+      await (at >= this.endMs && !listening ? woken(this.wake.signal) : wait(at - now, this.wake.signal));
     }
     signal?.removeEventListener('abort', stop);
     await Promise.allSettled([this.whole, ...[...this.passing.values()].map((p) => p.done)]);
+    watching.abort();
+    await feed?.catch((error: unknown) => this.deps.logger.warn('the watches stopped with an error', { error }));
     return { ...this.result, stoppedBy: signal?.aborted ? 'signal' : 'done' };
   }
 
@@ -148,9 +159,22 @@ class Schedule {
   /** When the next whole pass starts: at once the first time, never while one runs, once for --once. */
   private wholeAt(): number {
     if (this.whole || (this.options.mode.kind === 'once' && this.result.passes > 0)) return Number.POSITIVE_INFINITY;
-    if (this.wholeEndedAt === undefined) return this.nowMs();
+    if (this.wholeEndedAt === undefined || this.wholeNow) return this.nowMs();
+    // While the watches run, resting canaries have nothing new but what they cannot see.
+    if (this.options.changes?.healthy()) return this.wholeEndedAt + (this.options.resyncMs ?? DEFAULT_RESYNC_MS);
     return nextPassAt(this.wholeEndedAt, this.resting, this.poll, this.minGap);
   }
+
+  private readonly listener: ChangeListener = {
+    namespace: (namespace) => {
+      this.turns.nudge(namespace);
+      this.wake.abort();
+    },
+    gap: () => {
+      this.wholeNow = true;
+      this.wake.abort();
+    },
+  };
 
   /**
    * When the next namespace pass starts; none for --once, nor while the next one does not fit (the
@@ -175,6 +199,7 @@ class Schedule {
 
   private startWhole(): void {
     this.resting = {};
+    this.wholeNow = false;
     // A namespace due before the next whole pass would start is its own pass's: this one skips it.
     const pass = runPass(this.runner, { ...this.base, turns: this.turns.forPass(this.turnEnded, this.poll) });
     this.whole = pass

@@ -68,8 +68,12 @@ export interface DueNamespace {
 
 export class Turns {
   readonly locks: NamespaceLocks;
-  /** Per namespace, when its runs under way are next due (ms since the epoch), and its canaries at its last turn. */
-  private readonly due = new Map<string, { at: number; canaries: number }>();
+  /** Per namespace, when its runs under way are next due (ms since the epoch). */
+  private readonly due = new Map<string, number>();
+  /** Per namespace, when a watch heard of a change there (ms since the epoch), until a pass over it alone begins. */
+  private readonly nudges = new Map<string, number>();
+  /** Per namespace, its canaries at its last turn: what a pass over it alone will hold. */
+  private readonly sizes = new Map<string, number>();
   /** Per namespace, the tick its last turn began at; passes start at ticks too. */
   private readonly began = new Map<string, number>();
   private tick = 0;
@@ -89,8 +93,9 @@ export class Turns {
     const start = ++this.tick;
     return {
       begin: async (namespace) => {
-        const due = this.due.get(namespace);
-        if (leaveDueWithinMs !== undefined && due && due.at <= this.nowMs() + leaveDueWithinMs) return undefined;
+        const at = this.dueAt(namespace);
+        const soon = leaveDueWithinMs !== undefined && at !== undefined && at <= this.nowMs() + leaveDueWithinMs;
+        if (soon) return undefined;
         const release = await this.locks.acquire(namespace);
         if ((this.began.get(namespace) ?? 0) > start) {
           release();
@@ -99,8 +104,9 @@ export class Turns {
         this.began.set(namespace, ++this.tick);
         return (end) => {
           const next = nextPassAt(this.nowMs(), end.running, Number.POSITIVE_INFINITY, this.minGapMs);
-          if (Number.isFinite(next)) this.due.set(namespace, { at: next, canaries: end.canaries });
+          if (Number.isFinite(next)) this.due.set(namespace, next);
           else this.due.delete(namespace);
+          this.sizes.set(namespace, end.canaries);
           ended?.(namespace, end);
           release();
         };
@@ -111,6 +117,22 @@ export class Turns {
   /** The namespace is being passed alone: its due is taken until its turn ends. */
   take(namespace: string): void {
     this.due.delete(namespace);
+    this.nudges.delete(namespace);
+  }
+
+  /**
+   * Something changed in the namespace (a watch heard it): it is due now. A change heard while a pass
+   * is in it is kept past that pass's turn, since the pass may have listed before the change.
+   */
+  nudge(namespace: string): void {
+    if (!this.nudges.has(namespace)) this.nudges.set(namespace, this.nowMs());
+  }
+
+  private dueAt(namespace: string): number | undefined {
+    const due = this.due.get(namespace);
+    const nudged = this.nudges.get(namespace);
+    if (due === undefined) return nudged;
+    return nudged === undefined ? due : Math.min(due, nudged);
   }
 
   /** Namespaces due at `nowMs` that no pass is in (nor in `passing`), earliest first, with their canaries. */
@@ -129,8 +151,9 @@ export class Turns {
   }
 
   private waiting(passing: ReadonlySet<string>): DueNamespace[] {
-    return [...this.due]
-      .filter(([ns]) => !this.locks.busy(ns) && !passing.has(ns))
-      .map(([namespace, { at, canaries }]) => ({ namespace, at, canaries }));
+    const namespaces = new Set([...this.due.keys(), ...this.nudges.keys()]);
+    return [...namespaces]
+      .filter((ns) => !this.locks.busy(ns) && !passing.has(ns))
+      .map((namespace) => ({ namespace, at: this.dueAt(namespace)!, canaries: this.sizes.get(namespace) ?? 0 }));
   }
 }

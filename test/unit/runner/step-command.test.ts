@@ -26,7 +26,7 @@ function sink(): { stream: Writable; text: () => string } {
 describe('davy step: flags', () => {
   it('when no flag is given, then one pass over every namespace with istio as the mesh provider', () => {
     expect(config([])).to.deep.equal({
-      mode: { kind: 'once' }, namespaces: [], meshProvider: 'istio', logLevel: 'info', pollIntervalMs: 10_000, concurrency: 16,
+      mode: { kind: 'once' }, namespaces: [], meshProvider: 'istio', logLevel: 'info', pollIntervalMs: 10_000, resyncMs: 60_000, concurrency: 16,
       allowedHosts: { text: 'cluster', any: false, cluster: true, clusterDomain: 'cluster.local', exact: [], suffixes: [] },
     });
   });
@@ -48,6 +48,13 @@ describe('davy step: flags', () => {
     expect(config(['--watch', '--once'])).to.equal('--once and --watch cannot be combined');
     expect(config(['--for', '0s'])).to.match(/^--for: must be a positive duration/);
     expect(config(['--for', 'soon'])).to.match(/^--for: must be a positive duration/);
+  });
+
+  it('when --resync-period is given, then it is a duration of at least 1s, or 0 for no watches', () => {
+    expect(config(['--resync-period', '5m'])).to.deep.include({ resyncMs: 300_000 });
+    expect(config(['--resync-period', '0'])).to.deep.include({ resyncMs: 0 });
+    expect(config(['--resync-period', '500ms'])).to.match(/^--resync-period: must be 0 or a duration of at least 1s/);
+    expect(config(['--resync-period', 'often'])).to.match(/^--resync-period: must be 0 or a duration of at least 1s/);
   });
 
   it('when --shard is I/N, then it is used as given; when it is N, then the index comes from JOB_COMPLETION_INDEX', () => {
