@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { e2e } from './hooks.js';
 import { testNamespace } from '../harness/cluster.js';
 import { ConflictError, type KubeObject } from '../../src/kube/client.js';
+import { eventually } from '../harness/process.js';
 
 describe('KubeClient adapter against the real API server', () => {
   const ns = testNamespace('kube');
@@ -76,5 +77,24 @@ describe('KubeClient adapter against the real API server', () => {
     });
     expect(updated.status).to.include({ phase: 'Initialized', failedChecks: 2 });
     expect(updated.spec.analysis.iterations).to.equal(3);
+  });
+
+  it('when a kind is watched from a LIST\'s version, then each later change to a matching object comes as one event, in order, and an abort ends the stream', async () => {
+    const { kube } = e2e().cluster;
+    const start = await kube.list('v1', 'ConfigMap', ns, { labelSelector: 'watched' });
+    const events: string[] = [];
+    const stop = new AbortController();
+    const { ended } = await kube.watch('v1', 'ConfigMap', ns, { resourceVersion: start.resourceVersion, labelSelector: 'watched' }, (event) => {
+      if (event.type !== 'BOOKMARK') events.push(`${event.type} ${event.object.metadata.name ?? ''}`);
+    }, stop.signal);
+    const cm = (name: string, labels: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, labels } });
+    await kube.create(cm('seen', { watched: 'yes' }));
+    await kube.create(cm('unseen', { other: 'yes' }));
+    await kube.patch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'seen' }, { type: 'merge', body: { data: { a: '1' } } });
+    await kube.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'seen' });
+    await eventually('the three events', () => Promise.resolve(events.length >= 3 ? true : undefined), 10_000, 100);
+    stop.abort();
+    await ended;
+    expect(events).to.deep.equal(['ADDED seen', 'MODIFIED seen', 'DELETED seen']);
   });
 });

@@ -51,6 +51,20 @@ describe('stepper lifecycle on the OSM tutorial objects', function () {
     expect(pods.every((p) => p.image === image('6.0.2')), JSON.stringify(pods)).to.equal(true);
   });
 
+  // Issue 15, item 3: the watches (src/runner/changes.ts), through the stepper's own RBAC from
+  // deploy/ (a missing watch verb leaves the new revision to the next pass, 5 minutes away).
+  it('when the image of a resting canary changes, then the stepper\'s watch steps it at once, not at the next pass', async () => {
+    await prepare(scenario, false);
+    scenario.startStepper(['--poll-interval', '5m', '--resync-period', '5m']);
+    await scenario.waitPhase('Initialized', 90_000);
+    const changed = Date.now();
+    await setImage('6.0.1');
+    await scenario.waitPhase('Progressing', 30_000);
+    const seconds = (Date.now() - changed) / 1000;
+    expect(scenario.stepperLog(), 'the watches ran').to.not.include('cannot watch');
+    console.log(`      new revision stepped ${seconds.toFixed(1)} s after kubectl set image`);
+  });
+
   it('when the Canary is deleted mid-analysis, then the Deployment keeps serving, rolls out as a plain Deployment, and Davy\'s objects are gone', async () => {
     await prepare(scenario);
     await setImage('6.0.1');
