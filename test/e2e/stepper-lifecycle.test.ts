@@ -13,13 +13,13 @@ import type { KubeObject } from '../../src/kube/client.js';
 const HEALTHY = { requestsPerSecond: 20, successRate: 1, latencyMs: 40 };
 const image = (tag: string) => `ghcr.io/stefanprodan/podinfo:${tag}`;
 
-async function prepare(scenario: Scenario, startStepper = true): Promise<void> {
+async function prepare(scenario: Scenario, startStepper = true, interval?: string): Promise<void> {
   await scenario.setup();
   await scenario.apply(example('podinfo-deployment.yaml'));
   await eventually('podinfo to run 2 replicas', async () => ((await scenario.pods('app=podinfo')).length === 2 ? true : undefined), 90_000);
   e2e().exporter.shapeOsm('test', 'podinfo-canary', HEALTHY);
   const canary: CanaryObject = scenario.shorten(example('podinfo-canary-osm.yaml')[0]!);
-  Object.assign(canary.spec.analysis, { stepWeight: 10, maxWeight: 30 });
+  Object.assign(canary.spec.analysis, { stepWeight: 10, maxWeight: 30, ...(interval ? { interval } : {}) });
   await scenario.apply([canary]);
   if (startStepper) {
     scenario.startStepper();
@@ -52,17 +52,16 @@ describe('stepper lifecycle on the OSM tutorial objects', function () {
   });
 
   // Issue 15, item 3: the watches (src/runner/changes.ts), through the stepper's own RBAC from
-  // deploy/ (a missing watch verb leaves the new revision to the next pass, 5 minutes away).
+  // deploy/. Without a running watch the resting canary is looked at again at its interval (60 s
+  // here) or the poll (5 minutes): with the watch verb taken out of deploy/, this test fails.
   it('when the image of a resting canary changes, then the stepper\'s watch steps it at once, not at the next pass', async () => {
-    await prepare(scenario, false);
+    await prepare(scenario, false, '60s');
     scenario.startStepper(['--poll-interval', '5m', '--resync-period', '5m']);
     await scenario.waitPhase('Initialized', 90_000);
     const changed = Date.now();
     await setImage('6.0.1');
     await scenario.waitPhase('Progressing', 30_000);
-    const seconds = (Date.now() - changed) / 1000;
-    expect(scenario.stepperLog(), 'the watches ran').to.not.include('cannot watch');
-    console.log(`      new revision stepped ${seconds.toFixed(1)} s after kubectl set image`);
+    console.log(`      new revision stepped ${((Date.now() - changed) / 1000).toFixed(1)} s after kubectl set image`);
   });
 
   it('when the Canary is deleted mid-analysis, then the Deployment keeps serving, rolls out as a plain Deployment, and Davy\'s objects are gone', async () => {
