@@ -84,8 +84,12 @@ function apiClient(config: StepConfig, metrics: StepperMetrics): NodeKubeClient 
 }
 
 /** Watches on the stepper's namespaces and shard, through the API client (tests that inject one run without). */
-const changeFeed = (client: NodeKubeClient, logger: Logger, config: StepConfig): ChangeFeed =>
-  new ChangeFeed(client, logger, { namespaces: config.namespaces, ...(config.shard ? { shard: config.shard } : {}) });
+const changeFeed = (client: NodeKubeClient, logger: Logger, metrics: StepperMetrics, config: StepConfig): ChangeFeed =>
+  new ChangeFeed(client, logger, {
+    namespaces: config.namespaces,
+    metrics,
+    ...(config.shard ? { shard: config.shard } : {}),
+  });
 
 /** Exit codes: see STEP_USAGE. */
 export async function runStep(argv: string[], env: NodeJS.ProcessEnv, deps: StepCommandDeps = {}): Promise<number> {
@@ -150,7 +154,7 @@ export async function runStep(argv: string[], env: NodeJS.ProcessEnv, deps: Step
         },
         pollIntervalMs: config.pollIntervalMs,
         ...(client && config.resyncMs > 0
-          ? { changes: changeFeed(client, logger, config), resyncMs: config.resyncMs }
+          ? { changes: changeFeed(client, logger, metrics, config), resyncMs: config.resyncMs }
           : {}),
         signal: stop.signal,
       },

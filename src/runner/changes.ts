@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { ANNOTATION_ACTION, ANNOTATION_PENDING_REVISION, API_VERSION, LABEL_CANARY } from '../api/keys.js';
 import { ApiError, type KubeClient, type KubeObject, type KubeWatcher, type WatchEvent } from '../kube/client.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { StepperMetrics } from '../telemetry/stepper-metrics.js';
 import { shardOf } from './pass.js';
 import { sleep } from '../lib/sleep.js';
 import type { Shard } from './types.js';
@@ -48,6 +49,7 @@ export interface ChangeFeedOptions {
   /** Objects per chunk of the LIST a watch starts from (default 500). */
   listChunk?: number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  metrics?: Pick<StepperMetrics, 'watching' | 'changeHeard'>;
 }
 
 interface Watched {
@@ -115,7 +117,12 @@ export class ChangeFeed implements ChangeSource {
     const namespaces = this.options.namespaces?.length ? [...new Set(this.options.namespaces)] : [undefined];
     const loops = WATCHED.flatMap((watched) => namespaces.map((ns) => this.loop(watched, ns, listener, signal)));
     this.total = loops.length;
+    this.counted();
     await Promise.all(loops);
+  }
+
+  private counted(): void {
+    this.options.metrics?.watching(this.running, this.total - this.running);
   }
 
   private mine(watched: Watched, object: KubeObject): boolean {
@@ -162,6 +169,7 @@ export class ChangeFeed implements ChangeSource {
             if (!up) {
               up = true;
               this.running += 1;
+              this.counted();
               if (failures > 0) this.logger.info('watching again', where);
               // Listed again after an outage or a 410: what happened between the last event heard
               // (or the last pass at the poll interval) and this LIST is unknown.
@@ -179,7 +187,10 @@ export class ChangeFeed implements ChangeSource {
           }
         }
       } catch (error) {
-        if (up) this.running -= 1;
+        if (up) {
+          this.running -= 1;
+          this.counted();
+        }
         if (signal.aborted) return;
         if (error instanceof ApiError && error.status === 410) {
           this.logger.debug('a watch must list again: its version is too old', where);
@@ -232,6 +243,7 @@ export class ChangeFeed implements ChangeSource {
       if (after === before) return; // the stepper's own writes, or nothing it reads
       signatures.set(key, after);
     }
+    this.options.metrics?.changeHeard(watched.kind);
     listener.namespace(object.metadata.namespace ?? '');
   }
 }

@@ -49,6 +49,8 @@ export class StepperMetrics {
   private readonly skipped: Counter<'reason'>;
   private readonly requests: Counter<'verb' | 'kind'>;
   private readonly lateness: Histogram;
+  private readonly watches: Gauge<'state'>;
+  private readonly heard: Counter<'kind'>;
 
   constructor(options: StepperMetricsOptions = {}) {
     const registers = [this.registry];
@@ -86,6 +88,18 @@ export class StepperMetrics {
       buckets: LATENESS_BUCKETS,
       registers,
     });
+    this.watches = new Gauge({
+      name: 'davy_stepper_watches',
+      help: 'The stepper\'s watches (Canaries and canaried workloads), by state: running, or down (being retried).',
+      labelNames: ['state'],
+      registers,
+    });
+    this.heard = new Counter({
+      name: 'davy_stepper_changes_heard_total',
+      help: 'Changes heard through the watches that started a pass over their namespace, by kind.',
+      labelNames: ['kind'],
+      registers,
+    });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -97,6 +111,16 @@ export class StepperMetrics {
   /** A whole pass grows with every canary in reach, a namespace pass with its namespace's. */
   pass(scope: 'whole' | 'namespace', seconds: number): void {
     this.passDuration.observe({ scope }, seconds);
+  }
+
+  /** The change feed's watches: how many run, and how many are being retried. */
+  watching(running: number, down: number): void {
+    this.watches.set({ state: 'running' }, running);
+    this.watches.set({ state: 'down' }, down);
+  }
+
+  changeHeard(kind: string): void {
+    this.heard.inc({ kind });
   }
 
   /** A periodic step ran `seconds` after it came due. */

@@ -84,17 +84,21 @@ async function started(kube: Watched, options: ConstructorParameters<typeof Chan
   const { logger, warnings } = logs();
   const stop = new AbortController();
   const slept: number[] = [];
-  const feed = new ChangeFeed(kube, logger, { ...options, sleep: (ms) => (slept.push(ms), flush()) });
+  const gauges: string[] = [];
+  const heard: string[] = [];
+  const metrics = { watching: (running: number, down: number) => gauges.push(`${running}/${down}`), changeHeard: (kind: string) => heard.push(kind) };
+  const feed = new ChangeFeed(kube, logger, { ...options, metrics, sleep: (ms) => (slept.push(ms), flush()) });
   const done = feed.start(recorder(told), stop.signal);
   for (let i = 0; i < 10; i += 1) await flush();
-  return { feed, told, warnings, slept, stop: async () => (stop.abort(), await done) };
+  return { feed, told, warnings, slept, gauges, heard, stop: async () => (stop.abort(), await done) };
 }
 
 describe('runner: the change feed', () => {
   it('when Canaries and canaried workloads change, then what the stepper acts on is told as its namespace, and its own writes are not', async () => {
     const kube = new Watched().seed(canary('web'), deployment('web'));
-    const { told, feed, stop } = await started(kube);
+    const { told, feed, heard, gauges, stop } = await started(kube);
     expect(feed.healthy()).to.equal(true);
+    expect(gauges.at(-1), 'davy_stepper_watches: running/down').to.equal('3/0');
     expect(kube.streams.map((s) => s.kind).sort()).to.deep.equal(['Canary', 'DaemonSet', 'Deployment']);
     expect(kube.live('Deployment').options.labelSelector).to.equal('davy.dev/canary');
 
@@ -114,6 +118,7 @@ describe('runner: the change feed', () => {
     canaries.emit({ type: 'DELETED', object: canary('api', 'other') });
     canaries.emit({ type: 'BOOKMARK', object: canary('', '', { resourceVersion: '99' }) });
     expect(told.namespaces).to.deep.equal(['apps', 'apps', 'apps', 'other', 'apps', 'apps', 'other']);
+    expect(heard).to.deep.equal(['Deployment', 'Canary', 'Canary', 'Canary', 'Deployment', 'Canary', 'Canary']);
     expect(told.gaps).to.equal(0);
     await stop();
   });
@@ -155,13 +160,15 @@ describe('runner: the change feed', () => {
   it('when a watch is refused, then the feed is not healthy, says so once, and tries again with a growing wait until it runs', async () => {
     const kube = new Watched();
     kube.refuse.set('Deployment', new ApiError('deployments.apps is forbidden: cannot watch', 403, 'Forbidden'));
-    const { feed, warnings, slept, told, stop } = await started(kube);
+    const { feed, warnings, slept, told, gauges, stop } = await started(kube);
     expect(feed.healthy()).to.equal(false);
+    expect(gauges.at(-1)).to.equal('2/1');
     expect(warnings.filter((w) => w.startsWith('cannot watch'))).to.have.length(1);
     expect(slept.slice(0, 3)).to.deep.equal([1_000, 2_000, 4_000]);
     kube.refuse.delete('Deployment');
     for (let i = 0; i < 20; i += 1) await flush();
     expect(feed.healthy()).to.equal(true);
+    expect(gauges.at(-1)).to.equal('3/0');
     // It may have missed a change meanwhile: the listing after the outage asks for a whole pass.
     expect(told.gaps).to.equal(1);
     await stop();
