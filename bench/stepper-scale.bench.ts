@@ -6,12 +6,15 @@
 //   2. idle passes over 100, then 1,000 Initialized canaries in 10 namespaces: wall time of one
 //      runPass in-process and of a whole `davy step --once`, requests by verb and kind, writes,
 //      the process's peak RSS;
-//   3. 100 canaries progressing at once under one `davy step --watch`: each step's lateness
+//   3. a `davy step --watch` left alone over the largest size's idle canaries, with passes at the
+//      poll interval alone (`--resync-period 0`) and then with its watches: requests, CPU, RSS;
+//   4. 100 canaries progressing at once under one `davy step --watch`: each step's lateness
 //      against its interval, with the stepper scoped to their namespaces and then with the 1,000
 //      idle canaries in reach too, each at the default --concurrency 4 and at 16.
 //
 // Run: hack/with-cluster.sh tsx bench/stepper-scale.bench.ts [--sizes 100,1000] [--runs 5]
 //        [--progressing 100] [--rounds scoped-4,scoped-16,all-4,all-16] [--dump FILE]
+//        [--idle-watch-seconds 120]
 //      DAVY_BENCH_BASELINE=other/davy.js adds that build to the idle `davy step --once` runs.
 //      (make bench runs it after `make build`)
 import fs from 'node:fs';
@@ -19,12 +22,12 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { importCosts, measureColdStart } from './helpers/stepper-coldstart.js';
 import { addKwokNode, bootstrap, createApps, settle } from './helpers/stepper-fixtures.js';
-import { idleInProcess, idleProcess } from './helpers/stepper-idle.js';
+import { idleInProcess, idleProcess, idleWatch } from './helpers/stepper-idle.js';
 import { progressRound, type ProgressRound } from './helpers/stepper-progress.js';
 import { startBenchEnvironment } from './helpers/stepper-env.js';
 import { BASELINE, BUNDLE, BUNDLE_AS_SHIPPED, DIST, TSX_CLI } from './helpers/stepper-process.js';
 import { kubeconfigVia, startApiProxy } from './helpers/stepper-proxy.js';
-import { coldStartTables, heading, idleTables, latenessTable, load, type IdleSize } from './helpers/stepper-report.js';
+import { coldStartTables, heading, idleTables, idleWatchTable, latenessTable, load, type IdleSize } from './helpers/stepper-report.js';
 
 const { values } = parseArgs({
   options: {
@@ -35,6 +38,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: 'scoped-4,scoped-16,all-4,all-16' },
     /** Writes every step timing and pass line of the progressing rounds here, as JSON. */
     dump: { type: 'string' },
+    /** How long each watching stepper is left alone over the idle canaries (0: not measured). */
+    'idle-watch-seconds': { type: 'string', default: '120' },
   },
 });
 const SIZES = values.sizes.split(',').map(Number);
@@ -84,6 +89,17 @@ try {
     heading(`Idle passes (${SIZES.join(' and ')} Initialized canaries, provider kubernetes blue/green, ${IDLE_SHAPE.intervalSeconds}s interval, all due)`,
       sizes.map((s) => `at ${s.inProcess.canaries}: ${s.load}`).join('; '));
     idleTables(sizes);
+
+    const idleWatchSeconds = Number(values['idle-watch-seconds']);
+    if (idleWatchSeconds > 0) {
+      const canaries = made * NAMESPACES;
+      log(`a watching stepper alone over ${canaries} idle canaries, ${idleWatchSeconds} s each way`);
+      heading(`A \`davy step --watch\` left alone over ${canaries} idle canaries (${idleWatchSeconds} s each, one after the other, the CronJob's node flags)`);
+      idleWatchTable(canaries, await idleWatch([
+        { label: 'passes at the poll alone (`--resync-period 0`)', args: ['--resync-period', '0'] },
+        { label: 'watches (`--resync-period 60s`, the default)', args: [] },
+      ], viaProxy, proxy, idleWatchSeconds, work));
+    }
 
     if (ROUNDS.length > 0) {
       const rounds: ProgressRound[] = [];

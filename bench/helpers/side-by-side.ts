@@ -61,9 +61,14 @@ export async function startFlagger(cluster: Cluster, binary: string, crds: strin
  * stepper's identity through the proxy, with the node flags and NODE_OPTIONS of deploy/'s CronJob.
  */
 export function startDavyStepper(kubeconfig: string, dir: string): Managed {
+  return startShippedStepper(kubeconfig, path.join(dir, 'stepper.log'));
+}
+
+/** `davy step --watch --mesh-provider kubernetes` with the CronJob's node flags and NODE_OPTIONS, and `extra` flags. */
+export function startShippedStepper(kubeconfig: string, logFile: string, extra: string[] = []): Managed {
   const cronJob = 'deploy/stepper/cronjob.yaml';
-  return startProcess(process.execPath, [...shippedNodeFlags(cronJob), ...BUNDLE.args, 'step', '--watch', '--kubeconfig', kubeconfig, '--mesh-provider', 'kubernetes'],
-    path.join(dir, 'stepper.log'), { ...process.env, NODE_OPTIONS: shippedNodeOptions(cronJob) });
+  return startProcess(process.execPath, [...shippedNodeFlags(cronJob), ...BUNDLE.args, 'step', '--watch', '--kubeconfig', kubeconfig, '--mesh-provider', 'kubernetes', ...extra],
+    logFile, { ...process.env, NODE_OPTIONS: shippedNodeOptions(cronJob) });
 }
 
 export interface CanaryPhase {

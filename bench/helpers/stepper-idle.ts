@@ -3,8 +3,13 @@
 //     the first pass on a fresh client (new connections) apart, then `passes` more;
 //   - a whole `davy step --once` process (the shipped bundle, then the unbundled tsc output),
 //     spawn to exit, with its peak RSS;
-//     once more through the counting proxy for its requests.
+//     once more through the counting proxy for its requests;
+//   - a `davy step --watch` left alone for a while, with watches and without (idleWatch).
+import fs from 'node:fs';
+import path from 'node:path';
 import { runPass, type PassReport } from '../../src/runner/index.js';
+import { peakRssMiB } from './rss.js';
+import { cpuSeconds, startShippedStepper } from './side-by-side.js';
 import { runnerDeps } from './stepper-fixtures.js';
 import type { ApiProxy } from './stepper-proxy.js';
 import { tally } from './stepper-proxy.js';
@@ -94,4 +99,43 @@ export async function idleProcess(launchers: readonly Launcher[], kubeconfig: st
     firstRequestMs: (proxy.requests[0]?.at ?? Number.NaN) - run.spawnedAt,
     proxiedWallMs: run.exitedAt - run.spawnedAt,
   };
+}
+
+/** One `davy step --watch` left alone over idle canaries for a while, as the CronJob's flags start it. */
+export interface IdleWatch {
+  label: string;
+  seconds: number;
+  /** By `verb kind`, as the proxy saw them (a watch is WATCH). */
+  requests: Map<string, number>;
+  cpuSeconds: number;
+  peakRssMiB: number;
+  /** Whole passes, from the log's "pass done" lines without `namespaces`. */
+  wholePasses: number;
+}
+
+/**
+ * The idle cost of a watching stepper, over `seconds` after its first pass: each label's extra
+ * flags (`--resync-period 0` for passes at the poll interval alone), one after the other.
+ */
+export async function idleWatch(
+  runs: readonly { label: string; args: string[] }[], viaProxy: string, proxy: ApiProxy, seconds: number, logDir: string,
+): Promise<IdleWatch[]> {
+  const results: IdleWatch[] = [];
+  for (const [i, run] of runs.entries()) {
+    proxy.reset();
+    const log = path.join(logDir, `idle-watch-${i}.log`);
+    const stepper = startShippedStepper(viaProxy, log, ['--log-level', 'debug', ...run.args]);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+      const pid = stepper.child.pid;
+      const [cpu, rss] = [cpuSeconds(pid), peakRssMiB(pid)];
+      const requests = tally(proxy.requests);
+      await stepper.stop();
+      const passes = fs.readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('"pass done"') && !l.includes('"namespaces"')).length;
+      results.push({ label: run.label, seconds, requests, cpuSeconds: cpu, peakRssMiB: rss, wholePasses: passes });
+    } finally {
+      await stepper.stop();
+    }
+  }
+  return results;
 }

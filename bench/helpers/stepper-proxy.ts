@@ -38,7 +38,8 @@ export function classify(method: string, url: string): { verb: string; kind: str
   const scoped = rest[0] === 'namespaces' && rest.length >= 3 ? rest.slice(2) : rest;
   const plural = scoped[0] ?? 'discovery';
   const named = scoped.length >= 2;
-  const verb = method === 'GET' ? (named ? 'GET' : 'LIST') : method;
+  const watch = /[?&]watch=(true|1)(&|$)/.test(url);
+  const verb = method === 'GET' ? (named ? 'GET' : watch ? 'WATCH' : 'LIST') : method;
   return { verb, kind: KINDS[plural] ?? plural };
 }
 

@@ -1,7 +1,7 @@
 // The stepper benchmark's Markdown: one table per measurement, each figure next to its target.
 import os from 'node:os';
 import type { ColdStart, ImportCost } from './stepper-coldstart.js';
-import type { IdleInProcess, IdleProcess } from './stepper-idle.js';
+import type { IdleInProcess, IdleProcess, IdleWatch } from './stepper-idle.js';
 import type { ProgressRound } from './stepper-progress.js';
 import { median, percentile } from './stats.js';
 
@@ -60,6 +60,24 @@ export function idleTables(sizes: readonly IdleSize[]): void {
   out(`- writes in idle passes: ${sizes.map((s) => s.inProcess.writes + processWrites(s)).join(' and ')} (target 0: ${verdict(sizes.every((s) => s.inProcess.writes + processWrites(s) === 0))})`);
   out(`- ${big.inProcess.canaries} idle canaries: \`davy step --once\` ${ms(median(shipped?.wallMs ?? []))} ms median, ${ms(max(shipped?.wallMs ?? []))} ms max; one runPass ${ms(median(big.inProcess.passMs))} ms (target < 5000 ms: ${verdict(max(shipped?.wallMs ?? []) < 5000)})`);
   out(`- peak RSS at ${big.inProcess.canaries}: ${mib(max(shipped?.rssMiB ?? []))} MiB = ${(max(shipped?.rssMiB ?? []) * 1.048576).toFixed(0)} MB (target < 150 MB: ${verdict(max(shipped?.rssMiB ?? []) * 1.048576 < 150)})`);
+}
+
+/** A watching stepper left alone over idle canaries, with and without its watches, as ratios of the first row. */
+export function idleWatchTable(canaries: number, runs: readonly IdleWatch[]): void {
+  const base = runs[0];
+  if (!base) return;
+  const keys = [...new Set(runs.flatMap((r) => [...r.requests.keys()]))].sort();
+  const ratio = (v: number, b: number): string => (b > 0 ? `${(v / b).toFixed(2)}x` : 'n/a');
+  out(`| ${canaries} idle canaries, ${base.seconds} s | whole passes | requests | CPU s | peak RSS MiB | ${keys.join(' | ')} |`);
+  out(`| --- | --- | --- | --- | --- | ${keys.map(() => '---').join(' | ')} |`);
+  for (const r of runs) {
+    out(`| ${r.label} | ${r.wholePasses} | ${sum(r.requests)} | ${r.cpuSeconds.toFixed(1)} | ${mib(r.peakRssMiB)} | ${keys.map((k) => r.requests.get(k) ?? 0).join(' | ')} |`);
+  }
+  out();
+  for (const r of runs.slice(1)) {
+    out(`- ${r.label} / ${base.label}: requests ${ratio(sum(r.requests), sum(base.requests))}, CPU ${ratio(r.cpuSeconds, base.cpuSeconds)}, peak RSS ${ratio(r.peakRssMiB, base.peakRssMiB)}`);
+  }
+  out();
 }
 
 function processWrites(s: IdleSize): number {
