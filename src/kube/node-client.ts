@@ -9,6 +9,7 @@ import {
   type ApiPathReader, type KubeClient, type KubeObject, type KubeWatcher, type WatchEvent, type WatchOptions, type ListOptions, type ObjectList, type ObjectRef, type Patch, type WriteOptions,
 } from './client.js';
 import { knownResource, resourceFromDiscovery, resourcePath, apiBase, type Resource } from './resources.js';
+import { watchPath } from './watch.js';
 
 export interface NodeKubeClientOptions {
   /** A kubeconfig file; in-cluster credentials or ~/.kube/config when absent. */
@@ -17,6 +18,8 @@ export interface NodeKubeClientOptions {
   onRequest?: (verb: string, kind: string) => void;
   /** Per-request timeout (default 30 s). */
   timeoutMs?: number;
+  /** A watch with no byte for this long ends, to be resumed by its caller (default WATCH_IDLE_MS, 30 s). */
+  watchIdleMs?: number;
   /** Retries of a request answered 429 with Retry-After (default 3); waits are capped at 10 s each. */
   maxRetriesOn429?: number;
   /** Waits `ms` (tests shorten it); setTimeout by default. */
@@ -154,15 +157,15 @@ export class NodeKubeClient implements KubeClient, KubeWatcher, ApiPathReader {
     }
   }
 
-  /** KubeWatcher: client-node's Watch with this client's credentials, imported on the first watch (watch.ts). */
+  /** KubeWatcher: one watch on a connection of its own (watch.ts). */
   async watch(
     apiVersion: string, kind: string, namespace: string | undefined, options: WatchOptions,
     onEvent: (event: WatchEvent) => void, signal: AbortSignal,
   ): Promise<{ ended: Promise<void> }> {
     const resource = await this.resource(apiVersion, kind);
-    const [{ watchPath }, credentials] = await Promise.all([import('./watch.js'), this.source.credentials()]);
+    const { server, options: tls } = await this.connect();
     this.options.onRequest?.('WATCH', kind);
-    return watchPath(credentials, resourcePath(resource, namespace), options, onEvent, signal);
+    return watchPath({ server, options: tls }, resourcePath(resource, namespace), options, onEvent, signal, this.options.watchIdleMs);
   }
 
   private resource(apiVersion: string, kind: string): Promise<Resource> {

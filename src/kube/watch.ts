@@ -1,83 +1,103 @@
-// The KubeWatcher adapter: client-node's Watch (the stream, its line parsing and its timeout on
-// silence) over Davy's own credentials (credentials.ts), so watching does not load client-node's
-// KubeConfig and generated API. Imported only by a stepper that watches (NodeKubeClient.watch).
-import { Watch } from '@kubernetes/client-node/dist/watch.js';
-import { Agent } from 'undici';
+// The KubeWatcher adapter: a watch is one GET with `watch=true` whose answer is a stream of JSON
+// lines, one watch.Event each, over node:https with the client's own credentials.
+//
+// Not client-node's Watch, although the issue that asked for watches preferred it: that class
+// fetches through the undici package, and loading undici cost a watching stepper 15 MiB of its peak
+// RSS over 1,000 idle canaries (112 -> 127 MiB, BENCHMARKS.md, "Watches"), past the stepper's
+// 120 MiB target and, at N=200 beside Flagger, past "Flagger's RSS + 50%". What it did is kept:
+// a stream silent for 30 s ends (the caller resumes from the last version it was given), a line
+// that is not JSON is a broken stream, and an abort ends it quietly. Its refusals carried no
+// message; these carry the API server's Status.
+import https from 'node:https';
 import { apiError, type KubeObject, type WatchEvent, type WatchOptions } from './client.js';
 import type { Credentials } from './credentials.js';
 
-/** What client-node's Watch asks of its config: the server, and the request's auth and TLS. */
-interface WatchRequestContext {
-  setHeaderParam(key: string, value: string): void;
-  setDispatcher(dispatcher: Agent): void;
-}
+/** A stream with no byte for this long ends (bookmarks come about once a minute; the caller resumes). */
+export const WATCH_IDLE_MS = 30_000;
 
-const EVENT_TYPES = new Set<WatchEvent['type']>(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
+const EVENT_TYPES = new Set<string>(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
 
 /**
- * One watch of `path` from `options.resourceVersion`. Resolves once the server answered 200 (with
- * the stream's end), rejects with an ApiError when it refused. A silent stream ends after client-node's
- * 30 s without a byte: the caller resumes from the last resourceVersion it was given.
+ * One watch of the collection at `path`. Resolves once the API server answered 200, with the
+ * stream's end: resolved when the server ends it, it stays silent for `idleMs`, or `signal` aborts;
+ * rejected when it breaks. A refusal rejects with the port's ApiError, the server's message in it.
  */
-export async function watchPath(
-  credentials: Credentials, path: string, options: WatchOptions, onEvent: (event: WatchEvent) => void, signal: AbortSignal,
+export function watchPath(
+  { server, options: tls }: Credentials, path: string, options: WatchOptions,
+  onEvent: (event: WatchEvent) => void, signal: AbortSignal, idleMs = WATCH_IDLE_MS,
 ): Promise<{ ended: Promise<void> }> {
-  const { server, options: tls } = credentials;
-  const dispatcher = new Agent({
-    connect: {
-      ...(tls.ca ? { ca: tls.ca } : {}),
-      ...(tls.cert ? { cert: tls.cert } : {}),
-      ...(tls.key ? { key: tls.key } : {}),
-      ...(tls.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: tls.rejectUnauthorized }),
-      ...(tls.servername ? { servername: tls.servername } : {}),
-    },
+  const query = new URLSearchParams({ watch: 'true', allowWatchBookmarks: 'true', resourceVersion: options.resourceVersion });
+  if (options.labelSelector) query.set('labelSelector', options.labelSelector);
+  const what = `watch ${path}`;
+  return new Promise((accepted, refused) => {
+    let quiet = false; // an end the caller asked for, or a silence: not a failure
+    let settle: (error?: Error) => void = () => undefined;
+    const ended = new Promise<void>((resolve, reject) => {
+      settle = (error) => (error && !quiet ? reject(error) : resolve());
+    });
+    const req = https.request({
+      ...tls,
+      // Its own connection: a watch holds it for minutes, and the pools are for requests.
+      agent: false,
+      protocol: server.protocol,
+      hostname: server.hostname,
+      port: server.port,
+      method: 'GET',
+      path: `${server.pathname.replace(/\/$/, '')}${path}?${query.toString()}`,
+      headers: { ...(tls.headers as Record<string, string> | undefined), accept: 'application/json' },
+    }, (res) => {
+      res.setEncoding('utf8');
+      if (res.statusCode !== 200) {
+        let text = '';
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => refused(apiError(res.statusCode ?? 0, text, what)));
+        res.on('error', refused);
+        return;
+      }
+      accepted({ ended });
+      let buffered = '';
+      res.on('data', (chunk: string) => {
+        buffered += chunk;
+        let newline: number;
+        while ((newline = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, newline).trim();
+          buffered = buffered.slice(newline + 1);
+          if (line === '') continue;
+          const event = parseEvent(line);
+          if (!event) return void req.destroy(new Error(`${what}: not a watch event: ${line.slice(0, 200)}`));
+          onEvent(event);
+        }
+      });
+      res.on('end', () => settle());
+      res.on('error', (error) => settle(error));
+    });
+    // Node's socket timeout is an idle timeout: every byte received restarts it.
+    req.setTimeout(idleMs, () => {
+      quiet = true;
+      req.destroy();
+    });
+    req.on('error', (error) => {
+      refused(error); // no effect once accepted
+      settle(error);
+    });
+    req.on('close', () => settle());
+    const abort = (): void => {
+      quiet = true;
+      req.destroy();
+    };
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
+    req.on('close', () => signal.removeEventListener('abort', abort));
+    req.end();
   });
-  const config = {
-    getCurrentCluster: () => ({ server: server.toString().replace(/\/$/, '') }),
-    applySecurityAuthentication: (ctx: WatchRequestContext) => {
-      for (const [key, value] of Object.entries((tls.headers ?? {}) as Record<string, string>)) ctx.setHeaderParam(key, value);
-      ctx.setDispatcher(dispatcher);
-      return Promise.resolve();
-    },
-  };
-  let settle: (error?: Error) => void = () => undefined;
-  const ended = new Promise<void>((resolve, reject) => {
-    settle = (error) => (error ? reject(error) : resolve());
-  });
-  let early: { error: Error | undefined } | undefined;
-  let started = false;
-  const done = (error: unknown): void => {
-    void dispatcher.close();
-    // client-node ends a stream silent for 30 s with a TimeoutError: an end like the server's own,
-    // as is the caller's abort.
-    const clean = !error || signal.aborted || (error instanceof Error && error.name === 'TimeoutError');
-    const end = clean ? undefined : asApiError(error, path);
-    if (started) settle(end);
-    else early = { error: end };
-  };
-  const query = {
-    resourceVersion: options.resourceVersion,
-    allowWatchBookmarks: true,
-    ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
-  };
-  // Typed against client-node's KubeConfig; it uses only the two members given here.
-  const watch = new Watch(config as unknown as ConstructorParameters<typeof Watch>[0]);
-  const controller = await watch.watch(path, query, (type: string, object: unknown) => {
-    if (EVENT_TYPES.has(type as WatchEvent['type']) && object && typeof object === 'object') {
-      onEvent({ type: type as WatchEvent['type'], object: object as KubeObject });
-    }
-  }, done);
-  if (early?.error) throw early.error;
-  started = true;
-  if (early) settle();
-  if (signal.aborted) controller.abort();
-  else signal.addEventListener('abort', () => controller.abort(), { once: true });
-  return { ended };
 }
 
-/** An HTTP refusal as the port's typed error; anything else (a reset, a DNS failure) as it came. */
-function asApiError(error: unknown, path: string): Error {
-  const status = (error as { statusCode?: unknown }).statusCode;
-  if (typeof status === 'number') return apiError(status, '', `watch ${path}`);
-  return error instanceof Error ? error : new Error(`watch ${path}: ${String(error)}`);
+function parseEvent(line: string): WatchEvent | undefined {
+  try {
+    const parsed = JSON.parse(line) as { type?: unknown; object?: unknown };
+    if (typeof parsed.type !== 'string' || !EVENT_TYPES.has(parsed.type) || !parsed.object || typeof parsed.object !== 'object') return undefined;
+    return { type: parsed.type as WatchEvent['type'], object: parsed.object as KubeObject };
+  } catch {
+    return undefined;
+  }
 }

@@ -7,7 +7,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const SECONDS = {
-  'stepper-osm': 320, 'stepper-lifecycle': 345, 'router-gatewayapi': 345, 'actions': 260, 'demo': 230,
+  'stepper-osm': 320, 'stepper-lifecycle': 380, 'router-gatewayapi': 345, 'actions': 260, 'demo': 230,
   'faults': 175, 'routers-tutorials': 140, 'dashboard': 130, 'stepper-keda': 100, 'stepper-istio': 100,
   'alerts': 90, 'cloudevents': 90, 'router-knative': 80, 'kstatus': 70, 'daemonset-hold': 25,
 };
