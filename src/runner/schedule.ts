@@ -143,7 +143,8 @@ class Schedule {
       // Nothing to start before the window ends, or no slot free: a pass that ends, a lock released,
       // or a change heard wakes the loop.
       const at = listening ? Math.min(next, this.endMs) : next;
-      await (at >= this.endMs && !listening ? woken(this.wake.signal) : wait(at - now, this.wake.signal));
+      const timed = Number.isFinite(at) && (listening || at < this.endMs);
+      await (timed ? wait(at - now, this.wake.signal) : woken(this.wake.signal));
     }
     signal?.removeEventListener('abort', stop);
     await Promise.allSettled([this.whole, ...[...this.passing.values()].map((p) => p.done)]);

@@ -115,6 +115,20 @@ describe('runner: the schedule with watches', () => {
     expect(wholeStarts(ends)).to.deep.equal([0, 5_000, 10_000, 15_000, 20_000]);
   });
 
+  it('when --watch runs a whole pass and no namespace is due, then the loop waits to be woken, never for an endless time (which node would cut to 1 ms, spinning)', async () => {
+    const w = await initialized();
+    const timers = new FakeTimers(w.clock);
+    const waits: number[] = [];
+    const stop = new AbortController();
+    timers.at(w.clock.ms + 125_000, () => stop.abort());
+    await timers.run(runSchedule(
+      { ...w.deps, sleep: (ms, signal) => (waits.push(ms), timers.sleep(ms, signal)) },
+      { mode: { kind: 'watch' }, pollIntervalMs: 5_000, changes: new Heard(), resyncMs: 60_000, signal: stop.signal },
+    ));
+    expect(waits.length).to.be.greaterThan(0);
+    expect(waits.filter((ms) => !Number.isFinite(ms))).to.deep.equal([]);
+  });
+
   it('when a watch missed events, then a whole pass starts at once', async () => {
     const w = await initialized();
     const timers = new FakeTimers(w.clock);
