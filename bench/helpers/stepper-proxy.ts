@@ -59,6 +59,8 @@ export async function startApiProxy(upstream: string, pkiDir: string): Promise<A
     };
     const out = https.request({ hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
+      // As the API server does: a watch's headers go out before its first event.
+      res.flushHeaders();
       answer.on('error', fail);
       answer.pipe(res);
     });

@@ -77,10 +77,16 @@ export function watchPath(
       req.destroy();
     });
     req.on('error', (error) => {
-      refused(error); // no effect once accepted
+      // Silent or stopped before any answer (a proxy in front of the API server may hold a watch's
+      // headers until its first event): a quiet end, which the caller resumes, not a refusal.
+      if (quiet) accepted({ ended });
+      else refused(error); // no effect once accepted
       settle(error);
     });
-    req.on('close', () => settle());
+    req.on('close', () => {
+      if (quiet) accepted({ ended });
+      settle();
+    });
     const abort = (): void => {
       quiet = true;
       req.destroy();

@@ -19,7 +19,7 @@ import { ANNOTATION_ACTION, ANNOTATION_PENDING_REVISION, API_VERSION, LABEL_CANA
 import { ApiError, type KubeClient, type KubeObject, type KubeWatcher, type WatchEvent } from '../kube/client.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { StepperMetrics } from '../telemetry/stepper-metrics.js';
-import { shardOf } from './pass.js';
+import { DISCOVERY_CHUNK, shardOf } from './pass.js';
 import { sleep } from '../lib/sleep.js';
 import type { Shard } from './types.js';
 
@@ -46,7 +46,7 @@ export interface ChangeFeedOptions {
   retryMs?: number;
   /** The longest wait between tries (default 30 s). */
   maxRetryMs?: number;
-  /** Objects per chunk of the LIST a watch starts from (default 500). */
+  /** Objects per chunk of the LIST a watch starts from (default DISCOVERY_CHUNK, as a pass's first LIST). */
   listChunk?: number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   metrics?: Pick<StepperMetrics, 'watching' | 'changeHeard'>;
@@ -96,7 +96,6 @@ interface Listing {
 
 const DEFAULT_RETRY_MS = 1_000;
 const DEFAULT_MAX_RETRY_MS = 30_000;
-const DEFAULT_LIST_CHUNK = 500;
 
 export class ChangeFeed implements ChangeSource {
   /** Watches running now, of the total started. */
@@ -217,7 +216,7 @@ export class ChangeFeed implements ChangeSource {
     let token: string | undefined;
     do {
       const chunk = await this.kube.list(watched.apiVersion, watched.kind, namespace, {
-        limit: this.options.listChunk ?? DEFAULT_LIST_CHUNK,
+        limit: this.options.listChunk ?? DISCOVERY_CHUNK,
         ...(watched.labelSelector ? { labelSelector: watched.labelSelector } : {}),
         ...(token ? { continue: token } : {}),
       });

@@ -76,6 +76,12 @@ describe('kube client: watches', () => {
     expect(events).to.have.length(1);
   });
 
+  it('when the answer\'s headers are held until a first event that never comes (a proxy), then the watch ends quietly after the idle time, to be resumed', async () => {
+    answer = (_req, res) => void res.writeHead(200); // Node sends headers with the first byte of the body
+    const { ended } = await watch(client(300), []);
+    await ended;
+  });
+
   it('when the caller aborts, then the stream ends quietly', async () => {
     answer = (_req, res) => void res.writeHead(200).write(line('ADDED', 'a', '8'));
     const stop = new AbortController();
