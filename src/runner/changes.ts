@@ -1,4 +1,4 @@
-// What a stepper must act on soon, from watches (client-node's Watch through the KubeWatcher port):
+// What a stepper must act on soon, from watches (the KubeWatcher port: src/kube/watch.ts):
 //   - Canaries: one created or deleted, its spec changed (generation), an action annotation
 //     (`davy promote|abort|...`), a deletion begun;
 //   - canaried Deployments and DaemonSets (labelled davy.dev/canary): a revision held by the webhook
@@ -9,8 +9,8 @@
 // string, the only thing kept of what is watched.
 //
 // Each watch starts from a LIST (chunked) that records the signatures, resumes from the last
-// resourceVersion it was given when the stream ends (the API server's timeout, or client-node's 30 s
-// of silence), and lists again when that version is too old (410 Gone): events may have been missed,
+// resourceVersion it was given when the stream ends (the API server's timeout, or 30 s of
+// silence), and lists again when that version is too old (410 Gone): events may have been missed,
 // so the schedule is told to pass everything. A watch that cannot run (403, the API server away) is
 // retried with a growing wait; meanwhile the feed is not `healthy` and whole passes come at the poll
 // interval, as without watches.
