@@ -99,9 +99,9 @@ export interface WatchOptions {
 /**
  * Watches one kind (in one namespace, or in all when undefined) from a resourceVersion, with
  * bookmarks. Resolves once the API server has accepted the watch, with the stream's end: that
- * promise resolves when the stream ends (the server closed it, or it stayed silent for a while)
- * and rejects when it fails. Refusals (403, 410 ...) reject the first promise with an ApiError.
- * Aborting `signal` ends the stream.
+ * promise resolves when the stream ends (the server closed it, it stayed silent for a while, even
+ * before its first answer, or `signal` aborted) and rejects when it breaks. Refusals (403, 410 ...)
+ * reject the first promise with an ApiError.
  */
 export interface KubeWatcher {
   watch(
