@@ -2,7 +2,7 @@
 //   - Canaries: one created or deleted, its spec changed (generation), an action annotation
 //     (`davy promote|abort|...`), a deletion begun;
 //   - canaried Deployments and DaemonSets (labelled davy.dev/canary): a revision held by the webhook
-//     (davy.dev/pending-revision), a template changed, one labelled, unlabelled or deleted.
+//     (davy.dev/pending-revision), one deleted.
 // Each is told to the schedule as the namespace it happened in, which passes that namespace at once
 // (schedule.ts). The stepper's own writes (the state, the status, its annotations on the workload)
 // change none of the above, so they nudge nothing: a signature per object tells them apart, a short
@@ -14,7 +14,6 @@
 // so the schedule is told to pass everything. A watch that cannot run (403, the API server away) is
 // retried with a growing wait; meanwhile the feed is not `healthy` and whole passes come at the poll
 // interval, as without watches.
-import { createHash } from 'node:crypto';
 import { ANNOTATION_ACTION, ANNOTATION_PENDING_REVISION, API_VERSION, LABEL_CANARY } from '../api/keys.js';
 import { ApiError, type KubeClient, type KubeObject, type KubeWatcher, type WatchEvent } from '../kube/client.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -56,14 +55,15 @@ interface Watched {
   apiVersion: string;
   kind: string;
   labelSelector?: string;
-  /** What of the object the stepper acts on (none of what it writes itself). */
+  /** What of the object the stepper acts on, none of what it writes itself. */
   signature(object: KubeObject): string;
+  /** Whether a signature's change (from undefined: an object first seen) is one to act on. */
+  matters(before: string | undefined, after: string): boolean;
   /** The canary the object belongs to, for the shard. */
   canaryOf(object: KubeObject): string | undefined;
 }
 
-const hash = (value: unknown): string => createHash('sha1').update(JSON.stringify(value ?? null)).digest('base64');
-
+/** A Canary's spec, its action and its deletion are users' alone: any change of them, and a new Canary. */
 const canaries: Watched = {
   apiVersion: API_VERSION,
   kind: 'Canary',
@@ -72,18 +72,22 @@ const canaries: Watched = {
     o.metadata.annotations?.[ANNOTATION_ACTION] ?? null,
     o.metadata.deletionTimestamp ?? null,
   ]),
+  matters: (before, after) => before !== after,
   canaryOf: (o) => o.metadata.name,
 };
 
+/**
+ * A workload's new revision, as the webhook holds it. The stepper's own writes are left out: the
+ * label it sets (a workload first seen), the hold it releases at promotion (the template changes,
+ * the pending revision goes). A template changed past the webhook (a fail-open webhook) is seen at
+ * the resync, as every revision is without watches.
+ */
 const workload = (kind: string): Watched => ({
   apiVersion: 'apps/v1',
   kind,
   labelSelector: LABEL_CANARY,
-  signature: (o) => JSON.stringify([
-    o.metadata.labels?.[LABEL_CANARY] ?? null,
-    o.metadata.annotations?.[ANNOTATION_PENDING_REVISION] ?? null,
-    hash((o.spec as { template?: unknown } | undefined)?.template),
-  ]),
+  signature: (o) => o.metadata.annotations?.[ANNOTATION_PENDING_REVISION] ?? '',
+  matters: (before, after) => after !== '' && after !== before,
   canaryOf: (o) => o.metadata.labels?.[LABEL_CANARY],
 });
 
@@ -239,8 +243,8 @@ export class ChangeFeed implements ChangeSource {
       signatures.delete(key);
     } else {
       const after = watched.signature(object);
-      if (after === before) return; // the stepper's own writes, or nothing it reads
       signatures.set(key, after);
+      if (!watched.matters(before, after)) return; // the stepper's own writes, or nothing it reads
     }
     this.options.metrics?.changeHeard(watched.kind);
     listener.namespace(object.metadata.namespace ?? '');

@@ -94,7 +94,7 @@ async function started(kube: Watched, options: ConstructorParameters<typeof Chan
 }
 
 describe('runner: the change feed', () => {
-  it('when Canaries and canaried workloads change, then what the stepper acts on is told as its namespace, and its own writes are not', async () => {
+  it('when Canaries and canaried workloads change, then what the stepper acts on is told as its namespace, and its own writes (state, status, label, the hold released) are not', async () => {
     const kube = new Watched().seed(canary('web'), deployment('web'));
     const { told, feed, heard, gauges, stop } = await started(kube);
     expect(feed.healthy()).to.equal(true);
@@ -113,12 +113,15 @@ describe('runner: the change feed', () => {
     canaries.emit({ type: 'MODIFIED', object: canary('web', 'apps', { generation: 2 }) });
     canaries.emit({ type: 'MODIFIED', object: canary('web', 'apps', { generation: 2, annotations: { 'davy.dev/action': 'promote/1' } }) });
     canaries.emit({ type: 'ADDED', object: canary('api', 'other') });
-    deployments.emit({ type: 'MODIFIED', object: deployment('web', 'apps', { 'davy.dev/pending-revision': 'def' }, 'app:2') });
+    // The hold released at promotion: the template takes the new revision, the pending one goes.
+    deployments.emit({ type: 'MODIFIED', object: deployment('web', 'apps', {}, 'app:2') });
+    deployments.emit({ type: 'ADDED', object: deployment('api', 'other') });
     canaries.emit({ type: 'MODIFIED', object: canary('web', 'apps', { generation: 2, annotations: { 'davy.dev/action': 'promote/1' }, deletionTimestamp: '2026-01-01T00:00:00Z' }) });
     canaries.emit({ type: 'DELETED', object: canary('api', 'other') });
     canaries.emit({ type: 'BOOKMARK', object: canary('', '', { resourceVersion: '99' }) });
-    expect(told.namespaces).to.deep.equal(['apps', 'apps', 'apps', 'other', 'apps', 'apps', 'other']);
-    expect(heard).to.deep.equal(['Deployment', 'Canary', 'Canary', 'Canary', 'Deployment', 'Canary', 'Canary']);
+    deployments.emit({ type: 'DELETED', object: deployment('api', 'other') });
+    expect(told.namespaces).to.deep.equal(['apps', 'apps', 'apps', 'other', 'apps', 'other', 'other']);
+    expect(heard).to.deep.equal(['Deployment', 'Canary', 'Canary', 'Canary', 'Canary', 'Canary', 'Deployment']);
     expect(told.gaps).to.equal(0);
     await stop();
   });
@@ -130,7 +133,7 @@ describe('runner: the change feed', () => {
     expect(mine.length, 'the fixture has canaries of both shards').to.be.within(1, names.length - 1);
     const kube = new Watched();
     const { told, stop } = await started(kube, { shard });
-    for (const name of names) kube.live('Deployment').emit({ type: 'ADDED', object: deployment(name) });
+    for (const name of names) kube.live('Deployment').emit({ type: 'MODIFIED', object: deployment(name, 'apps', { 'davy.dev/pending-revision': 'r2' }) });
     expect(told.namespaces).to.have.length(mine.length);
     await stop();
   });
