@@ -4,9 +4,9 @@
 //   - canaried Deployments and DaemonSets (labelled davy.dev/canary): a revision held by the webhook
 //     (davy.dev/pending-revision), one deleted.
 // Each is told to the schedule as the namespace it happened in, which passes that namespace at once
-// (schedule.ts). The stepper's own writes (the state, the status, its annotations on the workload)
-// change none of the above, so they nudge nothing: a signature per object tells them apart, a short
-// string, the only thing kept of what is watched.
+// (schedule.ts). The stepper's own writes (the state, the status, its label and annotations on the
+// workload, the hold it releases) change none of the above, so they nudge nothing: a signature per
+// object tells them apart, a short string, the only thing kept of what is watched.
 //
 // Each watch starts from a LIST (chunked) that records the signatures, resumes from the last
 // resourceVersion it was given when the stream ends (the API server's timeout, or 30 s of

@@ -121,7 +121,10 @@ class Schedule {
     const stop = (): void => this.wake.abort();
     signal?.addEventListener('abort', stop, { once: true });
     const watching = new AbortController();
-    const feed = mode.kind === 'once' ? undefined : this.options.changes?.start(this.listener, watching.signal);
+    const feed = mode.kind === 'once'
+      ? undefined
+      : this.options.changes?.start(this.listener, watching.signal)
+        .catch((error: unknown) => this.deps.logger.warn('the watches stopped with an error', { error }));
     for (;;) {
       this.wake = new AbortController();
       if (signal?.aborted) break;
@@ -149,7 +152,7 @@ class Schedule {
     signal?.removeEventListener('abort', stop);
     await Promise.allSettled([this.whole, ...[...this.passing.values()].map((p) => p.done)]);
     watching.abort();
-    await feed?.catch((error: unknown) => this.deps.logger.warn('the watches stopped with an error', { error }));
+    await feed;
     return { ...this.result, stoppedBy: signal?.aborted ? 'signal' : 'done' };
   }
 

@@ -7,7 +7,9 @@
 //     a whole pass also skips one whose runs come due before the next whole pass would start;
 //   - as each turn ends, when the namespace's runs under way are next due and how many canaries it
 //     has, so the schedule can pass that namespace alone then, without waiting for a whole pass
-//     over the others, as many namespaces at once as its budget of canaries allows.
+//     over the others, as many namespaces at once as its budget of canaries allows;
+//   - a namespace where a watch heard a change (nudge) is due at once, and stays due past a turn
+//     that was under way when the change was heard.
 // What is kept is a few numbers per namespace; no object outlives its turn.
 import type { Due, NamespaceTurns, TurnEnd } from './types.js';
 
