@@ -2,7 +2,9 @@
 //   - Canaries: one created or deleted, its spec changed (generation), an action annotation
 //     (`davy promote|abort|...`), a deletion begun;
 //   - canaried Deployments and DaemonSets (labelled davy.dev/canary): a revision held by the webhook
-//     (davy.dev/pending-revision), one deleted.
+//     (davy.dev/pending-revision), one deleted;
+//   - canaried Knative Services: a new revision (status.latestCreatedRevisionName), one deleted; a
+//     cluster without Knative serves no such kind, and its watch waits for one to be installed.
 // Each is told to the schedule as the namespace it happened in, which passes that namespace at once
 // (schedule.ts). The stepper's own writes (the state, the status, its label and annotations on the
 // workload, the hold it releases) change none of the above, so they nudge nothing: a signature per
@@ -15,7 +17,7 @@
 // retried with a growing wait; meanwhile the feed is not `healthy` and whole passes come at the poll
 // interval, as without watches.
 import { ANNOTATION_ACTION, ANNOTATION_PENDING_REVISION, API_VERSION, LABEL_CANARY } from '../api/keys.js';
-import { ApiError, type KubeClient, type KubeObject, type KubeWatcher, type WatchEvent } from '../kube/client.js';
+import { ApiError, NotFoundError, type KubeClient, type KubeObject, type KubeWatcher, type WatchEvent } from '../kube/client.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { StepperMetrics } from '../telemetry/stepper-metrics.js';
 import { DISCOVERY_CHUNK, shardOf } from './pass.js';
@@ -91,7 +93,24 @@ const workload = (kind: string): Watched => ({
   canaryOf: (o) => o.metadata.labels?.[LABEL_CANARY],
 });
 
-export const WATCHED: readonly Watched[] = [canaries, workload('Deployment'), workload('DaemonSet')];
+/**
+ * A Knative Service target's new revision: Knative creates one for every template change, and
+ * `status.latestCreatedRevisionName` names it (src/runner/knative.ts). The stepper writes the
+ * Service's traffic and pin, never that name.
+ */
+const knativeService: Watched = {
+  apiVersion: 'serving.knative.dev/v1',
+  kind: 'Service',
+  labelSelector: LABEL_CANARY,
+  signature: (o) => (o.status as { latestCreatedRevisionName?: string } | undefined)?.latestCreatedRevisionName ?? '',
+  matters: (before, after) => after !== '' && after !== before,
+  canaryOf: (o) => o.metadata.labels?.[LABEL_CANARY],
+};
+
+export const WATCHED: readonly Watched[] = [canaries, workload('Deployment'), workload('DaemonSet'), knativeService];
+
+/** How often a kind the API server does not serve (Knative not installed) is looked for again. */
+const ABSENT_RECHECK_MS = 60_000;
 
 interface Listing {
   resourceVersion: string;
@@ -141,54 +160,32 @@ export class ChangeFeed implements ChangeSource {
   ): Promise<void> {
     const wait = this.options.sleep ?? sleep;
     const where = { kind: watched.kind, ...(namespace ? { namespace } : {}) };
-    let signatures = new Map<string, string>();
     let failures = 0;
     let listed = false;
+    /** The API server does not serve the kind: there is nothing of it to miss, so it counts as running. */
+    let absent = false;
     while (!signal.aborted) {
       let up = false;
       try {
         const listing = await this.list(watched, namespace);
-        signatures = listing.signatures;
-        let version = listing.resourceVersion;
-        for (;;) {
-          const stream = new AbortController();
-          const stop = (): void => stream.abort();
-          signal.addEventListener('abort', stop, { once: true });
-          let refused: { code?: number; reason?: string; message?: string } | undefined;
-          try {
-            const { ended } = await this.kube.watch(watched.apiVersion, watched.kind, namespace, {
-              resourceVersion: version,
-              ...(watched.labelSelector ? { labelSelector: watched.labelSelector } : {}),
-            }, (event) => {
-              if (event.type === 'ERROR') {
-                // A Status: 410 Gone when the version is too old.
-                refused = event.object as typeof refused;
-                stream.abort();
-                return;
-              }
-              version = event.object.metadata.resourceVersion ?? version;
-              if (event.type !== 'BOOKMARK') this.heard(watched, event, signatures, listener);
-            }, stream.signal);
-            if (!up) {
-              up = true;
-              this.running += 1;
-              this.counted();
-              if (failures > 0) this.logger.info('watching again', where);
-              // Listed again after an outage or a 410: what happened between the last event heard
-              // (or the last pass at the poll interval) and this LIST is unknown.
-              if (listed || failures > 0) listener.gap();
-              listed = true;
-              failures = 0;
-            }
-            await ended;
-          } finally {
-            signal.removeEventListener('abort', stop);
-          }
-          if (signal.aborted) return;
-          if (refused) {
-            throw new ApiError(refused.message ?? 'the watch ended with an error', refused.code ?? 500, refused.reason ?? 'Unknown');
-          }
+        if (absent) {
+          // Served now (installed meanwhile): what was made before this LIST is unknown.
+          absent = false;
+          listed = true;
+          this.running -= 1;
         }
+        await this.follow(watched, namespace, listing, listener, signal, () => {
+          up = true;
+          this.running += 1;
+          this.counted();
+          if (failures > 0) this.logger.info('watching again', where);
+          // Listed again after an outage or a 410: what happened between the last event heard
+          // (or the last pass at the poll interval) and this LIST is unknown.
+          if (listed || failures > 0) listener.gap();
+          listed = true;
+          failures = 0;
+        });
+        return;
       } catch (error) {
         if (up) {
           this.running -= 1;
@@ -197,6 +194,16 @@ export class ChangeFeed implements ChangeSource {
         if (signal.aborted) return;
         if (error instanceof ApiError && error.status === 410) {
           this.logger.debug('a watch must list again: its version is too old', where);
+          continue;
+        }
+        if (error instanceof NotFoundError && !up && !listed) {
+          if (!absent) {
+            absent = true;
+            this.running += 1;
+            this.counted();
+            this.logger.debug('not watched: the API server does not serve this kind', where);
+          }
+          await wait(ABSENT_RECHECK_MS, signal);
           continue;
         }
         // Events may be lost until it runs again: the schedule passes everything now, and at the
@@ -210,6 +217,48 @@ export class ChangeFeed implements ChangeSource {
           this.logger.warn('cannot watch: changes are seen at the poll interval until it can', { ...where, error, retryInMs });
         }
         await wait(retryInMs, signal);
+      }
+    }
+  }
+
+  /**
+   * Watches from the listing's version, resuming from the last version heard after each quiet end,
+   * until `signal` aborts; `started` hears the first watch accepted. Throws when a watch is refused,
+   * breaks, or ends with an ERROR event (410 Gone when the version is too old).
+   */
+  private async follow(
+    watched: Watched, namespace: string | undefined, listing: Listing, listener: ChangeListener, signal: AbortSignal,
+    started: () => void,
+  ): Promise<void> {
+    const { signatures } = listing;
+    let version = listing.resourceVersion;
+    let first = true;
+    while (!signal.aborted) {
+      const stream = new AbortController();
+      const stop = (): void => stream.abort();
+      signal.addEventListener('abort', stop, { once: true });
+      let refused: { code?: number; reason?: string; message?: string } | undefined;
+      try {
+        const { ended } = await this.kube.watch(watched.apiVersion, watched.kind, namespace, {
+          resourceVersion: version,
+          ...(watched.labelSelector ? { labelSelector: watched.labelSelector } : {}),
+        }, (event) => {
+          if (event.type === 'ERROR') {
+            refused = event.object as typeof refused;
+            stream.abort();
+            return;
+          }
+          version = event.object.metadata.resourceVersion ?? version;
+          if (event.type !== 'BOOKMARK') this.heard(watched, event, signatures, listener);
+        }, stream.signal);
+        if (first) started();
+        first = false;
+        await ended;
+      } finally {
+        signal.removeEventListener('abort', stop);
+      }
+      if (refused && !signal.aborted) {
+        throw new ApiError(refused.message ?? 'the watch ended with an error', refused.code ?? 500, refused.reason ?? 'Unknown');
       }
     }
   }

@@ -190,7 +190,7 @@ export async function runPass(deps: RunnerDeps, options: PassOptions = {}): Prom
     try {
       turn = await passNamespace(deps, options, namespace, discovered, turnsEnded);
     } catch (error) {
-      end?.({ running: {}, resting: {}, canaries: 0 });
+      end?.({ running: {}, resting: {}, canaries: 0, retry: true });
       throw error;
     }
     end?.(turnDue(turn.reports, turnsEnded));
@@ -211,10 +211,12 @@ export async function runPass(deps: RunnerDeps, options: PassOptions = {}): Prom
 export function turnDue(reports: readonly CanaryReport[], turnsEnded: ReadonlyMap<CanaryReport, number>): TurnEnd {
   const resting = reports.filter((r) => isRestingPhase(r.phase ?? ''));
   const running = reports.filter((r) => !isRestingPhase(r.phase ?? ''));
+  const retry = reports.some((r) => r.outcome === 'error' || r.outcome === 'conflict');
   return {
     running: earliestDue(running, turnsEnded),
     resting: earliestDue(resting, turnsEnded),
     canaries: reports.length,
+    ...(retry ? { retry } : {}),
   };
 }
 

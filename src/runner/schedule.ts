@@ -111,7 +111,8 @@ class Schedule {
     this.endMs = options.mode.kind === 'for' ? this.nowMs() + options.mode.durationMs : Number.POSITIVE_INFINITY;
     this.runner = { ...deps, reported: deps.reported ?? new Set() };
     this.base = { ...options.pass, ...(options.signal ? { signal: options.signal } : {}) };
-    this.turns = new Turns(() => this.nowMs(), this.minGap, () => this.wake.abort());
+    // A namespace whose canaries could not be stepped is passed again at the poll interval.
+    this.turns = new Turns(() => this.nowMs(), this.minGap, () => this.wake.abort(), this.poll);
   }
 
   async run(): Promise<ScheduleReport> {
@@ -164,8 +165,11 @@ class Schedule {
   private wholeAt(): number {
     if (this.whole || (this.options.mode.kind === 'once' && this.result.passes > 0)) return Number.POSITIVE_INFINITY;
     if (this.wholeEndedAt === undefined || this.wholeNow) return this.nowMs();
-    // While the watches run, resting canaries have nothing new but what they cannot see.
-    if (this.options.changes?.healthy()) return this.wholeEndedAt + (this.options.resyncMs ?? DEFAULT_RESYNC_MS);
+    // While the watches run, resting canaries have nothing new but what they cannot see; a whole pass
+    // that failed is tried again at the poll interval.
+    if (this.options.changes?.healthy() && !this.result.lastPassFailed) {
+      return this.wholeEndedAt + (this.options.resyncMs ?? DEFAULT_RESYNC_MS);
+    }
     return nextPassAt(this.wholeEndedAt, this.resting, this.poll, this.minGap);
   }
 

@@ -80,8 +80,14 @@ export class Turns {
   private readonly began = new Map<string, number>();
   private tick = 0;
 
-  /** `changed` hears every turn's end (a namespace's due may have moved) and every lock released. */
-  constructor(private readonly nowMs: () => number, private readonly minGapMs: number, changed: () => void) {
+  /**
+   * `changed` hears every turn's end (a namespace's due may have moved) and every lock released;
+   * a turn that ends asking for a retry makes its namespace due `retryMs` later.
+   */
+  constructor(
+    private readonly nowMs: () => number, private readonly minGapMs: number, changed: () => void,
+    private readonly retryMs = Number.POSITIVE_INFINITY,
+  ) {
     this.locks = new NamespaceLocks(changed);
   }
 
@@ -105,7 +111,8 @@ export class Turns {
         }
         this.began.set(namespace, ++this.tick);
         return (end) => {
-          const next = nextPassAt(this.nowMs(), end.running, Number.POSITIVE_INFINITY, this.minGapMs);
+          const retry = end.retry ? this.nowMs() + this.retryMs : Number.POSITIVE_INFINITY;
+          const next = Math.min(nextPassAt(this.nowMs(), end.running, Number.POSITIVE_INFINITY, this.minGapMs), retry);
           if (Number.isFinite(next)) this.due.set(namespace, next);
           else this.due.delete(namespace);
           this.sizes.set(namespace, end.canaries);

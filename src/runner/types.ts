@@ -120,6 +120,12 @@ export interface TurnEnd {
   running: Due;
   resting: Due;
   canaries: number;
+  /**
+   * A canary could not be stepped (an error, another stepper first) or the turn failed: the
+   * namespace is passed again after the schedule's retry wait, which whole passes gave it before
+   * watches made them rare.
+   */
+  retry?: boolean;
 }
 
 /** Turns over namespaces, one pass at a time in each (src/runner/turns.ts). */

@@ -87,6 +87,23 @@ describe('runner: the schedule with watches', () => {
     expect(feed.stopped, 'the watches stop with the schedule').to.equal(true);
   });
 
+  it('when a canary cannot be stepped (its state write fails), then its namespace is passed again at the poll interval, not at the resync', async () => {
+    const w = await initialized();
+    const timers = new FakeTimers(w.clock);
+    const feed = new Heard();
+    const ends: End[] = [];
+    timers.at(w.clock.ms + 5_000, () => {
+      void setImage(w, 'ghcr.io/stefanprodan/podinfo:6.0.1').then(() => {
+        w.kube.failNext('replace', new Error('injected: etcdserver: leader changed'), 'Canary');
+        feed.hear('test');
+      });
+    });
+    await schedule(w, timers, ends, feed, { windowMs: 20_000, pollMs: 4_000, resyncMs: 60_000 });
+    const own = ends.filter((e) => e.pass === 'test').map((e) => [e.at, e.report.canaries.map((c) => c.outcome).join()]);
+    expect(own.slice(0, 2), JSON.stringify(ends.map((e) => [e.pass, e.at]))).to.deep.equal([[5_000, 'error'], [9_000, 'stepped']]);
+    expect(stateOf(w).phase).to.equal('Progressing');
+  });
+
   it('when nothing is heard, then the new revision waits for the next whole pass (the same run, no watch)', async () => {
     const w = await initialized();
     const timers = new FakeTimers(w.clock);

@@ -3,7 +3,7 @@
 // the last version heard, a 410 that lists again, and a refused watch retried while the feed says it
 // is not healthy. client-node's Watch against a real API server: test/e2e/kube-client.test.ts.
 import { expect } from 'chai';
-import { ApiError, type KubeObject, type KubeWatcher, type ListOptions, type ObjectList, type WatchEvent, type WatchOptions } from '../../../src/kube/client.js';
+import { ApiError, NotFoundError, type KubeObject, type KubeWatcher, type ListOptions, type ObjectList, type WatchEvent, type WatchOptions } from '../../../src/kube/client.js';
 import { ChangeFeed, type ChangeListener } from '../../../src/runner/changes.js';
 import { shardOf } from '../../../src/runner/pass.js';
 import type { Logger } from '../../../src/telemetry/logger.js';
@@ -98,8 +98,8 @@ describe('runner: the change feed', () => {
     const kube = new Watched().seed(canary('web'), deployment('web'));
     const { told, feed, heard, gauges, stop } = await started(kube);
     expect(feed.healthy()).to.equal(true);
-    expect(gauges.at(-1), 'davy_stepper_watches: running/down').to.equal('3/0');
-    expect(kube.streams.map((s) => s.kind).sort()).to.deep.equal(['Canary', 'DaemonSet', 'Deployment']);
+    expect(gauges.at(-1), 'davy_stepper_watches: running/down').to.equal('4/0');
+    expect(kube.streams.map((s) => s.kind).sort()).to.deep.equal(['Canary', 'DaemonSet', 'Deployment', 'Service']);
     expect(kube.live('Deployment').options.labelSelector).to.equal('davy.dev/canary');
 
     const canaries = kube.live('Canary');
@@ -165,15 +165,33 @@ describe('runner: the change feed', () => {
     kube.refuse.set('Deployment', new ApiError('deployments.apps is forbidden: cannot watch', 403, 'Forbidden'));
     const { feed, warnings, slept, told, gauges, stop } = await started(kube);
     expect(feed.healthy()).to.equal(false);
-    expect(gauges.at(-1)).to.equal('2/1');
+    expect(gauges.at(-1)).to.equal('3/1');
     expect(warnings.filter((w) => w.startsWith('cannot watch'))).to.have.length(1);
     expect(slept.slice(0, 3)).to.deep.equal([1_000, 2_000, 4_000]);
     kube.refuse.delete('Deployment');
     for (let i = 0; i < 20; i += 1) await flush();
     expect(feed.healthy()).to.equal(true);
-    expect(gauges.at(-1)).to.equal('3/0');
+    expect(gauges.at(-1)).to.equal('4/0');
     // It may have missed a change meanwhile: the listing after the outage asks for a whole pass.
     expect(told.gaps).to.equal(1);
+    await stop();
+  });
+
+  it('when the API server does not serve a kind (no Knative), then that watch counts as running, and once the kind is served it lists, watches and asks for a whole pass', async () => {
+    const kube = new Watched();
+    kube.failNext('list', new NotFoundError('the server has no resource for kind Service in serving.knative.dev/v1', 404, 'NotFound'), 'Service');
+    const { feed, warnings, told, slept, stop } = await started(kube);
+    expect(warnings, 'a cluster without Knative is not a problem').to.deep.equal([]);
+    expect(slept[0], 'looked for again a minute later').to.equal(60_000);
+    for (let i = 0; i < 10; i += 1) await flush();
+    expect(kube.streams.map((s) => s.kind).sort()).to.deep.equal(['Canary', 'DaemonSet', 'Deployment', 'Service']);
+    expect(feed.healthy()).to.equal(true);
+    expect(told.gaps).to.equal(1);
+    kube.live('Service').emit({ type: 'MODIFIED', object: {
+      apiVersion: 'serving.knative.dev/v1', kind: 'Service',
+      metadata: { name: 'web', namespace: 'apps', labels: { 'davy.dev/canary': 'web' } }, status: { latestCreatedRevisionName: 'web-00002' },
+    } });
+    expect(told.namespaces).to.deep.equal(['apps']);
     await stop();
   });
 });
