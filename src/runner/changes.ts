@@ -17,7 +17,7 @@
 // retried with a growing wait; meanwhile the feed is not `healthy` and whole passes come at the poll
 // interval, as without watches.
 import { ANNOTATION_ACTION, ANNOTATION_PENDING_REVISION, API_VERSION, LABEL_CANARY } from '../api/keys.js';
-import { ApiError, NotFoundError, type KubeClient, type KubeObject, type KubeWatcher, type WatchEvent } from '../kube/client.js';
+import { ApiError, apiError, NotFoundError, type KubeClient, type KubeObject, type KubeWatcher, type WatchEvent } from '../kube/client.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { StepperMetrics } from '../telemetry/stepper-metrics.js';
 import { DISCOVERY_CHUNK, shardOf } from './pass.js';
@@ -257,9 +257,8 @@ export class ChangeFeed implements ChangeSource {
       } finally {
         signal.removeEventListener('abort', stop);
       }
-      if (refused && !signal.aborted) {
-        throw new ApiError(refused.message ?? 'the watch ended with an error', refused.code ?? 500, refused.reason ?? 'Unknown');
-      }
+      // The ERROR event's object is a Status, as the API server answers a refused request.
+      if (refused && !signal.aborted) throw apiError(refused.code ?? 500, JSON.stringify(refused), `watch ${watched.kind}`);
     }
   }
 
