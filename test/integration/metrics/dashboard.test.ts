@@ -57,6 +57,9 @@ describe('the Grafana dashboard against a real Prometheus', function () {
     await rolledOutAndBack(stepper, chat);
     // MemoryKube has no request hook; NodeKubeClient reports each request through this one.
     stepper.apiRequest('list', 'Canary');
+    // Nor a change feed: ChangeFeed reports its watches and what they hear through these two.
+    stepper.watching(3, 1);
+    stepper.changeHeard('Deployment');
     webhook.observe('/validate', 'allowed', 0.004);
     webhook.observe('/mutate', 'patched', 0.012);
     server = http.createServer((_req, res) => {
