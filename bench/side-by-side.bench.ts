@@ -20,9 +20,8 @@ import { mapBounded } from '../src/lib/map-bounded.js';
 import { startEnvironment } from '../test/harness/environment.js';
 import type { Managed } from '../test/harness/process.js';
 import { stepperKubeconfig } from '../test/harness/stepper.js';
-import {
-  admissionCalls, apiServerPid, cpuSeconds, followRollout, phases, startDavyStepper, startFlagger, type Tool, type Watched,
-} from './helpers/side-by-side.js';
+import { apiServerPid, cpuSeconds } from './helpers/cpu.js';
+import { admissionCalls, followRollout, phases, startDavyStepper, startFlagger, type Tool, type Watched } from './helpers/side-by-side.js';
 import { CREATE_CONCURRENCY, addKwokNode, appName, createApps, settle } from './helpers/stepper-fixtures.js';
 import { requireBuild, ROOT } from './helpers/stepper-process.js';
 import { kubeconfigVia, startApiProxy, tally } from './helpers/stepper-proxy.js';

@@ -108,7 +108,9 @@ try {
       await createApps(cluster, PROG_NS, 0, perNs, PROG_SHAPE);
       await bootstrap(kubeconfig, PROG_NS, perNs * NAMESPACES);
       await settle(cluster, log);
-      const common = { cluster, kubeconfig, namespaces: PROG_NS, perNamespace: perNs, intervalMs: PROG_SHAPE.intervalSeconds * 1000, logDir: work, timeoutMs: 600_000 };
+      const common = {
+        cluster, kubeconfig, namespaces: PROG_NS, perNamespace: perNs, intervalMs: PROG_SHAPE.intervalSeconds * 1000, logDir: work, timeoutMs: 600_000, stateDir: env.stateDir,
+      };
       for (const [i, round] of ROUNDS.entries()) {
         const [scope, concurrency] = round.split('-');
         const scoped = scope === 'scoped';

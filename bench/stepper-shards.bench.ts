@@ -7,10 +7,13 @@
 //      namespace, each through its own counting proxy: wall time, peak RSS, requests, and the
 //      canaries in its shard. The rows are the cost curve.
 //   2. at the largest size, 500 more canaries progressing at once among the idle ones, under N
-//      `davy step --watch --shard i/N`: each step's lateness, pass times, requests, RSS per shard.
+//      `davy step --watch --shard i/N`: each step's lateness, pass times, requests, RSS per shard,
+//      and where the machine's CPU went. `--round-shards 1,4` runs one round per count, one after
+//      the other on the same cluster (1: one stepper, no --shard), to tell the shards' own cost
+//      on this machine's cores from the round's.
 //
 // Run: hack/with-cluster.sh tsx bench/stepper-shards.bench.ts [--sizes 1000,2500,5000,10000]
-//        [--shards 4] [--namespaces 50] [--progressing 500]
+//        [--shards 4] [--round-shards 4] [--namespaces 50] [--progressing 500]
 //      (make bench runs it after `make build`; about 40 minutes at the default sizes on 2 cores)
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,12 +30,14 @@ const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '1000,2500,5000,10000' },
     shards: { type: 'string', default: '4' },
+    'round-shards': { type: 'string' },
     namespaces: { type: 'string', default: '50' },
     progressing: { type: 'string', default: '500' },
   },
 });
 const SIZES = values.sizes.split(',').map(Number);
 const SHARDS = Number(values.shards);
+const ROUND_SHARDS = (values['round-shards'] ?? values.shards).split(',').map(Number);
 const IDLE_NS = Array.from({ length: Number(values.namespaces) }, (_, i) => `idle-${i}`);
 const PROG_NS = Array.from({ length: 10 }, (_, i) => `prog-${i}`);
 const PROGRESSING = Number(values.progressing);
@@ -157,16 +162,22 @@ try {
     await bootstrap(kubeconfig, PROG_NS, perNs * PROG_NS.length, 3_600_000);
     await settle(cluster, log, 3_600_000);
     const inReach = perNs * PROG_NS.length + made * IDLE_NS.length;
-    const label = `${SHARDS} shards by namespace over every namespace, --concurrency ${DEFAULT_CONCURRENCY} (the default)`;
-    log(`progressing: ${label}`);
-    const round = await progressRound({
-      label, cluster, kubeconfig, namespaces: PROG_NS, perNamespace: perNs, intervalMs: SHAPE.intervalSeconds * 1000, image: 'ghcr.io/stefanprodan/podinfo:6.2.0',
-      scoped: false, concurrency: DEFAULT_CONCURRENCY, shards: SHARDS, shardBy: 'namespace', inReach, logDir: work, timeoutMs: 1_200_000,
-    });
-    heading(`${perNs * PROG_NS.length} canaries progressing at once among ${inReach} (blue/green, ${SHAPE.iterations} iterations, ${SHAPE.intervalSeconds}s interval), ${SHARDS} \`davy step --watch --shard i/${SHARDS}\``,
-      `when the images were set: ${round.load}`);
-    latenessTable([round]);
-    out(`  - peak RSS per shard, MiB: ${round.peakRssMiB.map((v) => fixed(v)).join(', ')}`);
+    for (const [i, count] of ROUND_SHARDS.entries()) {
+      if (i > 0) await settle(cluster, log, 3_600_000);
+      const label = count > 1
+        ? `${count} shards by namespace over every namespace, --concurrency ${DEFAULT_CONCURRENCY} (the default)`
+        : `one stepper over every namespace, --concurrency ${DEFAULT_CONCURRENCY} (the default)`;
+      log(`progressing: ${label}`);
+      const round = await progressRound({
+        label, cluster, kubeconfig, namespaces: PROG_NS, perNamespace: perNs, intervalMs: SHAPE.intervalSeconds * 1000,
+        image: `ghcr.io/stefanprodan/podinfo:6.2.${i}`, scoped: false, concurrency: DEFAULT_CONCURRENCY, shards: count, shardBy: 'namespace',
+        inReach, logDir: work, timeoutMs: 1_200_000, stateDir: env.stateDir,
+      });
+      heading(`${perNs * PROG_NS.length} canaries progressing at once among ${inReach} (blue/green, ${SHAPE.iterations} iterations, ${SHAPE.intervalSeconds}s interval), ${count > 1 ? `${count} \`davy step --watch --shard i/${count}\`` : 'one `davy step --watch`'}`,
+        `when the images were set: ${round.load}`);
+      latenessTable([round]);
+      out(`  - peak RSS per ${count > 1 ? 'shard' : 'stepper'}, MiB: ${round.peakRssMiB.map((v) => fixed(v)).join(', ')}`);
+    }
   }
 } finally {
   await Promise.all(proxies.map((p) => p.close()));

@@ -2,7 +2,6 @@
 // under test as host processes behind a counting proxy each, the same workload for both, and what
 // is read from /proc about them. Each tool runs on a fresh control plane of its own (make bench
 // runs the benchmark once per tool and size), both at their shipped defaults.
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Cluster } from '../../test/harness/cluster.js';
 import { freePort, startProcess, type Managed } from '../../test/harness/process.js';
@@ -16,28 +15,6 @@ export type Tool = 'davy' | 'flagger';
 export interface Watched {
   name: string;
   pid: () => number | undefined;
-}
-
-/** User + system CPU seconds of a process so far (0 when it is gone). */
-export function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    // Fields after the command name (which may hold spaces): state is the 3rd field, utime the 14th.
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-/** The kube-apiserver's process id, from hack/cluster.sh's state directory. */
-export function apiServerPid(stateDir: string): number | undefined {
-  try {
-    return Number(fs.readFileSync(path.join(stateDir, 'cluster/pids/kube-apiserver.pid'), 'utf8').trim());
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -12,6 +12,7 @@ import { mapBounded } from '../../src/lib/map-bounded.js';
 import { CREATE_CONCURRENCY, appName } from './stepper-fixtures.js';
 import { promotedAfter, stepTimings, succeededAt, type StepTiming } from './stepper-lateness.js';
 import { BUNDLE_AS_SHIPPED, cleanups } from './stepper-process.js';
+import { controlPlanePid, cpuSeconds, machineCpuSeconds } from './cpu.js';
 import { peakRssMiB as vmHwmMiB } from './rss.js';
 import { StateRecorder } from './stepper-watch.js';
 
@@ -32,6 +33,19 @@ export interface ProgressRound {
   requests: Map<string, number>;
   /** Each stepper's peak RSS (VmHWM) at the end of the round, MiB. */
   peakRssMiB: number[];
+  /** Where the CPU went from the image changes to the last canary promoted (or the timeout). */
+  cpu: RoundCpu;
+  /** Each stepper's event-loop delay over its life (prom-client's nodejs_eventloop_lag_*), ms. */
+  eventLoopDelayMs: { p99: number; max: number }[];
+}
+
+export interface RoundCpu {
+  wallSeconds: number;
+  /** Cores busy on average over the whole machine, of `cores`. */
+  machineBusyCores: number;
+  cores: number;
+  /** CPU seconds by process: each stepper, the API server and etcd when their pids are known. */
+  seconds: { name: string; seconds: number }[];
 }
 
 export interface PassLine {
@@ -60,6 +74,8 @@ export interface RoundOptions {
   inReach: number;
   logDir: string;
   timeoutMs: number;
+  /** hack/cluster.sh's state directory, to find the API server's and etcd's processes. */
+  stateDir?: string;
 }
 
 export async function progressRound(o: RoundOptions): Promise<ProgressRound> {
@@ -87,6 +103,10 @@ export async function progressRound(o: RoundOptions): Promise<ProgressRound> {
     const loadAtStart = os.loadavg().map((l) => l.toFixed(2)).join(' / ');
     const targets = o.namespaces.flatMap((ns) => Array.from({ length: o.perNamespace }, (_, i) => ({ ns, name: appName(i) })));
     const triggered = new Map<string, number>();
+    const cpuAt = cpuMeter([
+      ...steppers.map((stepper, i) => ({ name: shards > 1 ? `stepper ${i}` : 'stepper', pid: stepper.managed.child.pid })),
+      ...['kube-apiserver', 'etcd'].map((name) => ({ name, pid: o.stateDir ? controlPlanePid(o.stateDir, name) : undefined })),
+    ]);
     await mapBounded(targets, CREATE_CONCURRENCY, async ({ ns, name }) => {
       await o.cluster.kube.patch({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name },
         { type: 'json', ops: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: o.image }] });
@@ -94,9 +114,13 @@ export async function progressRound(o: RoundOptions): Promise<ProgressRound> {
     });
     const done = (): boolean => [...triggered].every(([key, at]) => promotedAfter(recorder.latest(key), at));
     await waitFor(done, o.timeoutMs, 'every canary to be promoted').catch(() => undefined);
+    const cpu = cpuAt();
     const requests = new Map<string, number>();
+    const eventLoopDelayMs: ProgressRound['eventLoopDelayMs'] = [];
     for (const stepper of steppers) {
-      for (const [key, n] of await scrapeRequests(stepper.metricsPort).catch(() => new Map<string, number>())) requests.set(key, (requests.get(key) ?? 0) + n);
+      const scraped = await scrapeStepper(stepper.metricsPort).catch(() => undefined);
+      for (const [key, n] of scraped?.requests ?? []) requests.set(key, (requests.get(key) ?? 0) + n);
+      eventLoopDelayMs.push(scraped?.eventLoopDelayMs ?? { p99: Number.NaN, max: Number.NaN });
     }
     const peakRssMiB = steppers.map((s) => vmHwmMiB(s.managed.child.pid));
     const timings: StepTiming[] = [];
@@ -113,6 +137,7 @@ export async function progressRound(o: RoundOptions): Promise<ProgressRound> {
     return {
       label: o.label, load: loadAtStart, inReach: o.inReach, progressing: targets.length, intervalMs: o.intervalMs, timings, endToEndMs, unfinished,
       passes: allPasses().filter((p) => p.at >= first), requests: new Map([...requests].sort(([a], [b]) => a.localeCompare(b))), peakRssMiB,
+      cpu, eventLoopDelayMs,
     };
   } finally {
     cleanups.delete(stop);
@@ -150,16 +175,39 @@ export function passLines(logFile: string): PassLine[] {
   return lines;
 }
 
-/** davy_stepper_api_requests_total by `verb kind`, from the stepper's /metrics. */
-async function scrapeRequests(port: number): Promise<Map<string, number>> {
+/** Starts counting CPU now; the function returned says how much each process and the machine used since. */
+function cpuMeter(processes: { name: string; pid: number | undefined }[]): () => RoundCpu {
+  const startedAt = Date.now();
+  const machine = machineCpuSeconds();
+  const own = processes.map((p) => cpuSeconds(p.pid));
+  return () => {
+    const wallSeconds = (Date.now() - startedAt) / 1000;
+    const busy = machineCpuSeconds().busy - machine.busy;
+    return {
+      wallSeconds,
+      machineBusyCores: busy / wallSeconds,
+      cores: os.cpus().length,
+      seconds: processes.filter((p) => p.pid).map((p, i) => ({ name: p.name, seconds: cpuSeconds(p.pid) - own[i]! })),
+    };
+  };
+}
+
+/**
+ * From the stepper's /metrics: davy_stepper_api_requests_total by `verb kind`, and the event-loop
+ * delay prom-client measured since the stepper started (nobody else scrapes it in the bench).
+ */
+async function scrapeStepper(port: number): Promise<{ requests: Map<string, number>; eventLoopDelayMs: { p99: number; max: number } }> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const counts = new Map<string, number>();
+  const delay = { p99: Number.NaN, max: Number.NaN };
   for (const line of text.split('\n')) {
+    const lag = /^nodejs_eventloop_lag_(p99|max)_seconds (\S+)$/.exec(line);
+    if (lag) delay[lag[1] as 'p99' | 'max'] = Number(lag[2]) * 1000;
     const m = /^davy_stepper_api_requests_total\{(.*)\} (\S+)$/.exec(line);
     if (!m) continue;
     const verb = /verb="([^"]*)"/.exec(m[1]!)?.[1] ?? '';
     const kind = /kind="([^"]*)"/.exec(m[1]!)?.[1] ?? '';
     counts.set(`${verb} ${kind}`, Number(m[2]));
   }
-  return new Map([...counts].sort(([a], [b]) => a.localeCompare(b)));
+  return { requests: new Map([...counts].sort(([a], [b]) => a.localeCompare(b))), eventLoopDelayMs: delay };
 }

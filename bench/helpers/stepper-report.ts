@@ -130,6 +130,9 @@ export function latenessTable(rounds: readonly ProgressRound[]): void {
     const byStep = new Map<string, number[]>();
     for (const t of r.timings.filter((x) => x.kind === 'periodic')) byStep.set(`${t.from} -> ${t.to}`, [...(byStep.get(`${t.from} -> ${t.to}`) ?? []), t.ms]);
     out(`  - lateness by step, p50 / max ms: ${[...byStep].map(([k, v]) => `${k}: ${ms(median(v))} / ${ms(max(v))}`).join('; ')}`);
+    const { cpu } = r;
+    out(`  - CPU from the image changes to the last promotion (${cpu.wallSeconds.toFixed(0)} s): the machine ${cpu.machineBusyCores.toFixed(2)} of ${cpu.cores} cores busy on average; ${cpu.seconds.map((p) => `${p.name} ${p.seconds.toFixed(1)} s (${(p.seconds / cpu.wallSeconds).toFixed(2)} cores)`).join(', ')}`);
+    out(`  - event-loop delay per stepper over its life, p99 / max ms: ${r.eventLoopDelayMs.map((d) => `${ms(d.p99)} / ${ms(d.max)}`).join(', ')}`);
   }
 }
 
