@@ -7,6 +7,8 @@
 //
 // One tool, one size (inside hack/with-cluster.sh, which gives it its fresh control plane):
 //   hack/with-cluster.sh tsx bench/side-by-side.bench.ts --tool davy|flagger --canaries 50 [--idle-seconds 180] --out FILE.json
+// `--flagger-qps N` runs Flagger with its client limiter raised (-kubeconfig-qps=N and a burst of
+// 2.5 N, its defaults' proportion: 100 and 250) instead of at its defaults.
 // The ratio table from two such files:
 //   tsx bench/side-by-side.bench.ts --report davy.json flagger.json
 // (hack/bench.sh runs both tools at 50 and 200, Flagger built by hack/build-flagger.sh.)
@@ -33,6 +35,7 @@ const { values, positionals } = parseArgs({
     tool: { type: 'string', default: 'davy' },
     canaries: { type: 'string', default: '50' },
     'idle-seconds': { type: 'string', default: '180' },
+    'flagger-qps': { type: 'string' },
     out: { type: 'string' },
     report: { type: 'boolean', default: false },
   },
@@ -59,6 +62,8 @@ interface Result {
   peakRssMiB: Record<string, number>;
   /** The largest RssAnon and RssFile seen per process (sampled; absent from older result files). */
   peakRssPartsMiB?: Record<string, RssParts>;
+  /** The tool's flags beyond its shipped defaults (absent: none). */
+  flags?: string[];
 }
 
 const load = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' / ');
@@ -67,8 +72,9 @@ const log = (text: string): void => {
 };
 
 
-async function measure(tool: Tool, count: number, idleSeconds: number): Promise<void> {
+async function measure(tool: Tool, count: number, idleSeconds: number, flaggerQps: number | undefined): Promise<void> {
   if (tool !== 'davy' && tool !== 'flagger') throw new Error('--tool is davy or flagger');
+  const flags = tool === 'flagger' && flaggerQps ? [`-kubeconfig-qps=${flaggerQps}`, `-kubeconfig-burst=${Math.round(flaggerQps * 2.5)}`] : [];
   requireBuild();
   const flagger = tool === 'flagger' ? flaggerBuild() : undefined;
   const namespaces = Array.from({ length: Math.min(10, count) }, (_, i) => `sbs-${i}`);
@@ -104,7 +110,7 @@ async function measure(tool: Tool, count: number, idleSeconds: number): Promise<
       processes.push(stepper);
       watched.push({ name: 'davy stepper', pid: () => stepper.child.pid });
     } else {
-      const flaggerProcess = await startFlagger(cluster, flagger!.binary, flagger!.crds, viaProxy, work);
+      const flaggerProcess = await startFlagger(cluster, flagger!.binary, flagger!.crds, viaProxy, work, flags);
       processes.push(flaggerProcess);
       watched.push({ name: 'flagger', pid: () => flaggerProcess.child.pid });
     }
@@ -158,6 +164,7 @@ async function measure(tool: Tool, count: number, idleSeconds: number): Promise<
       idle,
       peakRssMiB: Object.fromEntries(watched.map((w) => [w.name, peakRssMiB(w.pid())])),
       peakRssPartsMiB: memory.stop(),
+      ...(flags.length ? { flags } : {}),
     };
     log(`${tool}: last canary done after ${result.rollout.lastDoneSeconds.toFixed(1)} s (${followed.failed.length} failed, ${followed.unfinished} unfinished)`);
     if (values.out) fs.writeFileSync(values.out, JSON.stringify(result, null, 1));
@@ -217,7 +224,8 @@ function report(files: string[]): void {
     ['admission calls per canary per rollout', sum(davy.rollout.admission) / davy.canaries, 0, f1],
     ['peak RSS, all controller processes, MiB', sum(davy.peakRssMiB), sum(flagger.peakRssMiB), (n) => n.toFixed(0)],
   ];
-  console.log(`N=${davy.canaries} (${davy.namespaces} namespaces); ${davy.version} vs ${flagger.version}; load at the change ${davy.loadAtChange} (Davy) and ${flagger.loadAtChange} (Flagger)`);
+  const flagged = (r: Result): string => (r.flags?.length ? ` (${r.flags.join(' ')})` : ' (its defaults)');
+  console.log(`N=${davy.canaries} (${davy.namespaces} namespaces); ${davy.version}${flagged(davy)} vs ${flagger.version}${flagged(flagger)}; load at the change ${davy.loadAtChange} (Davy) and ${flagger.loadAtChange} (Flagger)`);
   console.log();
   console.log('| measure | Davy | Flagger | Davy / Flagger |');
   console.log('| --- | ---: | ---: | ---: |');
@@ -236,4 +244,4 @@ function report(files: string[]): void {
 }
 
 if (values.report) report(positionals);
-else await measure(values.tool as Tool, Number(values.canaries), Number(values['idle-seconds']));
+else await measure(values.tool as Tool, Number(values.canaries), Number(values['idle-seconds']), values['flagger-qps'] ? Number(values['flagger-qps']) : undefined);

@@ -21,16 +21,18 @@ export interface Watched {
  * Flagger as its chart installs it: a ServiceAccount bound to cluster-admin (the chart's
  * ClusterRole is close to that), a token kubeconfig through the counting proxy, Flagger's own CRDs
  * in place of Davy's (same names, served by the same API server), every flag at its default but
- * the mesh provider and the kubeconfig, and the metrics port on a free port.
+ * the mesh provider and the kubeconfig (and `flags`, when given), and the metrics port on a free port.
  */
-export async function startFlagger(cluster: Cluster, binary: string, crds: string, viaProxy: (file: string) => string, dir: string): Promise<Managed> {
+export async function startFlagger(
+  cluster: Cluster, binary: string, crds: string, viaProxy: (file: string) => string, dir: string, flags: readonly string[] = [],
+): Promise<Managed> {
   await cluster.kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', crds]);
   await cluster.kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd', 'canaries.flagger.app']);
   await cluster.kubectlOk(['-n', 'davy-system', 'create', 'serviceaccount', 'flagger']);
   await cluster.kubectlOk(['create', 'clusterrolebinding', 'flagger-bench', '--clusterrole=cluster-admin', '--serviceaccount=davy-system:flagger']);
   const kubeconfig = viaProxy(await serviceAccountKubeconfig(cluster, 'flagger', path.join(dir, 'flagger.kubeconfig')));
   const port = await freePort();
-  return startProcess(binary, [`-kubeconfig=${kubeconfig}`, '-mesh-provider=kubernetes', `-port=${port}`], path.join(dir, 'flagger.log'));
+  return startProcess(binary, [`-kubeconfig=${kubeconfig}`, '-mesh-provider=kubernetes', `-port=${port}`, ...flags], path.join(dir, 'flagger.log'));
 }
 
 /**
