@@ -25,7 +25,7 @@ export interface ApiProxy {
 }
 
 const KINDS: Record<string, string> = {
-  canaries: 'Canary', deployments: 'Deployment', services: 'Service', events: 'Event', configmaps: 'ConfigMap',
+  canaries: 'Canary', deployments: 'Deployment', daemonsets: 'DaemonSet', services: 'Service', events: 'Event', configmaps: 'ConfigMap',
   secrets: 'Secret', trafficsplits: 'TrafficSplit', metrictemplates: 'MetricTemplate', horizontalpodautoscalers: 'HorizontalPodAutoscaler',
 };
 
@@ -40,7 +40,9 @@ export function classify(method: string, url: string): { verb: string; kind: str
   const named = scoped.length >= 2;
   const watch = /[?&]watch=(true|1)(&|$)/.test(url);
   const verb = method === 'GET' ? (named ? 'GET' : watch ? 'WATCH' : 'LIST') : method;
-  return { verb, kind: KINDS[plural] ?? plural };
+  // Knative's Services are not the core kind of the same name.
+  const group = parts[0] === 'apis' && parts[1] === 'serving.knative.dev' ? 'knative ' : '';
+  return { verb, kind: `${group}${KINDS[plural] ?? plural}` };
 }
 
 export async function startApiProxy(upstream: string, pkiDir: string): Promise<ApiProxy> {
