@@ -11,6 +11,9 @@ tsx bench/mutate-breakdown.bench.ts
 echo
 echo "## The webhook's peak memory under 100 concurrent 4 MB reviews"
 DAVY_CLI=dist/bundle/davy.js tsx bench/webhook-memory.bench.ts
+echo
+echo "## What a Canary write costs the API server"
+hack/with-cluster.sh tsx bench/state-write.bench.ts
 for extra in bench/stepper*.bench.ts; do
   [ -e "$extra" ] || continue
   echo

@@ -79,6 +79,10 @@ export interface CheckRecord {
   name: string;
   /** Webhook type for hooks. */
   hookType?: string;
+  /**
+   * The query as sent. Kept once per metric and revision (appendCheck): a record whose query is
+   * that of the same metric's earlier record of the same revision leaves it out.
+   */
   query?: string;
   value?: number;
   min?: number;
@@ -257,6 +261,35 @@ export function bounded<T>(list: readonly T[], item: T, limit: number): T[] {
   const next = [...list, item];
   return next.length > limit ? next.slice(next.length - limit) : next;
 }
+
+/**
+ * Appends a check to the history, bounded to `limit` like `bounded`, keeping a metric's query
+ * once per revision. The state is written at every step, and the API server's cost of each write
+ * grows with the Canary's size: with every query repeated, the history was most of a metric
+ * canary's object (BENCHMARKS.md, "What a state write costs"). The first record of a metric and
+ * revision still in the history always carries the query, so each record's query is its own or
+ * that of the latest earlier record of the same metric and revision that has one (queryOf).
+ */
+export function appendCheck(checks: readonly CheckRecord[], record: CheckRecord, limit: number): CheckRecord[] {
+  const { query, ...rest } = record;
+  const known = query !== undefined && record.kind === 'metric' && queryOf(checks, record) === query;
+  const next = bounded<CheckRecord>(checks, known ? rest : record, limit);
+  for (const dropped of checks.slice(0, checks.length + 1 - next.length)) {
+    if (dropped.query === undefined) continue;
+    // The oldest record of its metric and revision is going: the next one inherits its query.
+    const heir = next.findIndex((c) => sameSeries(c, dropped));
+    if (heir >= 0 && next[heir]!.query === undefined) next[heir] = { ...next[heir]!, query: dropped.query };
+  }
+  return next;
+}
+
+/** The query `record`'s metric was last sent with in `record`'s revision, from the history before it. */
+export function queryOf(checks: readonly CheckRecord[], record: Pick<CheckRecord, 'kind' | 'name' | 'revision'>): string | undefined {
+  return checks.findLast((c) => c.query !== undefined && sameSeries(c, record))?.query;
+}
+
+const sameSeries = (a: Pick<CheckRecord, 'kind' | 'name' | 'revision'>, b: Pick<CheckRecord, 'kind' | 'name' | 'revision'>): boolean =>
+  a.kind === b.kind && a.name === b.name && a.revision === b.revision;
 
 export const clip = (text: string): string => (text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text);
 

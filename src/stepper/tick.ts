@@ -15,6 +15,7 @@ import {
   OUTBOX_LIMIT,
   TRANSITION_HISTORY_LIMIT,
   CHECK_HISTORY_LIMIT,
+  appendCheck,
   bounded,
   type CheckRecord,
   type Phase,
@@ -107,7 +108,7 @@ export function transition(tick: Tick, to: Phase, reason: Reason, message?: stri
 }
 
 export function recordCheck(tick: Tick, record: CheckRecord | undefined): void {
-  if (record) tick.state.checks = bounded(tick.state.checks, record, CHECK_HISTORY_LIMIT);
+  if (record) tick.state.checks = appendCheck(tick.state.checks, record, CHECK_HISTORY_LIMIT);
 }
 
 /** The webhook payload checksum: the run's revision and tracked configs (Flagger: lastAppliedSpec + trackedConfigs). */

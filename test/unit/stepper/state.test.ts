@@ -3,14 +3,17 @@ import {
   ALLOWED_TRANSITIONS,
   PHASES,
   STATE_VERSION,
+  appendCheck,
   freshState,
+  queryOf,
+  type CheckRecord,
   type Phase,
   type State,
 } from '../../../src/stepper/state.js';
 import { parseState, serializeState } from '../../../src/stepper/state-codec.js';
 import { projectStatus } from '../../../src/stepper/status.js';
 import { parseActionAnnotation } from '../../../src/stepper/observations.js';
-import { canary, released, toEnd } from './driver.js';
+import { canary, fixture, released, toEnd } from './driver.js';
 
 const NOW = new Date('2025-01-01T00:10:00Z');
 
@@ -92,6 +95,58 @@ describe('stepper state annotation', () => {
   });
 });
 
+describe('stepper check history: a query kept once per metric and revision', () => {
+  const metric = (i: number, over: Partial<CheckRecord> = {}): CheckRecord => ({
+    at: `2025-01-01T00:00:${String(i).padStart(2, '0')}.000Z`, kind: 'metric', name: 'request-success-rate', verdict: 'ok',
+    query: 'sum(rate(requests{code!~"5.."}[1m])) / sum(rate(requests[1m])) * 100', value: 99.5, min: 99, revision: 'aaaa', ...over,
+  });
+  const append = (records: CheckRecord[], limit = 50): CheckRecord[] =>
+    records.reduce<CheckRecord[]>((checks, record) => appendCheck(checks, record, limit), []);
+  /** Each record's query as sent, from the history alone. */
+  const sent = (checks: CheckRecord[]): (string | undefined)[] => checks.map((c, i) => queryOf(checks.slice(0, i + 1), c));
+
+  it('when a metric is checked again with the same query in the same revision, then only its first record carries it', () => {
+    const checks = append([metric(1), metric(2), metric(3)]);
+    expect(checks.map((c) => c.query !== undefined)).to.deep.equal([true, false, false]);
+    expect(sent(checks)).to.deep.equal(Array(3).fill(metric(1).query));
+    expect(checks[1]).to.deep.equal((({ query: _q, ...rest }) => rest)(metric(2)));
+  });
+
+  it('when the revision, the query or the metric differ, then the record carries its query', () => {
+    const checks = append([
+      metric(1), metric(2, { revision: 'bbbb' }), metric(3, { query: 'other' }), metric(4, { name: 'request-duration' }),
+      metric(5, { revision: undefined }), metric(6, { revision: undefined }),
+    ]);
+    expect(checks.map((c) => c.query)).to.deep.equal([metric(1).query, metric(1).query, 'other', metric(1).query, metric(1).query, undefined]);
+    // A hook's record is kept as it is.
+    const hook: CheckRecord = { at: metric(7).at, kind: 'hook', name: 'load-test', hookType: 'rollout', verdict: 'ok', revision: 'aaaa' };
+    expect(appendCheck(checks, hook, 50).at(-1)).to.deep.equal(hook);
+  });
+
+  it('when the history is full and the record with the query falls off, then the next record of its metric and revision takes it', () => {
+    const records = [metric(1), metric(2, { name: 'other', query: 'up' }), metric(3), metric(4), metric(5, { query: 'changed' }), metric(6)];
+    const checks = append(records, 3);
+    expect(checks.map((c) => c.at)).to.deep.equal([metric(4).at, metric(5).at, metric(6).at]);
+    // metric(1)'s query moved to metric(4) when metric(3) fell off; metric(6) went back to it.
+    expect(checks.map((c) => c.query)).to.deep.equal([metric(1).query, 'changed', metric(1).query]);
+    // Each step of the way, every record still knows what it sent.
+    for (let n = 1; n <= records.length; n += 1) {
+      expect(sent(append(records.slice(0, n), 3)), `after ${n}`).to.deep.equal(records.slice(0, n).slice(-3).map((r) => r.query));
+    }
+  });
+
+  it('when a whole rollout with metrics is recorded, then the state is far smaller than with every query repeated', () => {
+    const query = (name: string): string => `sum(rate(osm_request_total{destination_namespace="test", destination_name="podinfo-canary", metric="${name}"}[1m]))`;
+    const d = toEnd(released(fixture('podinfo-canary-osm.yaml'), { metric: (c) => ({ verdict: 'ok', query: query(c.name), value: 99.5 }) }));
+    expect(d.state.phase).to.equal('Succeeded');
+    const checks = d.state.checks.filter((c) => c.kind === 'metric');
+    expect(checks.length, 'metric checks recorded').to.be.greaterThan(4);
+    const repeated = checks.map((c, i) => ({ ...c, query: queryOf(checks.slice(0, i + 1), c) }));
+    expect(repeated.every((c) => c.query), 'every record knows its query').to.equal(true);
+    expect(JSON.stringify(checks).length).to.be.lessThan(0.75 * JSON.stringify(repeated).length);
+  });
+});
+
 describe('stepper status projection', () => {
   const spec = canary().spec;
   const table: [Phase, string, string][] = [
@@ -125,7 +180,9 @@ describe('stepper status projection', () => {
   });
 
   it('when a release succeeded, then the condition turned True at the Succeeded transition', () => {
-    const d = toEnd(released(canary()));
+    const query = (name: string): string => `sum(rate(osm_request_total{destination_namespace="test", destination_name="podinfo-canary", metric="${name}"}[1m]))`;
+    const d = toEnd(released(fixture('podinfo-canary-osm.yaml'), { metric: (c) => ({ verdict: 'ok', query: query(c.name), value: 99.5 }) }));
+    expect(d.state.phase).to.equal('Succeeded');
     const status = projectStatus(d.state, canary().spec, new Date(d.cluster.now));
     const last = d.state.transitions.at(-1);
     expect(status.conditions?.[0]?.status).to.equal('True');
