@@ -10,7 +10,7 @@ import {
 import { PODINFO_NEXT, apply, canaryEvents, canaryPhase, podinfoDeployment } from './podinfo.js';
 import { eventually } from '../harness/process.js';
 import { ANNOTATION_STATE } from '../../src/api/keys.js';
-import type { CheckRecord } from '../../src/stepper/state.js';
+import { queryOf, type CheckRecord } from '../../src/stepper/state.js';
 import type { KubeObject } from '../../src/kube/client.js';
 
 export const NEW_VERSION = '6.9.3';
@@ -160,5 +160,7 @@ export async function metricChecks(namespace: string): Promise<CheckRecord[]> {
   const canary = await getCanary(namespace);
   const raw = canary?.metadata.annotations?.[ANNOTATION_STATE];
   if (!raw) return [];
-  return ((JSON.parse(raw) as { checks?: CheckRecord[] }).checks ?? []).filter((c) => c.kind === 'metric');
+  const checks = (JSON.parse(raw) as { checks?: CheckRecord[] }).checks ?? [];
+  // The state keeps a metric's query once per revision: each check gets the one it was sent with.
+  return checks.map((c, i) => ({ ...c, query: queryOf(checks.slice(0, i + 1), c) })).filter((c) => c.kind === 'metric');
 }
