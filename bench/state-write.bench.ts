@@ -15,68 +15,22 @@
 //
 // Run: hack/with-cluster.sh tsx bench/state-write.bench.ts [--writes 1600] [--rounds 2]
 import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse } from 'yaml';
 import { ANNOTATION_STATE } from '../src/api/keys.js';
-import type { Canary } from '../src/api/types.js';
 import type { KubeObject } from '../src/kube/client.js';
 import { NodeKubeClient } from '../src/kube/node-client.js';
 import { mapBounded } from '../src/lib/map-bounded.js';
-import { createDriver } from '../src/simulate/simulate.js';
 import { serializeState } from '../src/stepper/state-codec.js';
-import { queryOf, type State } from '../src/stepper/state.js';
 import { controlPlanePid, cpuSeconds } from './helpers/cpu.js';
 import { ROOT } from './helpers/stepper-process.js';
+import { blueGreenState, metricState, repeatedQueries, tutorial } from './helpers/states.js';
 import { heading, load } from './helpers/stepper-report.js';
 
 const { values } = parseArgs({ options: { writes: { type: 'string', default: '1600' }, rounds: { type: 'string', default: '2' } } });
 const WRITES = Number(values.writes);
 const ROUNDS = Number(values.rounds);
 const CANARIES = 16;
-
-/** The queries the osm observer renders for podinfo in `test` (as `davy status` prints them). */
-const OSM_QUERIES: Record<string, string> = {
-  'request-success-rate': 'sum(rate(osm_request_total{destination_namespace="test", destination_kind="Deployment", destination_name="podinfo-canary", response_code!~"5.*"}[1m])) / sum(rate(osm_request_total{destination_namespace="test", destination_kind="Deployment", destination_name="podinfo-canary"}[1m])) * 100',
-  'request-duration': 'histogram_quantile(0.99, sum by (le) (rate(osm_request_duration_ms_bucket{destination_namespace="test", destination_kind="Deployment", destination_name="podinfo-canary"}[30s])))',
-};
-
-const tutorial = (): Canary => parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/stepper/podinfo-canary-osm.yaml'), 'utf8')) as Canary;
-
-/** The tutorial canary's state after two rollouts with passing metrics. */
-function metricState(): State {
-  const d = createDriver(tutorial(), { metric: (check) => ({ verdict: 'ok', query: OSM_QUERIES[check.name] ?? check.name, value: 99.5 }) });
-  const done = (s: State): boolean => s.phase === 'Succeeded';
-  d.stepNow();
-  if (!d.runUntil((s) => s.phase === 'Initialized', 10)) throw new Error('not initialized');
-  for (const revision of ['rev-2', 'rev-3']) {
-    d.pushRevision(revision);
-    d.stepNow();
-    if (!d.runUntil(done, 300)) throw new Error(`${revision} did not succeed: ${d.state.phase}`);
-  }
-  return d.state;
-}
-
-/** The same state with every metric record carrying its query, as the stepper wrote it before appendCheck. */
-const repeated = (state: State): State => ({
-  ...state,
-  checks: state.checks.map((c, i) => (c.kind === 'metric' ? { ...c, query: queryOf(state.checks.slice(0, i + 1), c) } : c)),
-});
-
-/** The bench's blue/green canary (provider kubernetes, no metrics) after one rollout. */
-function blueGreenState(): State {
-  const c = tutorial();
-  c.spec.provider = 'kubernetes';
-  c.spec.analysis = { interval: '10s', threshold: 2, iterations: 3 };
-  const d = createDriver(c, {});
-  d.stepNow();
-  if (!d.runUntil((s) => s.phase === 'Initialized', 10)) throw new Error('not initialized');
-  d.pushRevision('rev-2');
-  d.stepNow();
-  if (!d.runUntil((s) => s.phase === 'Succeeded', 300)) throw new Error(`did not succeed: ${d.state.phase}`);
-  return d.state;
-}
 
 interface Variant {
   label: string;
@@ -101,7 +55,7 @@ const kubectl = (args: string[]): string =>
 const metric = metricState();
 const variants: Variant[] = [
   { label: 'OSM tutorial, 2 metrics, history full: a query once per revision (now)', state: serializeState(metric) },
-  { label: 'the same, every query repeated (before)', state: serializeState(repeated(metric)) },
+  { label: 'the same, every query repeated (before)', state: serializeState(repeatedQueries(metric)) },
   { label: 'blue/green, no metrics (the scale benches\' canary)', state: serializeState(blueGreenState()) },
 ];
 

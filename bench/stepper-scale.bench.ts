@@ -8,13 +8,16 @@
 //      the process's peak RSS;
 //   3. a `davy step --watch` left alone over the largest size's idle canaries, with passes at the
 //      poll interval alone (`--resync-period 0`) and then with its watches: requests, CPU, RSS;
-//   4. 100 canaries progressing at once under one `davy step --watch`: each step's lateness
+//   4. (not with --histories off) `davy step --once` over the same idle canaries once each carries a full
+//      check history (the OSM tutorial's after two rollouts), with each query kept once, then
+//      repeated as the stepper kept them before: what a real canary's state costs a pass;
+//   5. 100 canaries progressing at once under one `davy step --watch`: each step's lateness
 //      against its interval, with the stepper scoped to their namespaces and then with the 1,000
 //      idle canaries in reach too, each at the default --concurrency 4 and at 16.
 //
 // Run: hack/with-cluster.sh tsx bench/stepper-scale.bench.ts [--sizes 100,1000] [--runs 5]
 //        [--progressing 100] [--rounds scoped-4,scoped-16,all-4,all-16] [--dump FILE]
-//        [--idle-watch-seconds 120]
+//        [--idle-watch-seconds 120] [--histories on|off]
 //      DAVY_BENCH_BASELINE=other/davy.js adds that build to the idle `davy step --once` runs.
 //      (make bench runs it after `make build`)
 import fs from 'node:fs';
@@ -27,7 +30,8 @@ import { progressRound, type ProgressRound } from './helpers/stepper-progress.js
 import { startBenchEnvironment } from './helpers/stepper-env.js';
 import { BASELINE, BUNDLE, BUNDLE_AS_SHIPPED, DIST, TSX_CLI } from './helpers/stepper-process.js';
 import { kubeconfigVia, startApiProxy } from './helpers/stepper-proxy.js';
-import { coldStartTables, heading, idleTables, idleWatchTable, latenessTable, load, type IdleSize } from './helpers/stepper-report.js';
+import { coldStartTables, heading, historyTable, idleTables, idleWatchTable, latenessTable, load, type HistoryRow, type IdleSize } from './helpers/stepper-report.js';
+import { fillHistories, metricState, repeatedQueries } from './helpers/states.js';
 
 const { values } = parseArgs({
   options: {
@@ -40,6 +44,11 @@ const { values } = parseArgs({
     dump: { type: 'string' },
     /** How long each watching stepper is left alone over the idle canaries (0: not measured). */
     'idle-watch-seconds': { type: 'string', default: '120' },
+    /**
+     * Also measure `davy step --once` over the idle canaries once each has a full history (the OSM
+     * tutorial's after two rollouts with metrics), its queries kept once and then repeated as before.
+     */
+    histories: { type: 'string', default: 'on' },
   },
 });
 const SIZES = values.sizes.split(',').map(Number);
@@ -99,6 +108,25 @@ try {
         { label: 'passes at the poll alone (`--resync-period 0`)', args: ['--resync-period', '0'] },
         { label: 'watches (`--resync-period 60s`, the default)', args: [] },
       ], viaProxy, proxy, idleWatchSeconds, work));
+    }
+
+    if (values.histories !== 'off') {
+      const canaries = made * NAMESPACES;
+      const metric = metricState();
+      const variants = [
+        { label: 'as bootstrapped (Initialized, no checks)', history: undefined },
+        { label: 'a full history, each query once per revision (now)', history: metric },
+        { label: 'a full history, every query repeated (before)', history: repeatedQueries(metric) },
+      ];
+      const rows: HistoryRow[] = [];
+      for (const variant of variants) {
+        log(`--once over ${canaries} canaries: ${variant.label}`);
+        const bytes = variant.history ? await fillHistories(kubeconfig, IDLE_NS, variant.history) : Number.NaN;
+        const run = await idleProcess([BUNDLE_AS_SHIPPED], kubeconfig, viaProxy, proxy, RUNS);
+        rows.push({ label: variant.label, canaryBytes: bytes, wallMs: run.runs[0]!.wallMs, rssMiB: run.runs[0]!.rssMiB });
+      }
+      heading(`\`davy step --once\` over ${canaries} idle canaries as the CronJob runs it, by the history in their state (${RUNS} runs each)`);
+      historyTable(rows);
     }
 
     if (ROUNDS.length > 0) {

@@ -152,3 +152,20 @@ export function coldStartTables(results: readonly ColdStart[], costs: readonly I
   out('| --- | --- | --- | --- |');
   for (const c of costs) out(`| ${c.what} | ${ms(c.ms)} | ${ms(c.processMs)} | ${mib(c.rssMiB)} |`);
 }
+
+export interface HistoryRow {
+  label: string;
+  /** The Canaries' mean size after their histories were filled (NaN: left as they were). */
+  canaryBytes: number;
+  wallMs: number[];
+  rssMiB: number[];
+}
+
+export function historyTable(rows: readonly HistoryRow[]): void {
+  out('| canaries\' state | mean Canary, bytes | wall ms: median / max | peak RSS MiB: median / max |');
+  out('| --- | ---: | --- | --- |');
+  for (const r of rows) {
+    out(`| ${r.label} | ${Number.isNaN(r.canaryBytes) ? 'as created' : r.canaryBytes.toFixed(0)} | ${ms(median(r.wallMs))} / ${ms(max(r.wallMs))} | ${mib(median(r.rssMiB))} / ${mib(max(r.rssMiB))} |`);
+  }
+  out();
+}
