@@ -4,9 +4,10 @@
 // remaining targets (their order matters: the copy is up before traffic moves to it); events and
 // outbox calls still go out, they do not depend on the cluster.
 //
-// A write that lost a race (409, or a patch that no longer applies) is retried once, after the
-// object was read again and only if the Canary itself has not moved since this runner read or
-// wrote it: a moved Canary means another stepper holds a newer state, whose targets win.
+// A write that lost a race (409, or a patch that no longer applies) is retried, up to
+// TARGET_WRITE_ATTEMPTS in all, after the object was read again and only if the Canary itself has
+// not moved since this runner read or wrote it: a moved Canary means another stepper holds a newer
+// state, whose targets win.
 import { FINALIZER } from '../api/keys.js';
 import { STABLE_ROUTES } from '../routers/index.js';
 import { write } from '../routers/objects.js';
@@ -16,6 +17,7 @@ import { buildAutoscalerCopy, convergedAutoscalerCopy } from '../workloads/autos
 import { ownershipOf } from '../workloads/meta.js';
 import type { Result } from '../workloads/result.js';
 import type { Autoscaler } from '../workloads/types.js';
+import { sleep } from '../lib/sleep.js';
 import { deliverAlert } from './alerts.js';
 import { deliverCloudEvent } from './cloudevents.js';
 import { recordEvent } from './events.js';
@@ -66,15 +68,31 @@ export async function applyActions(ctx: ApplyContext, actions: readonly Action[]
   return { delivered, ...(failure === undefined ? {} : { failure }) };
 }
 
+/**
+ * Attempts at a target write that loses races to others' writes (client-go's RetryOnConflict makes
+ * 5): a controller updating a Deployment it just created, or its status, makes several in a row.
+ */
+export const TARGET_WRITE_ATTEMPTS = 5;
+const RETRY_WAIT_MS = 50;
+
+/**
+ * Runs a target action; when its write lost a race (the view has read the object again), runs it
+ * again while the Canary is still as this step read it: the targets are absolute, and the state
+ * this step wrote is still the newest. A Canary that moved means another stepper acts on a newer
+ * state, and its writes must win.
+ */
 async function withRetry(ctx: ApplyContext, action: TargetAction, run: () => Promise<void>): Promise<void> {
-  try {
-    await run();
-  } catch (error) {
-    const onCanary = action.kind === 'addFinalizer' || action.kind === 'removeFinalizer';
-    if (!isStaleWrite(error)) throw error;
-    if (onCanary || !(await canaryUnchanged(ctx))) throw new CanaryMovedError(`${action.kind}: the Canary changed since it was read`, { cause: error });
-    ctx.scope.log.debug('write lost a race; retrying once', { action: action.kind, error });
-    await run();
+  const onCanary = action.kind === 'addFinalizer' || action.kind === 'removeFinalizer';
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await run();
+      return;
+    } catch (error) {
+      if (!isStaleWrite(error) || attempt >= TARGET_WRITE_ATTEMPTS) throw error;
+      if (onCanary || !(await canaryUnchanged(ctx))) throw new CanaryMovedError(`${action.kind}: the Canary changed since it was read`, { cause: error });
+      ctx.scope.log.debug('write lost a race; retrying', { action: action.kind, attempt, error });
+      await sleep(RETRY_WAIT_MS * attempt);
+    }
   }
 }
 

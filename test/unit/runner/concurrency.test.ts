@@ -6,8 +6,9 @@ import { ConflictError, type KubeObject, type ListOptions } from '../../../src/k
 import { runPass } from '../../../src/runner/index.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import {
-  changes, events, flush, pass, passUntil, phaseIs, setImage, settle, splitWeight, splitWrites, stateOf, tap, world, type World,
+  canaryOf, changes, events, flush, pass, passUntil, phaseIs, setImage, settle, splitWeight, splitWrites, stateOf, tap, world, type World,
 } from './world.js';
+import { TARGET_WRITE_ATTEMPTS } from '../../../src/runner/apply.js';
 
 const conflict = (): ConflictError => new ConflictError('the object has been modified', 409, 'Conflict');
 
@@ -33,6 +34,29 @@ describe('runner: concurrent steppers', () => {
     await pass(w);
     expect(stateOf(w).phase).to.equal('Progressing');
     expect(events(w)).to.include('New revision detected! Scaling up podinfo.test');
+  });
+
+  it('when a controller updates the copy several times while it is written, then the write is retried and the step completes', async () => {
+    const w = await released();
+    // The Deployment controller's status updates on a copy it has just created: a 409 each.
+    for (let i = 1; i < TARGET_WRITE_ATTEMPTS; i += 1) w.kube.failNext('replace', conflict(), 'Deployment');
+    const report = await runPass(w.deps, w.options);
+    expect(report.canaries.map((c) => c.outcome)).to.deep.equal(['stepped']);
+    expect(w.kube.peek({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo-canary', namespace: 'test' })?.spec)
+      .to.nested.include({ 'template.spec.containers[0].image': 'ghcr.io/stefanprodan/podinfo:6.0.1' });
+    expect((canaryOf(w)?.status as { phase?: string } | undefined)?.phase).to.equal('Progressing');
+  });
+
+  it('when the copy\'s write keeps losing races, then the pass reports the error, the status waits, and the next pass completes the step', async () => {
+    const w = await released();
+    for (let i = 0; i < TARGET_WRITE_ATTEMPTS; i += 1) w.kube.failNext('replace', conflict(), 'Deployment');
+    const report = await runPass(w.deps, w.options);
+    expect(report.canaries.map((c) => c.outcome)).to.deep.equal(['error']);
+    expect(stateOf(w).phase).to.equal('Progressing');
+    expect((canaryOf(w)?.status as { phase?: string } | undefined)?.phase).to.equal('Initialized');
+    await pass(w);
+    expect((canaryOf(w)?.status as { phase?: string } | undefined)?.phase).to.equal('Progressing');
+    expect(events(w).filter((m) => m === 'New revision detected! Scaling up podinfo.test')).to.have.length(1);
   });
 
   it('when two runners pass over the same canary at the same moments, then each weight is set once, in order, and the run succeeds', async () => {
