@@ -283,7 +283,10 @@ export function appendCheck(checks: readonly CheckRecord[], record: CheckRecord,
   return next;
 }
 
-/** The query `record`'s metric was last sent with in `record`'s revision, from the history before it. */
+/**
+ * The query `record`'s metric was last sent with in `record`'s revision, as `checks` has it; for a
+ * record of the history itself, pass the history up to and including it.
+ */
 export function queryOf(checks: readonly CheckRecord[], record: Pick<CheckRecord, 'kind' | 'name' | 'revision'>): string | undefined {
   return checks.findLast((c) => c.query !== undefined && sameSeries(c, record))?.query;
 }
