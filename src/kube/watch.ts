@@ -35,6 +35,10 @@ export function watchPath(
     const ended = new Promise<void>((resolve, reject) => {
       settle = (error) => (error && !quiet ? reject(error) : resolve());
     });
+    // A watch refused before any answer (the connection cut: an API server restarting, a proxy)
+    // reports it through `refused`, and nobody is handed `ended`: unhandled, its rejection would
+    // end the process. Those who are handed it still see the rejection.
+    ended.catch(() => undefined);
     const req = https.request({
       ...tls,
       // Its own connection: a watch holds it for minutes, and the pools are for requests.

@@ -1,6 +1,7 @@
 // The kube client's watch (src/kube/watch.ts) against a TLS server that answers as the API server's
 // watch does (one JSON watch.Event per line, chunked at any byte): events split across chunks, the
-// query it sends, a silent stream ending quietly, a refusal with the server's Status, a broken line.
+// query it sends, a silent stream ending quietly, a refusal with the server's Status, a connection
+// cut before any answer, a broken line.
 // The same adapter against the real API server: test/e2e/kube-client.test.ts.
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -99,6 +100,23 @@ describe('kube client: watches', () => {
     expect(caught).to.be.instanceOf(ApiError);
     expect((caught as ApiError).status).to.equal(403);
     expect((caught as ApiError).message).to.include('cannot watch resource "configmaps"');
+  });
+
+  it('when the connection is cut before any answer, then the watch fails with that error and nothing else is left unhandled', async () => {
+    // An API server restarting, a load balancer resetting: the stepper must log it and go on. A
+    // rejection nobody awaits ends a Node process (the stepper died so behind the fault proxy).
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+    try {
+      answer = (req) => req.socket.destroy();
+      const caught = await watch(client(), []).then(() => undefined, (error: unknown) => error);
+      expect(String(caught)).to.match(/socket hang up|ECONNRESET/);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled.map(String)).to.deep.equal([]);
+    } finally {
+      process.off('unhandledRejection', listener);
+    }
   });
 
   it('when a line is not a watch event, then the stream ends with an error naming it', async () => {
