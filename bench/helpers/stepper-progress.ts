@@ -187,7 +187,8 @@ function cpuMeter(processes: { name: string; pid: number | undefined }[]): () =>
       wallSeconds,
       machineBusyCores: busy / wallSeconds,
       cores: os.cpus().length,
-      seconds: processes.filter((p) => p.pid).map((p, i) => ({ name: p.name, seconds: cpuSeconds(p.pid) - own[i]! })),
+      seconds: processes.map((p, i) => ({ name: p.name, pid: p.pid, seconds: cpuSeconds(p.pid) - own[i]! }))
+        .filter((p) => p.pid !== undefined).map(({ name, seconds }) => ({ name, seconds })),
     };
   };
 }
