@@ -67,7 +67,7 @@ const asCanary = (o: KubeObject): Canary => ({ ...withoutManagedFields(o), apiVe
  * Canaries per chunk of the first LIST of a pass: what the pass holds of them at once while it
  * learns the namespaces.
  */
-export const DISCOVERY_CHUNK = 200;
+export const DISCOVERY_CHUNK = 100;
 
 /**
  * The first LIST of a pass, in chunks of DISCOVERY_CHUNK, reduced chunk by chunk to what
