@@ -30,6 +30,8 @@ export interface AddressPolicy {
   exact: readonly string[];
   /** `*.example.com` as `.example.com`. */
   suffixes: readonly string[];
+  /** The flag the policy came from, for messages; `--allowed-hosts` when unset. */
+  flag?: string;
 }
 
 export type AddressVerdict =
@@ -41,8 +43,10 @@ export type AddressVerdict =
 const HOST_ENTRY = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const IPV6_ENTRY = /^\[[0-9a-f:.]+\]$/;
 
-/** `--allowed-hosts` parsed, or what is wrong with it. */
-export function parseAddressPolicy(text: string, clusterDomain = DEFAULT_CLUSTER_DOMAIN): { ok: true; policy: AddressPolicy } | { ok: false; error: string } {
+/** `--allowed-hosts` (or another policy flag, `flag`) parsed, or what is wrong with it. */
+export function parseAddressPolicy(
+  text: string, clusterDomain = DEFAULT_CLUSTER_DOMAIN, flag?: string,
+): { ok: true; policy: AddressPolicy } | { ok: false; error: string } {
   const entries = text.split(',').map((e) => e.trim().toLowerCase()).filter((e) => e !== '');
   if (entries.length === 0) return { ok: false, error: 'must name at least one entry (cluster, a host, *.domain, or *)' };
   const exact: string[] = [];
@@ -56,11 +60,13 @@ export function parseAddressPolicy(text: string, clusterDomain = DEFAULT_CLUSTER
     else if (HOST_ENTRY.test(entry) || IPV6_ENTRY.test(entry)) exact.push(entry);
     else return { ok: false, error: `${JSON.stringify(entry)} is not cluster, a host name, *.domain, an IP address or *` };
   }
-  return { ok: true, policy: { text: entries.join(','), any, cluster, clusterDomain, exact, suffixes } };
+  return { ok: true, policy: { text: entries.join(','), any, cluster, clusterDomain, exact, suffixes, ...(flag ? { flag } : {}) } };
 }
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 const isIp = (host: string): boolean => IPV4.test(host) || host.startsWith('[');
+
+const flagOf = (policy: AddressPolicy): string => `the stepper's ${policy.flag ?? '--allowed-hosts'}`;
 
 /** What the policy says of `address` (a URL). */
 export function decideAddress(policy: AddressPolicy, address: string): AddressVerdict {
@@ -74,7 +80,7 @@ export function decideAddress(policy: AddressPolicy, address: string): AddressVe
   const host = url.hostname.toLowerCase().replace(/\.$/, '');
   if (policy.exact.includes(host)) return { verdict: 'allowed' };
   if (policy.suffixes.some((s) => host.endsWith(s) && host.length > s.length)) return { verdict: 'allowed' };
-  const refused = { verdict: 'refused' as const, reason: `host ${host} is not allowed by the stepper's --allowed-hosts (${policy.text})` };
+  const refused = { verdict: 'refused' as const, reason: `host ${host} is not allowed by ${flagOf(policy)} (${policy.text})` };
   if (!policy.cluster || isIp(host)) return refused;
   const labels = host.split('.');
   if (labels.length === 1) return { verdict: 'allowed' };
@@ -86,4 +92,4 @@ export function decideAddress(policy: AddressPolicy, address: string): AddressVe
 /** The refusal when `<name>.<namespace>` names no Service: the name would resolve outside the cluster. */
 export const notAServiceReason = (policy: AddressPolicy, name: string, namespace: string): string =>
   `host ${name}.${namespace} names no Service ${name} in namespace ${namespace}, so it would resolve outside the cluster, ` +
-  `which the stepper's --allowed-hosts (${policy.text}) does not allow`;
+  `which ${flagOf(policy)} (${policy.text}) does not allow`;

@@ -133,6 +133,7 @@ export async function runStep(argv: string[], env: NodeJS.ProcessEnv, deps: Step
         // Every call a Canary or MetricTemplate names passes the operator's --allowed-hosts.
         webhooks: guardedCaller(deps.webhooks ?? createWebhookCaller(), addresses),
         addressGuard: addresses,
+        alertGuard: addressGuard(config.alertHosts, serviceExistsIn(kube)),
         metrics,
         // keptn and externalmetrics reach the API server with the stepper's own client.
         metricProviders: deps.metricProviders ?? metricProviderRegistry({ kube, ...(client ? { api: client } : {}) }),

@@ -1,6 +1,6 @@
 // The configuration of `davy step`, parsed once from argv and the environment. This is the only
 // place the command reads environment variables: JOB_COMPLETION_INDEX (an Indexed Job's shard,
-// with `--shard N`), DAVY_LOG_LEVEL, DAVY_ALLOWED_HOSTS, DAVY_CLOUDEVENTS_SINK and Flagger's
+// with `--shard N`), DAVY_LOG_LEVEL, DAVY_ALLOWED_HOSTS, DAVY_ALERT_HOSTS, DAVY_CLOUDEVENTS_SINK and Flagger's
 // EVENT_WEBHOOK_URL; flags win over them.
 import { parseArgs } from 'node:util';
 import { DEFAULT_ALLOWED_HOSTS, decideAddress, parseAddressPolicy, type AddressPolicy } from '../api/address-policy.js';
@@ -43,7 +43,12 @@ export interface StepConfig {
   crashAfterWrites?: number;
   /** The hosts hook URLs and MetricTemplate addresses may name (src/api/address-policy.ts). */
   allowedHosts: AddressPolicy;
+  /** The hosts AlertProviders' addresses and proxies may name; any (`*`) unless the operator narrows it. */
+  alertHosts: AddressPolicy;
 }
+
+/** AlertProviders post to chat services outside the cluster by nature, so any host unless narrowed. */
+export const DEFAULT_ALERT_HOSTS = '*';
 
 export type StepConfigResult = { ok: true; config: StepConfig } | { ok: false; help: true } | { ok: false; help: false; error: string };
 
@@ -92,6 +97,9 @@ Flags:
                            addresses may name, a comma list of: cluster (in-cluster Service
                            names), a host, *.domain, or * (any); env DAVY_ALLOWED_HOSTS;
                            default ${DEFAULT_ALLOWED_HOSTS}. Others fail their check, uncalled.
+  --alert-hosts LIST       the hosts that AlertProviders' addresses and proxies may name, the same
+                           kind of list (hooks.slack.com,*.webhook.office.com); env DAVY_ALERT_HOSTS;
+                           default ${DEFAULT_ALERT_HOSTS} (any). Others are not posted to: a failed delivery.
   --crash-after-writes N   a test aid for crash safety: the process kills itself (SIGKILL) right
                            after its N-th API write is answered
   -h, --help               this text
@@ -153,6 +161,7 @@ const parsedOptions = {
   concurrency: { type: 'string' },
   'crash-after-writes': { type: 'string' },
   'allowed-hosts': { type: 'string' },
+  'alert-hosts': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -216,6 +225,8 @@ export function parseStepConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
   }
   const allowedHosts = parseAddressPolicy(values['allowed-hosts'] ?? env.DAVY_ALLOWED_HOSTS ?? DEFAULT_ALLOWED_HOSTS);
   if (!allowedHosts.ok) return fail(`--allowed-hosts: ${allowedHosts.error}`);
+  const alertHosts = parseAddressPolicy(values['alert-hosts'] ?? env.DAVY_ALERT_HOSTS ?? DEFAULT_ALERT_HOSTS, undefined, '--alert-hosts');
+  if (!alertHosts.ok) return fail(`--alert-hosts: ${alertHosts.error}`);
   const cloudEventsSink = parseSink(values['cloudevents-sink'] ?? (env.DAVY_CLOUDEVENTS_SINK || undefined), allowedHosts.policy);
   if (typeof cloudEventsSink === 'object') return fail(cloudEventsSink.error);
   const namespaces = [...new Set((values.namespace ?? []).flatMap((n) => n.split(',')).map((n) => n.trim()).filter((n) => n !== ''))];
@@ -239,6 +250,7 @@ export function parseStepConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
       concurrency,
       ...(crashAfterWrites === undefined ? {} : { crashAfterWrites }),
       allowedHosts: allowedHosts.policy,
+      alertHosts: alertHosts.policy,
     },
   };
 }

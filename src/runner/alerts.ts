@@ -93,6 +93,13 @@ async function notifierOf(ctx: ApplyContext, alertName: string): Promise<Resolve
     address = Buffer.from(data.address, 'base64').toString('utf8').trim();
     if (data.token) token = Buffer.from(data.token, 'base64').toString('utf8').trim();
   }
+  // The post goes to the proxy when there is one, so both must pass: an address a tenant writes
+  // into an AlertProvider is a request from inside the cluster network. What is not a URL is left
+  // to the notifier, which cannot post to it, and is not echoed: a Secret's address is a credential.
+  for (const url of [address, provider.spec.proxy].filter((u): u is string => u !== undefined && URL.canParse(u))) {
+    const refused = await ctx.deps.alertGuard?.(url);
+    if (refused !== undefined) return { type, message: `AlertProvider ${namespace}/${name}: not posted: ${refused}` };
+  }
   const notifier = factory({
     address,
     ...(token ? { token } : {}),

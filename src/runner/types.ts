@@ -43,6 +43,8 @@ export interface RunnerDeps {
    * in `webhooks`, see address-guard.ts); every address is called when unset.
    */
   addressGuard?: AddressGuard;
+  /** The operator's `--alert-hosts`, for AlertProviders' addresses and proxies; any address when unset. */
+  alertGuard?: AddressGuard;
   metrics?: StepperMetrics;
   /**
    * Problems already reported as Events by this process (invalid specs, conflicts with foreign

@@ -3,6 +3,10 @@
 // order, after a rollout and a rollback; severity filtering; and a failed post retried on the next
 // pass without a second copy to the providers that already took it.
 import { expect } from 'chai';
+import { Writable } from 'node:stream';
+import { parseAddressPolicy, type AddressPolicy } from '../../../src/api/address-policy.js';
+import { addressGuard, serviceExistsIn } from '../../../src/runner/address-guard.js';
+import { createLogger } from '../../../src/telemetry/logger.js';
 import { ANNOTATION_ALERTS_SENT, ANNOTATION_STATE } from '../../../src/api/keys.js';
 import { parseState } from '../../../src/stepper/index.js';
 import type { KubeObject } from '../../../src/kube/client.js';
@@ -17,6 +21,12 @@ const provider = (name: string, spec: Record<string, unknown>): KubeObject =>
 
 const secret = (name: string, data: Record<string, string>): KubeObject =>
   ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'test' }, data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])) });
+
+function parsed(text: string): AddressPolicy {
+  const result = parseAddressPolicy(text, undefined, '--alert-hosts');
+  if (!result.ok) throw new Error(result.error);
+  return result.policy;
+}
 
 /** What a service heard, as its message texts, in order. */
 function heard(receiver: ChatReceiver, service: ReceivedPost['service']): string[] {
@@ -116,6 +126,30 @@ describe('runner: alerts', function () {
     await passUntil(w, phaseIs('Succeeded'));
     expect(heard(receiver, 'gchat').at(-1)).to.equal('Canary analysis completed successfully, promotion finished.');
     expect(stateOf(w).outbox.length).to.be.greaterThan(0);
+  });
+
+  it('when --alert-hosts refuses a provider\'s address or its proxy, then nothing is posted there, the others hear the alert, and the failure is logged and counted', async () => {
+    const w = await alertingWorld(receiver);
+    const lines: string[] = [];
+    w.deps.logger = createLogger({ stream: new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(chunk.toString()), done()) }) });
+    w.deps.alertGuard = addressGuard(parsed('localhost,*.example.com'), serviceExistsIn(w.kube));
+    const { port } = new URL(receiver.url);
+    // on-call's Secret names 127.0.0.1 (refused); chat moves to localhost (allowed); incidents posts
+    // to localhost through a proxy at a cloud metadata address (refused).
+    await w.kube.replace(provider('chat', { type: 'gchat', address: `http://localhost:${port}/gchat/v1/spaces/S/messages?key=k&token=t` }));
+    await w.kube.replace(provider('incidents', { type: 'msteams', address: `http://localhost:${port}/teams/hook`, proxy: 'http://169.254.169.254:80' }));
+    const canary = canaryOf(w)!;
+    canary.spec.analysis!.alerts = canary.spec.analysis!.alerts!.map((a) => ({ ...a, severity: 'info' as const }));
+    await w.kube.replace(canary as unknown as KubeObject);
+    receiver.received.splice(0);
+    await setImage(w, NEW_IMAGE);
+    await passUntil(w, phaseIs('Succeeded'));
+    expect(heard(receiver, 'gchat')).to.deep.equal(['New revision detected, progressing canary analysis.', 'Canary analysis completed successfully, promotion finished.']);
+    expect(receiver.received.filter((p) => p.service !== 'gchat')).to.deep.equal([]);
+    expect(await alertsTotal(w, 'failed')).to.be.greaterThanOrEqual(4);
+    const reasons = lines.map((l) => JSON.parse(l) as { message: string; reason?: string }).filter((l) => l.message.startsWith('alert not delivered')).map((l) => l.reason);
+    expect(reasons).to.include('AlertProvider test/on-call: not posted: host 127.0.0.1 is not allowed by the stepper\'s --alert-hosts (localhost,*.example.com)');
+    expect(reasons).to.include('AlertProvider test/incidents: not posted: host 169.254.169.254 is not allowed by the stepper\'s --alert-hosts (localhost,*.example.com)');
   });
 
   it('when a canary has no alerts, then the global notifier hears every alert, and without one none is queued', async () => {

@@ -28,7 +28,17 @@ describe('davy step: flags', () => {
     expect(config([])).to.deep.equal({
       mode: { kind: 'once' }, namespaces: [], meshProvider: 'istio', logLevel: 'info', pollIntervalMs: 10_000, resyncMs: 60_000, concurrency: 16,
       allowedHosts: { text: 'cluster', any: false, cluster: true, clusterDomain: 'cluster.local', exact: [], suffixes: [] },
+      alertHosts: { text: '*', any: true, cluster: false, clusterDomain: 'cluster.local', exact: [], suffixes: [], flag: '--alert-hosts' },
     });
+  });
+
+  it('when --alert-hosts or DAVY_ALERT_HOSTS is given, then it is parsed, the flag winning, and a bad entry is refused', () => {
+    expect(config(['--alert-hosts', 'hooks.slack.com,*.webhook.office.com'])).to.deep.include({
+      alertHosts: { text: 'hooks.slack.com,*.webhook.office.com', any: false, cluster: false, clusterDomain: 'cluster.local', exact: ['hooks.slack.com'], suffixes: ['.webhook.office.com'], flag: '--alert-hosts' },
+    });
+    expect(config([], { DAVY_ALERT_HOSTS: 'cluster' })).to.have.nested.property('alertHosts.cluster', true);
+    expect(config(['--alert-hosts', 'discord.com'], { DAVY_ALERT_HOSTS: '*' })).to.have.nested.property('alertHosts.any', false);
+    expect(config(['--alert-hosts', 'https://hooks.slack.com/'])).to.equal('--alert-hosts: "https://hooks.slack.com/" is not cluster, a host name, *.domain, an IP address or *');
   });
 
   it('when --allowed-hosts or DAVY_ALLOWED_HOSTS is given, then it is parsed, the flag winning, and a bad entry is refused', () => {
