@@ -11,7 +11,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-fund --no-audit --loglevel=error
 COPY tsconfig.json tsconfig.build.json ./
 COPY bin bin
-COPY hack/build.sh hack/build.sh
+COPY hack/build.sh hack/bundle.ts hack/
 COPY src src
 RUN PATH=/src/node_modules/.bin:$PATH hack/build.sh
 

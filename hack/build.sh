@@ -5,14 +5,10 @@
 # Why a bundle: loading @kubernetes/client-node as a thousand separate modules is most of an
 # unbundled `davy step` start (first API request after 503 ms, 146 MiB); bundled, 185 ms and 82 MiB
 # (BENCHMARKS.md, "The stepper at scale"). A stepper started by a CronJob on every
-# interval pays its start each time. Code splitting keeps each command's imports lazy, as in
-# src/cli/main.ts: `davy simulate` never loads the Kubernetes client.
+# interval pays its start each time. hack/bundle.ts says how it is split and why Node's own
+# modules are require()d.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tsc -p tsconfig.build.json
 rm -rf dist/bundle
-# CommonJS dependencies (winston, prom-client ...) call require(); an ES module has none of its own.
-esbuild src/cli/index.ts --bundle --splitting --format=esm --platform=node --target=node22 \
-  --outdir=dist/bundle --entry-names=davy --chunk-names='chunks/[name]-[hash]' \
-  --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" \
-  --legal-comments=none --log-level=warning
+tsx hack/bundle.ts
