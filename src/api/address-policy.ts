@@ -19,6 +19,8 @@
 // the caller, which has the cluster.
 
 export const DEFAULT_ALLOWED_HOSTS = 'cluster';
+/** `--alert-hosts`: AlertProviders post to chat services outside the cluster by nature, so any host unless narrowed. */
+export const DEFAULT_ALERT_HOSTS = '*';
 export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
 
 export interface AddressPolicy {

@@ -45,6 +45,8 @@ export interface ClusterCheckOptions {
    * to call it and fail the check. Not a denial: the operator may widen the policy later.
    */
   addressPolicy?: AddressPolicy;
+  /** The stepper's --alert-hosts, when known: the same warning for AlertProviders' addresses and proxies. */
+  alertPolicy?: AddressPolicy;
 }
 
 const SPEC = FieldPath.root('spec');
@@ -99,17 +101,21 @@ const mustBeShared = (ref: ClusterObjectRef, path: FieldPath, canaryNamespace: s
   },
 });
 
+type AddressWarning = 'addressNotAllowed' | 'alertAddressNotAllowed';
+
 /** A warning when the stepper's policy refuses `address`; `<name>.<namespace>` is looked up as a Service. */
-function addressChecks(address: string | undefined, path: FieldPath, policy: AddressPolicy | undefined, report: Report): Check[] {
+function addressChecks(
+  address: string | undefined, path: FieldPath, policy: AddressPolicy | undefined, report: Report, warning: AddressWarning = 'addressNotAllowed',
+): Check[] {
   if (!address || !policy) return [];
   const verdict = decideAddress(policy, address);
-  if (verdict.verdict === 'refused') report.warn('addressNotAllowed', { path: path.toString(), reason: verdict.reason });
+  if (verdict.verdict === 'refused') report.warn(warning, { path: path.toString(), reason: verdict.reason });
   if (verdict.verdict !== 'ifService') return [];
   const ref = { apiVersion: 'v1', kind: 'Service', name: verdict.name, namespace: verdict.namespace };
   return [{
     ref,
     verdict: (found, r) => {
-      if (!found) r.warn('addressNotAllowed', { path: path.toString(), reason: notAServiceReason(policy, verdict.name, verdict.namespace) });
+      if (!found) r.warn(warning, { path: path.toString(), reason: notAServiceReason(policy, verdict.name, verdict.namespace) });
     },
   }];
 }
@@ -205,17 +211,28 @@ async function checkSecretRef(obj: unknown, secretRef: unknown, path: FieldPath,
   return report.result();
 }
 
-export async function checkMetricTemplateAgainstCluster(template: unknown, lookup: ClusterLookup, options: ClusterCheckOptions = {}): Promise<ValidationResult> {
-  const provider = asRecord(asRecord(asRecord(template)?.spec)?.provider);
-  const secret = await checkSecretRef(template, provider?.secretRef, SPEC.child('provider').child('secretRef').child('name'), lookup, options);
+/** A secretRef's check and those of the addresses a policy decides, together. */
+async function secretAndAddresses(
+  obj: unknown, secretRef: unknown, secretPath: FieldPath, addresses: [unknown, FieldPath][],
+  policy: AddressPolicy | undefined, warning: AddressWarning, lookup: ClusterLookup, options: ClusterCheckOptions,
+): Promise<ValidationResult> {
+  const secret = await checkSecretRef(obj, secretRef, secretPath, lookup, options);
   const report = new Report();
-  await run(addressChecks(asString(provider?.address), SPEC.child('provider').child('address'), options.addressPolicy, report), lookup, report);
-  const address = report.result();
-  return { errors: [...secret.errors, ...address.errors], warnings: [...secret.warnings, ...address.warnings] };
+  await run(addresses.flatMap(([address, path]) => addressChecks(asString(address), path, policy, report, warning)), lookup, report);
+  const found = report.result();
+  return { errors: [...secret.errors, ...found.errors], warnings: [...secret.warnings, ...found.warnings] };
+}
+
+export function checkMetricTemplateAgainstCluster(template: unknown, lookup: ClusterLookup, options: ClusterCheckOptions = {}): Promise<ValidationResult> {
+  const provider = asRecord(asRecord(asRecord(template)?.spec)?.provider);
+  const at = SPEC.child('provider');
+  return secretAndAddresses(template, provider?.secretRef, at.child('secretRef').child('name'), [[provider?.address, at.child('address')]], options.addressPolicy, 'addressNotAllowed', lookup, options);
 }
 
 export function checkAlertProviderAgainstCluster(provider: unknown, lookup: ClusterLookup, options: ClusterCheckOptions = {}): Promise<ValidationResult> {
-  return checkSecretRef(provider, asRecord(asRecord(provider)?.spec)?.secretRef, SPEC.child('secretRef').child('name'), lookup, options);
+  const spec = asRecord(asRecord(provider)?.spec);
+  const addresses: [unknown, FieldPath][] = [[spec?.address, SPEC.child('address')], [spec?.proxy, SPEC.child('proxy')]];
+  return secretAndAddresses(provider, spec?.secretRef, SPEC.child('secretRef').child('name'), addresses, options.alertPolicy, 'alertAddressNotAllowed', lookup, options);
 }
 
 /** Dispatches on kind; other kinds have nothing to check. */

@@ -133,6 +133,7 @@ export const WARNINGS = {
   secretNotChecked: '{path}: Secret {name} is not looked up at admission (the webhook may not read Secrets); the stepper reports it when it is missing',
   hookTimeouts: 'spec.analysis.webhooks: rollout hooks may take {total} together, longer than the interval {interval}',
   addressNotAllowed: '{path}: {reason}: the stepper will not call it, and this check fails until the address or the policy changes',
+  alertAddressNotAllowed: '{path}: {reason}: the stepper will not post alerts through this AlertProvider until the address or the policy changes',
   templateNotSharedYet: '{path}: MetricTemplate {name} of namespace {namespace} is not shared with namespace {canaryNamespace}: this check fails, and the canary cannot be promoted on it, until the template\'s davy.dev/shared-with annotation names {canaryNamespace} (or is "*")',
 } as const;
 

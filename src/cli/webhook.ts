@@ -26,11 +26,14 @@ export interface WebhookCommandDeps {
  * The /validate function: the pure validator, then (with --cluster-checks, and only for a spec
  * that is sound on its own) the cluster-aware checks, all errors and warnings together.
  */
-export function webhookValidator(cluster: ClusterLookup | undefined, addressPolicy?: AddressPolicy): ValidateFn {
+export function webhookValidator(
+  cluster: ClusterLookup | undefined, addressPolicy?: AddressPolicy, alertPolicy?: AddressPolicy,
+): ValidateFn {
+  const policies = { ...(addressPolicy ? { addressPolicy } : {}), ...(alertPolicy ? { alertPolicy } : {}) };
   return async (object, request) => {
     const own = validateResource(object);
     if (!cluster || own.errors.length > 0) return own;
-    const options = { namespace: request.namespace || undefined, ...(addressPolicy ? { addressPolicy } : {}) };
+    const options = { namespace: request.namespace || undefined, ...policies };
     const found = await checkResourceAgainstCluster(object, cluster, options);
     return { errors: [...own.errors, ...found.errors], warnings: [...own.warnings, ...found.warnings] };
   };
@@ -92,7 +95,7 @@ export async function runWebhook(
     logger.error('cannot load credentials for --cluster-checks', { error });
     return 1;
   }
-  const validate = deps.validate ?? webhookValidator(cluster, config.allowedHosts);
+  const validate = deps.validate ?? webhookValidator(cluster, config.allowedHosts, config.alertHosts);
 
   let webhook: RunningWebhook;
   try {

@@ -3,7 +3,7 @@
 // with `--shard N`), DAVY_LOG_LEVEL, DAVY_ALLOWED_HOSTS, DAVY_ALERT_HOSTS, DAVY_CLOUDEVENTS_SINK and Flagger's
 // EVENT_WEBHOOK_URL; flags win over them.
 import { parseArgs } from 'node:util';
-import { DEFAULT_ALLOWED_HOSTS, decideAddress, parseAddressPolicy, type AddressPolicy } from '../api/address-policy.js';
+import { DEFAULT_ALERT_HOSTS, DEFAULT_ALLOWED_HOSTS, decideAddress, parseAddressPolicy, type AddressPolicy } from '../api/address-policy.js';
 import { parseDuration } from '../api/durations.js';
 import { DAVY_PROVIDERS, isDavyProvider, type DavyProvider } from '../api/providers.js';
 import type { LogLevel } from '../telemetry/logger.js';
@@ -47,8 +47,6 @@ export interface StepConfig {
   alertHosts: AddressPolicy;
 }
 
-/** AlertProviders post to chat services outside the cluster by nature, so any host unless narrowed. */
-export const DEFAULT_ALERT_HOSTS = '*';
 
 export type StepConfigResult = { ok: true; config: StepConfig } | { ok: false; help: true } | { ok: false; help: false; error: string };
 

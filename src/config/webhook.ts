@@ -1,6 +1,6 @@
 // The configuration of `davy webhook`, parsed once from argv and the environment. This is the
 // only place the command reads environment variables; flags win over them.
-import { DEFAULT_ALLOWED_HOSTS, parseAddressPolicy, type AddressPolicy } from '../api/address-policy.js';
+import { DEFAULT_ALERT_HOSTS, DEFAULT_ALLOWED_HOSTS, parseAddressPolicy, type AddressPolicy } from '../api/address-policy.js';
 import { parseArgs } from 'node:util';
 import type { LogLevel } from '../telemetry/logger.js';
 
@@ -28,6 +28,8 @@ export interface WebhookConfig {
   recordReviews?: string;
   /** The stepper's --allowed-hosts, for the addressNotAllowed warning of the cluster checks. */
   allowedHosts: AddressPolicy;
+  /** The stepper's --alert-hosts, for the same warning on AlertProviders. */
+  alertHosts: AddressPolicy;
 }
 
 export type WebhookConfigResult = { ok: true; config: WebhookConfig } | { ok: false; help: true } | { ok: false; help: false; error: string };
@@ -58,6 +60,9 @@ Flags:
   --allowed-hosts LIST     the stepper's --allowed-hosts (env DAVY_ALLOWED_HOSTS; default
                            ${DEFAULT_ALLOWED_HOSTS}): the cluster checks warn of hook URLs and
                            MetricTemplate addresses the stepper will refuse to call
+  --alert-hosts LIST       the stepper's --alert-hosts (env DAVY_ALERT_HOSTS; default
+                           ${DEFAULT_ALERT_HOSTS}): the cluster checks warn of AlertProvider
+                           addresses and proxies the stepper will not post to
   --record-reviews DIR     development aid, off by default: write every AdmissionReview received
                            to DIR as it was sent (whole objects and user identities: never in
                            production); see deploy/webhook/README.md
@@ -89,6 +94,7 @@ export function parseWebhookConfig(argv: readonly string[], env: NodeJS.ProcessE
         'tls-key': { type: 'string' },
         'stepper-identity': { type: 'string', multiple: true },
         'allowed-hosts': { type: 'string' },
+        'alert-hosts': { type: 'string' },
         'log-level': { type: 'string' },
         'drain-timeout': { type: 'string' },
         'shutdown-delay': { type: 'string' },
@@ -120,6 +126,8 @@ export function parseWebhookConfig(argv: readonly string[], env: NodeJS.ProcessE
 
   const allowedHosts = parseAddressPolicy(values['allowed-hosts'] ?? env.DAVY_ALLOWED_HOSTS ?? DEFAULT_ALLOWED_HOSTS);
   if (!allowedHosts.ok) return fail(`--allowed-hosts: ${allowedHosts.error}`);
+  const alertHosts = parseAddressPolicy(values['alert-hosts'] ?? env.DAVY_ALERT_HOSTS ?? DEFAULT_ALERT_HOSTS, undefined, '--alert-hosts');
+  if (!alertHosts.ok) return fail(`--alert-hosts: ${alertHosts.error}`);
 
   const config: WebhookConfig = {
     port: port as number,
@@ -132,6 +140,7 @@ export function parseWebhookConfig(argv: readonly string[], env: NodeJS.ProcessE
     shutdownDelaySeconds: delay as number,
     clusterChecks: values['cluster-checks'] ?? false,
     allowedHosts: allowedHosts.policy,
+    alertHosts: alertHosts.policy,
   };
   if (values['bind-address']) config.bindAddress = values['bind-address'];
   if (values.kubeconfig) config.kubeconfig = values.kubeconfig;

@@ -23,11 +23,12 @@ describe('webhook config', () => {
       shutdownDelaySeconds: 0,
       clusterChecks: false,
       allowedHosts: { text: 'cluster', any: false, cluster: true, clusterDomain: 'cluster.local', exact: [], suffixes: [] },
+      alertHosts: { text: '*', any: true, cluster: false, clusterDomain: 'cluster.local', exact: [], suffixes: [], flag: '--alert-hosts' },
     });
   });
 
   it('when every flag is given, then each is read', () => {
-    const argv = [...TLS, '--port', '0', '--metrics-port=9090', '--bind-address', '127.0.0.1', '--stepper-identity', 'a', '--stepper-identity', 'group:ops', '--log-level', 'debug', '--drain-timeout', '5', '--shutdown-delay', '3', '--cluster-checks', '--kubeconfig', 'kc', '--allowed-hosts', 'cluster,*.example.com'];
+    const argv = [...TLS, '--port', '0', '--metrics-port=9090', '--bind-address', '127.0.0.1', '--stepper-identity', 'a', '--stepper-identity', 'group:ops', '--log-level', 'debug', '--drain-timeout', '5', '--shutdown-delay', '3', '--cluster-checks', '--kubeconfig', 'kc', '--allowed-hosts', 'cluster,*.example.com', '--alert-hosts', 'hooks.slack.com'];
     expect(config(parseWebhookConfig(argv, {}))).to.deep.equal({
       port: 0,
       metricsPort: 9090,
@@ -41,6 +42,7 @@ describe('webhook config', () => {
       clusterChecks: true,
       kubeconfig: 'kc',
       allowedHosts: { text: 'cluster,*.example.com', any: false, cluster: true, clusterDomain: 'cluster.local', exact: [], suffixes: ['.example.com'] },
+      alertHosts: { text: 'hooks.slack.com', any: false, cluster: false, clusterDomain: 'cluster.local', exact: ['hooks.slack.com'], suffixes: [], flag: '--alert-hosts' },
     });
   });
 

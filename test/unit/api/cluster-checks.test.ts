@@ -231,4 +231,18 @@ describe('cluster checks: the stepper\'s --allowed-hosts', () => {
     ]);
     expect((await checkMetricTemplateAgainstCluster(template, new MemoryLookup([]))).warnings).to.deep.equal([]);
   });
+
+  it('when an AlertProvider\'s address or proxy is outside the stepper\'s --alert-hosts, then a warning names each; the default (*) says nothing', async () => {
+    const slackOnly = (parseAddressPolicy('hooks.slack.com', undefined, '--alert-hosts') as { ok: true; policy: AddressPolicy }).policy;
+    const provider = (spec: Record<string, unknown>): unknown => ({ apiVersion: 'flagger.app/v1beta1', kind: 'AlertProvider', metadata: { name: 'on-call', namespace: 'test' }, spec });
+    const allowed = provider({ type: 'slack', address: 'https://hooks.slack.com/services/T/B/x' });
+    expect((await checkResourceAgainstCluster(allowed, new MemoryLookup([]), { alertPolicy: slackOnly })).warnings).to.deep.equal([]);
+    const refused = provider({ type: 'slack', address: 'http://169.254.169.254/latest', proxy: 'http://proxy.internal:3128' });
+    expect((await checkResourceAgainstCluster(refused, new MemoryLookup([]), { alertPolicy: slackOnly })).warnings).to.deep.equal([
+      'spec.address: host 169.254.169.254 is not allowed by the stepper\'s --alert-hosts (hooks.slack.com): the stepper will not post alerts through this AlertProvider until the address or the policy changes',
+      'spec.proxy: host proxy.internal is not allowed by the stepper\'s --alert-hosts (hooks.slack.com): the stepper will not post alerts through this AlertProvider until the address or the policy changes',
+    ]);
+    const any = (parseAddressPolicy('*', undefined, '--alert-hosts') as { ok: true; policy: AddressPolicy }).policy;
+    expect((await checkResourceAgainstCluster(refused, new MemoryLookup([]), { alertPolicy: any })).warnings).to.deep.equal([]);
+  });
 });
