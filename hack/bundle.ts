@@ -45,12 +45,18 @@ export const BUNDLE_OPTIONS = {
   logLevel: 'warning',
 } satisfies BuildOptions;
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The CLI bundled into `outdir`: `davy.js` and its `chunks/`. */
+export async function bundle(outdir: string): Promise<void> {
   await build({
     ...BUNDLE_OPTIONS,
+    absWorkingDir: ROOT,
     entryPoints: ['src/cli/index.ts'],
-    outdir: 'dist/bundle',
+    outdir,
     entryNames: 'davy',
     chunkNames: 'chunks/[name]-[hash]',
   });
 }
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await bundle('dist/bundle');

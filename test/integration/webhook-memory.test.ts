@@ -1,18 +1,16 @@
 // The webhook's memory under 100 concurrent ~4 MB reviews stays under three quarters of its pod's
 // 256Mi limit (issue 11, finding 6; 531 MiB before the in-flight bound). The process runs as
-// shipped: the CLI bundled by esbuild as hack/build.sh does, with deploy/'s NODE_OPTIONS. Memory
-// is asserted, time never: how many reviews are answered 200 or 429 depends on the machine.
-import { execFile } from 'node:child_process';
+// shipped: the CLI bundled as hack/build.sh bundles it (hack/bundle.ts), with deploy/'s
+// NODE_OPTIONS. Memory is asserted, time never: how many reviews are answered 200 or 429 depends
+// on the machine.
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { measureWebhookMemory, shippedNodeOptions } from '../../bench/helpers/webhook-memory.js';
+import { bundle } from '../../hack/bundle.js';
 import { generateCerts, removeDir, type CertDir } from './support.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const LIMIT_MIB = 256;
 
 describe('webhook memory bound (a process of its own, 100 concurrent 4 MB reviews)', function () {
@@ -24,10 +22,7 @@ describe('webhook memory bound (a process of its own, 100 concurrent 4 MB review
   before(async () => {
     certs = await generateCerts();
     bundleDir = await mkdtemp(join(tmpdir(), 'davy-bundle-'));
-    await promisify(execFile)(join(ROOT, 'node_modules/.bin/esbuild'), [
-      join(ROOT, 'src/cli/index.ts'), '--bundle', '--format=esm', '--platform=node', '--target=node22', `--outfile=${join(bundleDir, 'davy.js')}`,
-      "--banner:js=import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);", '--log-level=warning',
-    ]);
+    await bundle(bundleDir);
     process.env.DAVY_CLI = join(bundleDir, 'davy.js');
   });
   after(async () => {
