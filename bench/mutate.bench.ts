@@ -3,7 +3,8 @@
 // built with the app's prototypes, as the webhook's is), in the same run, over loopback
 // keep-alive connections. Prints a Markdown table for BENCHMARKS.md and exits non-zero only on
 // errors: timings are measured and compared, never asserted.
-// Run: npx tsx bench/mutate.bench.ts [--requests N]
+// Run: npx tsx bench/mutate.bench.ts [--requests N]; BENCH_NODE_FLAGS="--max-opt=2" gives the
+// servers' process node flags (all its servers alike, so compare its CPU per request between runs).
 import { execFile, fork } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
@@ -89,7 +90,7 @@ const loadBefore = loadavg();
 const certs = await mkdtemp(join(tmpdir(), 'davy-bench-'));
 await promisify(execFile)(join(here, '../certs/generate.sh'), ['--out', certs, '--san', 'IP:127.0.0.1']);
 const ca = await readFile(join(certs, 'ca.crt'));
-const child = fork(join(here, 'helpers/mutate-servers.ts'), [join(certs, 'tls.crt'), join(certs, 'tls.key')], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const child = fork(join(here, 'helpers/mutate-servers.ts'), [join(certs, 'tls.crt'), join(certs, 'tls.key')], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 const ports = await new Promise<ServerPorts>((resolve, reject) => {
   child.once('message', (m) => resolve(m as ServerPorts));
   child.once('exit', (code) => reject(new Error(`servers exited with ${code}`)));
