@@ -226,7 +226,8 @@ async function secretAndAddresses(
 export function checkMetricTemplateAgainstCluster(template: unknown, lookup: ClusterLookup, options: ClusterCheckOptions = {}): Promise<ValidationResult> {
   const provider = asRecord(asRecord(asRecord(template)?.spec)?.provider);
   const at = SPEC.child('provider');
-  return secretAndAddresses(template, provider?.secretRef, at.child('secretRef').child('name'), [[provider?.address, at.child('address')]], options.addressPolicy, 'addressNotAllowed', lookup, options);
+  const addresses: [unknown, FieldPath][] = [[provider?.address, at.child('address')]];
+  return secretAndAddresses(template, provider?.secretRef, at.child('secretRef').child('name'), addresses, options.addressPolicy, 'addressNotAllowed', lookup, options);
 }
 
 export function checkAlertProviderAgainstCluster(provider: unknown, lookup: ClusterLookup, options: ClusterCheckOptions = {}): Promise<ValidationResult> {

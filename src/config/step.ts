@@ -1,7 +1,7 @@
 // The configuration of `davy step`, parsed once from argv and the environment. This is the only
 // place the command reads environment variables: JOB_COMPLETION_INDEX (an Indexed Job's shard,
-// with `--shard N`), DAVY_LOG_LEVEL, DAVY_ALLOWED_HOSTS, DAVY_ALERT_HOSTS, DAVY_CLOUDEVENTS_SINK and Flagger's
-// EVENT_WEBHOOK_URL; flags win over them.
+// with `--shard N`), DAVY_LOG_LEVEL, DAVY_ALLOWED_HOSTS, DAVY_ALERT_HOSTS, DAVY_CLOUDEVENTS_SINK
+// and Flagger's EVENT_WEBHOOK_URL; flags win over them.
 import { parseArgs } from 'node:util';
 import { DEFAULT_ALERT_HOSTS, DEFAULT_ALLOWED_HOSTS, decideAddress, parseAddressPolicy, type AddressPolicy } from '../api/address-policy.js';
 import { parseDuration } from '../api/durations.js';
@@ -46,7 +46,6 @@ export interface StepConfig {
   /** The hosts AlertProviders' addresses and proxies may name; any (`*`) unless the operator narrows it. */
   alertHosts: AddressPolicy;
 }
-
 
 export type StepConfigResult = { ok: true; config: StepConfig } | { ok: false; help: true } | { ok: false; help: false; error: string };
 

@@ -65,7 +65,8 @@ const asCanary = (o: KubeObject): Canary => ({ ...withoutManagedFields(o), apiVe
 
 /**
  * Canaries per chunk of the first LIST of a pass: what the pass holds of them at once while it
- * learns the namespaces.
+ * learns the namespaces (100 rather than 200: 4 MiB less at the peak of a pass over canaries with
+ * full histories, for one more LIST per 100 canaries; BENCHMARKS.md, "Where that pass's memory was").
  */
 export const DISCOVERY_CHUNK = 100;
 
