@@ -3,12 +3,14 @@
 // the runner, serves /metrics when asked, and turns SIGTERM/SIGINT into a clean stop.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseStepConfig, STEP_USAGE, type StepConfig } from '../config/step.js';
+import { parseStepConfig, STEP_USAGE, type GlobalNotifier, type StepConfig } from '../config/step.js';
 import type { KubeClient } from '../kube/client.js';
 import { NodeKubeClient } from '../kube/node-client.js';
 import { crashAfterWrites } from '../kube/crash-after-writes.js';
 import type { MetricProviderRegistry } from '../metrics/provider.js';
 import { metricProviderRegistry } from '../metrics/providers/index.js';
+import { NOTIFIERS } from '../notifiers/index.js';
+import type { Notifier } from '../notifiers/notifier.js';
 import { addressGuard, guardedCaller, serviceExistsIn } from '../runner/address-guard.js';
 import { ChangeFeed } from '../runner/changes.js';
 import { runSchedule, type PassReport, type ScheduleDeps } from '../runner/index.js';
@@ -32,6 +34,9 @@ export interface StepCommandDeps {
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
 }
+
+const globalNotifier = ({ type, address, token, proxy, channel, username }: GlobalNotifier): Notifier =>
+  NOTIFIERS[type]({ address, channel, username, ...(token ? { token } : {}), ...(proxy ? { proxy } : {}) });
 
 /** An AbortSignal that fires on SIGTERM or SIGINT (or the injected stop), and how to stop listening. */
 function stopSignal(stop: AbortSignal | undefined, logger: Logger): { signal: AbortSignal; dispose: () => void } {
@@ -134,6 +139,8 @@ export async function runStep(argv: string[], env: NodeJS.ProcessEnv, deps: Step
         webhooks: guardedCaller(deps.webhooks ?? createWebhookCaller(), addresses),
         addressGuard: addresses,
         alertGuard: addressGuard(config.alertHosts, serviceExistsIn(kube)),
+        // Flagger's global notifier: the operator's own URL, like --metrics-server, not a tenant's.
+        ...(config.globalNotifier ? { notifier: globalNotifier(config.globalNotifier) } : {}),
         metrics,
         // keptn and externalmetrics reach the API server with the stepper's own client.
         metricProviders: deps.metricProviders ?? metricProviderRegistry({ kube, ...(client ? { api: client } : {}) }),

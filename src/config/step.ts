@@ -1,11 +1,13 @@
 // The configuration of `davy step`, parsed once from argv and the environment. This is the only
 // place the command reads environment variables: JOB_COMPLETION_INDEX (an Indexed Job's shard,
 // with `--shard N`), DAVY_LOG_LEVEL, DAVY_ALLOWED_HOSTS, DAVY_ALERT_HOSTS, DAVY_CLOUDEVENTS_SINK
-// and Flagger's EVENT_WEBHOOK_URL; flags win over them.
+// and Flagger's EVENT_WEBHOOK_URL, SLACK_URL, SLACK_TOKEN, SLACK_PROXY_URL, MSTEAMS_URL and
+// MSTEAMS_PROXY_URL; flags win over them.
 import { parseArgs } from 'node:util';
 import { DEFAULT_ALERT_HOSTS, DEFAULT_ALLOWED_HOSTS, decideAddress, parseAddressPolicy, type AddressPolicy } from '../api/address-policy.js';
 import { parseDuration } from '../api/durations.js';
 import { DAVY_PROVIDERS, isDavyProvider, type DavyProvider } from '../api/providers.js';
+import { DEFAULT_CHANNEL, DEFAULT_USERNAME } from '../notifiers/notifier.js';
 import type { LogLevel } from '../telemetry/logger.js';
 
 /** An annotation key's prefix or an ingress class: a DNS subdomain (lowercase, dots, at most 253 characters). */
@@ -45,6 +47,20 @@ export interface StepConfig {
   allowedHosts: AddressPolicy;
   /** The hosts AlertProviders' addresses and proxies may name; any (`*`) unless the operator narrows it. */
   alertHosts: AddressPolicy;
+  /**
+   * Flagger's global notifier (`-slack-url` ..., `-msteams-url` ...): every alert of a canary
+   * without `analysis.alerts` goes there. MS Teams wins when both are given, as in Flagger.
+   */
+  globalNotifier?: GlobalNotifier;
+}
+
+export interface GlobalNotifier {
+  type: 'slack' | 'msteams';
+  address: string;
+  token?: string;
+  proxy?: string;
+  channel: string;
+  username: string;
 }
 
 export type StepConfigResult = { ok: true; config: StepConfig } | { ok: false; help: true } | { ok: false; help: false; error: string };
@@ -97,6 +113,13 @@ Flags:
   --alert-hosts LIST       the hosts that AlertProviders' addresses and proxies may name, the same
                            kind of list (hooks.slack.com,*.webhook.office.com); env DAVY_ALERT_HOSTS;
                            default ${DEFAULT_ALERT_HOSTS} (any). Others are not posted to: a failed delivery.
+  --slack-url URL          Flagger's global Slack notifier: every alert of a canary without
+                           analysis.alerts is posted there (env SLACK_URL); with --slack-channel
+                           C (default general), --slack-user U (default flagger), --slack-token T
+                           (env SLACK_TOKEN) and --slack-proxy-url P (env SLACK_PROXY_URL)
+  --msteams-url URL        Flagger's global MS Teams notifier, instead of Slack's when both are
+                           given (env MSTEAMS_URL); with --msteams-proxy-url P (env
+                           MSTEAMS_PROXY_URL)
   --crash-after-writes N   a test aid for crash safety: the process kills itself (SIGKILL) right
                            after its N-th API write is answered
   -h, --help               this text
@@ -159,8 +182,17 @@ const parsedOptions = {
   'crash-after-writes': { type: 'string' },
   'allowed-hosts': { type: 'string' },
   'alert-hosts': { type: 'string' },
+  'slack-url': { type: 'string' },
+  'slack-token': { type: 'string' },
+  'slack-proxy-url': { type: 'string' },
+  'slack-user': { type: 'string' },
+  'slack-channel': { type: 'string' },
+  'msteams-url': { type: 'string' },
+  'msteams-proxy-url': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+const isHttpUrl = (u: string): boolean => /^https?:\/\/./.test(u) && URL.canParse(u);
 
 /**
  * The sink, refused at start when the address policy refuses its host outright; an in-cluster
@@ -168,9 +200,61 @@ const parsedOptions = {
  */
 function parseSink(sink: string | undefined, policy: AddressPolicy): string | undefined | { error: string } {
   if (sink === undefined) return undefined;
-  if (!/^https?:\/\/./.test(sink) || !URL.canParse(sink)) return { error: `--cloudevents-sink: not an http(s) URL: ${JSON.stringify(sink)}` };
+  if (!isHttpUrl(sink)) return { error: `--cloudevents-sink: not an http(s) URL: ${JSON.stringify(sink)}` };
   const verdict = decideAddress(policy, sink);
   return verdict.verdict === 'refused' ? { error: `--cloudevents-sink: ${verdict.reason}` } : sink;
+}
+
+/** What parseArgs gives for parsedOptions. */
+type ParsedValues = {
+  [K in keyof typeof parsedOptions]?: (typeof parsedOptions)[K] extends { type: 'boolean' } ? boolean
+    : (typeof parsedOptions)[K] extends { multiple: true } ? string[] : string;
+};
+
+/**
+ * Flagger's global notifier flags (its env names too): MS Teams when its URL is given, else Slack
+ * when its URL is given, else none. Each URL, and each proxy, must be http(s).
+ */
+function parseGlobalNotifier(values: ParsedValues, env: NodeJS.ProcessEnv): GlobalNotifier | undefined | string {
+  type Text = 'msteams-url' | 'msteams-proxy-url' | 'slack-url' | 'slack-proxy-url' | 'slack-token' | 'slack-channel' | 'slack-user';
+  const flag = (name: Text, variable?: string): string | undefined => values[name] ?? ((variable ? env[variable] : undefined) || undefined);
+  const teams = flag('msteams-url', 'MSTEAMS_URL');
+  const address = teams ?? flag('slack-url', 'SLACK_URL');
+  if (address === undefined) return undefined;
+  const type = teams !== undefined ? 'msteams' : 'slack';
+  const proxy = type === 'msteams' ? flag('msteams-proxy-url', 'MSTEAMS_PROXY_URL') : flag('slack-proxy-url', 'SLACK_PROXY_URL');
+  // The URL carries the service's secret: it is not echoed.
+  if (!isHttpUrl(address)) return `--${type}-url: not an http(s) URL`;
+  if (proxy !== undefined && !isHttpUrl(proxy)) return `--${type}-proxy-url: not an http(s) URL`;
+  const token = type === 'slack' ? flag('slack-token', 'SLACK_TOKEN') : undefined;
+  return {
+    type,
+    address,
+    ...(token ? { token } : {}),
+    ...(proxy ? { proxy } : {}),
+    channel: flag('slack-channel') ?? DEFAULT_CHANNEL,
+    username: flag('slack-user') ?? DEFAULT_USERNAME,
+  };
+}
+
+type Outbound = Pick<StepConfig, 'allowedHosts' | 'alertHosts' | 'globalNotifier' | 'cloudEventsSink'>;
+
+/** Where the stepper may call or post: the address policies, the global notifier, the CloudEvents sink. */
+function parseOutbound(values: ParsedValues, env: NodeJS.ProcessEnv): Outbound | string {
+  const allowedHosts = parseAddressPolicy(values['allowed-hosts'] ?? env.DAVY_ALLOWED_HOSTS ?? DEFAULT_ALLOWED_HOSTS);
+  if (!allowedHosts.ok) return `--allowed-hosts: ${allowedHosts.error}`;
+  const alertHosts = parseAddressPolicy(values['alert-hosts'] ?? env.DAVY_ALERT_HOSTS ?? DEFAULT_ALERT_HOSTS, undefined, '--alert-hosts');
+  if (!alertHosts.ok) return `--alert-hosts: ${alertHosts.error}`;
+  const globalNotifier = parseGlobalNotifier(values, env);
+  if (typeof globalNotifier === 'string') return globalNotifier;
+  const cloudEventsSink = parseSink(values['cloudevents-sink'] ?? (env.DAVY_CLOUDEVENTS_SINK || undefined), allowedHosts.policy);
+  if (typeof cloudEventsSink === 'object') return cloudEventsSink.error;
+  return {
+    allowedHosts: allowedHosts.policy,
+    alertHosts: alertHosts.policy,
+    ...(globalNotifier ? { globalNotifier } : {}),
+    ...(cloudEventsSink ? { cloudEventsSink } : {}),
+  };
 }
 
 export function parseStepConfig(argv: readonly string[], env: NodeJS.ProcessEnv): StepConfigResult {
@@ -220,12 +304,9 @@ export function parseStepConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
   if (values['crash-after-writes'] !== undefined && (crashAfterWrites === undefined || crashAfterWrites < 1)) {
     return fail(`--crash-after-writes: must be an integer of at least 1, got ${JSON.stringify(values['crash-after-writes'])}`);
   }
-  const allowedHosts = parseAddressPolicy(values['allowed-hosts'] ?? env.DAVY_ALLOWED_HOSTS ?? DEFAULT_ALLOWED_HOSTS);
-  if (!allowedHosts.ok) return fail(`--allowed-hosts: ${allowedHosts.error}`);
-  const alertHosts = parseAddressPolicy(values['alert-hosts'] ?? env.DAVY_ALERT_HOSTS ?? DEFAULT_ALERT_HOSTS, undefined, '--alert-hosts');
-  if (!alertHosts.ok) return fail(`--alert-hosts: ${alertHosts.error}`);
-  const cloudEventsSink = parseSink(values['cloudevents-sink'] ?? (env.DAVY_CLOUDEVENTS_SINK || undefined), allowedHosts.policy);
-  if (typeof cloudEventsSink === 'object') return fail(cloudEventsSink.error);
+  const outbound = parseOutbound(values, env);
+  if (typeof outbound === 'string') return fail(outbound);
+  const { allowedHosts, alertHosts, globalNotifier, cloudEventsSink } = outbound;
   const namespaces = [...new Set((values.namespace ?? []).flatMap((n) => n.split(',')).map((n) => n.trim()).filter((n) => n !== ''))];
   return {
     ok: true,
@@ -246,8 +327,9 @@ export function parseStepConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
       resyncMs: resync,
       concurrency,
       ...(crashAfterWrites === undefined ? {} : { crashAfterWrites }),
-      allowedHosts: allowedHosts.policy,
-      alertHosts: alertHosts.policy,
+      allowedHosts,
+      alertHosts,
+      ...(globalNotifier ? { globalNotifier } : {}),
     },
   };
 }

@@ -4,7 +4,8 @@ import { Writable } from 'node:stream';
 import { runStep } from '../../../src/cli/step.js';
 import { parseStepConfig, type StepConfig } from '../../../src/config/step.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
-import { flush, world } from './world.js';
+import { ChatReceiver, type ReceivedPost } from '../../harness/chat-receiver.js';
+import { flush, settle, world } from './world.js';
 
 const config = (argv: string[], env: NodeJS.ProcessEnv = {}): StepConfig | string => {
   const parsed = parseStepConfig(argv, env);
@@ -49,6 +50,21 @@ describe('davy step: flags', () => {
     expect(config(['--allowed-hosts', 'cluster'], { DAVY_ALLOWED_HOSTS: '*' })).to.have.nested.property('allowedHosts.any', false);
     expect(config(['--allowed-hosts', 'http://x/'])).to.equal('--allowed-hosts: "http://x/" is not cluster, a host name, *.domain, an IP address or *');
     expect(config(['--allowed-hosts', ' , '])).to.match(/^--allowed-hosts: must name at least one entry/);
+  });
+
+  it('when Flagger\'s global notifier flags or their env are given, then MS Teams wins over Slack, Slack takes its channel, user and token, and a bad URL is refused unechoed', () => {
+    expect(config(['--slack-url', 'https://hooks.slack.com/services/T/B/x', '--slack-channel', 'deploys', '--slack-user', 'davy', '--slack-token', 't0k'])).to.deep.include({
+      globalNotifier: { type: 'slack', address: 'https://hooks.slack.com/services/T/B/x', token: 't0k', channel: 'deploys', username: 'davy' },
+    });
+    expect(config([], { SLACK_URL: 'https://hooks.slack.com/services/T/B/y', SLACK_PROXY_URL: 'http://proxy:3128' })).to.deep.include({
+      globalNotifier: { type: 'slack', address: 'https://hooks.slack.com/services/T/B/y', proxy: 'http://proxy:3128', channel: 'general', username: 'flagger' },
+    });
+    expect(config(['--slack-url', 'https://hooks.slack.com/services/T/B/x', '--msteams-url', 'https://outlook.office.com/webhook/w', '--msteams-proxy-url', 'http://proxy:3128']))
+      .to.have.deep.property('globalNotifier', { type: 'msteams', address: 'https://outlook.office.com/webhook/w', proxy: 'http://proxy:3128', channel: 'general', username: 'flagger' });
+    expect(config(['--slack-url', 'https://a.example/x'], { SLACK_URL: 'https://b.example/y' })).to.have.nested.property('globalNotifier.address', 'https://a.example/x');
+    expect(config([])).to.not.have.property('globalNotifier');
+    expect(config(['--slack-url', 'hooks.slack.com/services/T/B/secret'])).to.equal('--slack-url: not an http(s) URL');
+    expect(config(['--msteams-url', 'https://outlook.office.com/webhook/w', '--msteams-proxy-url', 'socks5://p:1'])).to.equal('--msteams-proxy-url: not an http(s) URL');
   });
 
   it('when a mode is chosen, then --for takes a duration and modes do not combine', () => {
@@ -127,6 +143,28 @@ describe('davy step: the command', () => {
     expect(await runStep(['--once', '--mesh-provider', 'osm'], {}, deps)).to.equal(0);
     w.kube.failNext('list', new Error('connection refused'), 'Canary');
     expect(await runStep(['--once'], {}, deps)).to.equal(1);
+  });
+
+  it('when --slack-url is given, then a canary without alerts has its alerts posted there, to the channel given', async () => {
+    const receiver = new ChatReceiver();
+    await receiver.start();
+    try {
+      const w = world();
+      const deps = { kube: w.kube, clock: w.clock.now, logger: silentLogger(), webhooks: w.deps.webhooks };
+      const slack = (): ReceivedPost[] => receiver.received.filter((p) => p.service === 'slack');
+      // A CronJob run after another until the canary is initialized (the simulated controllers settle between runs).
+      for (let run = 0; run < 20 && slack().length === 0; run += 1) {
+        settle(w);
+        await flush();
+        expect(await runStep(['--once', '--slack-url', `${receiver.url}/slack/T/B/x`, '--slack-channel', 'deploys'], {}, deps)).to.equal(0);
+        await flush();
+        w.clock.ms += 10_000;
+      }
+      const posts = slack().map((p) => p.body as { channel: string; attachments: { text: string }[] });
+      expect(posts.map((p) => [p.channel, p.attachments[0]!.text])).to.deep.equal([['deploys', 'New Deployment detected, initialization completed.']]);
+    } finally {
+      await receiver.stop();
+    }
   });
 
   it('when --metrics-port is given, then /metrics serves Flagger\'s canary metrics and the stepper\'s own while it runs', async () => {
