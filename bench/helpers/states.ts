@@ -21,19 +21,22 @@ const OSM_QUERIES: Record<string, string> = {
 
 export const tutorial = (): Canary => parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/stepper/podinfo-canary-osm.yaml'), 'utf8')) as Canary;
 
-/** The tutorial canary's state after two rollouts with passing metrics. */
-export function metricState(): State {
-  const d = createDriver(tutorial(), { metric: (check) => ({ verdict: 'ok', query: OSM_QUERIES[check.name] ?? check.name, value: 99.5 }) });
-  const done = (s: State): boolean => s.phase === 'Succeeded';
+/** `canary`'s state once initialized, then promoted once per revision in turn. */
+function rolledOut(canary: Canary, revisions: readonly string[], options: Parameters<typeof createDriver>[1]): State {
+  const d = createDriver(canary, options);
   d.stepNow();
   if (!d.runUntil((s) => s.phase === 'Initialized', 10)) throw new Error('not initialized');
-  for (const revision of ['rev-2', 'rev-3']) {
+  for (const revision of revisions) {
     d.pushRevision(revision);
     d.stepNow();
-    if (!d.runUntil(done, 300)) throw new Error(`${revision} did not succeed: ${d.state.phase}`);
+    if (!d.runUntil((s) => s.phase === 'Succeeded', 300)) throw new Error(`${revision} did not succeed: ${d.state.phase}`);
   }
   return d.state;
 }
+
+/** The tutorial canary's state after two rollouts with passing metrics. */
+export const metricState = (): State =>
+  rolledOut(tutorial(), ['rev-2', 'rev-3'], { metric: (check) => ({ verdict: 'ok', query: OSM_QUERIES[check.name] ?? check.name, value: 99.5 }) });
 
 /** The same state with every metric record carrying its query, as the stepper wrote it before appendCheck. */
 export const repeatedQueries = (state: State): State => ({
@@ -46,13 +49,7 @@ export function blueGreenState(): State {
   const c = tutorial();
   c.spec.provider = 'kubernetes';
   c.spec.analysis = { interval: '10s', threshold: 2, iterations: 3 };
-  const d = createDriver(c, {});
-  d.stepNow();
-  if (!d.runUntil((s) => s.phase === 'Initialized', 10)) throw new Error('not initialized');
-  d.pushRevision('rev-2');
-  d.stepNow();
-  if (!d.runUntil((s) => s.phase === 'Succeeded', 300)) throw new Error(`did not succeed: ${d.state.phase}`);
-  return d.state;
+  return rolledOut(c, ['rev-2'], {});
 }
 
 /**
